@@ -1,0 +1,59 @@
+// Receive side of one packet-number space: which packet numbers arrived (as ranges, for
+// duplicate detection and ACK frames), ECN counts, and when an ACK must be sent
+// (RFC 9000 §13.2: immediately for Initial/Handshake and out-of-order packets, after every
+// second ack-eliciting packet, otherwise within max_ack_delay).
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <optional>
+
+#include "braid/time.h"
+#include "core/wire/frame.h"
+
+namespace braid::recovery {
+
+enum class Ecn : uint8_t { kNotEct = 0, kEct1 = 1, kEct0 = 2, kCe = 3 };  // IP TOS low bits
+
+class AckTracker {
+ public:
+  // immediate: acknowledge every ack-eliciting packet at once (Initial/Handshake spaces).
+  explicit AckTracker(bool immediate = false, Duration max_ack_delay = std::chrono::milliseconds(25),
+                      size_t max_ranges = 256);
+
+  bool is_duplicate(uint64_t pn) const;
+  // Records an authenticated packet. Returns false if it was a duplicate (already recorded
+  // or below the pruned floor).
+  bool on_packet_received(uint64_t pn, TimePoint now, bool ack_eliciting, Ecn ecn);
+
+  // When an ACK should be sent: kNever if none is owed, `now`-or-earlier if immediately.
+  TimePoint ack_deadline() const;
+  bool ack_pending() const { return ack_owed_; }     // anything new to acknowledge at all
+  bool has_received() const { return !ranges_.empty(); }
+  std::optional<uint64_t> largest_received() const;
+
+  // Builds an ACK (ranges newest first, ack_delay encoded with `ack_delay_exponent`, ECN
+  // counts if any ECN codepoint was seen). nullopt if nothing was received.
+  std::optional<wire::AckFrame> build_ack(TimePoint now, uint64_t ack_delay_exponent) const;
+  // Call after an ACK built by build_ack was sent.
+  void on_ack_sent();
+  // Our ACK whose largest acknowledged was `largest` has itself been acknowledged:
+  // ranges at or below it need not be reported again (RFC 9000 §13.2.4).
+  void on_ack_of_ack(uint64_t largest);
+  void set_max_ack_delay(Duration d) { max_ack_delay_ = d; }
+
+ private:
+  bool immediate_;
+  Duration max_ack_delay_;
+  size_t max_ranges_;
+  std::deque<wire::AckRange> ranges_;  // descending
+  uint64_t floor_ = 0;                 // pns below this are treated as duplicates
+  TimePoint largest_recv_time_{};
+  wire::EcnCounts ecn_{};
+  bool ecn_seen_ = false;
+  bool ack_owed_ = false;
+  bool immediate_owed_ = false;
+  unsigned eliciting_since_ack_ = 0;
+  TimePoint first_unacked_eliciting_ = kNever;
+};
+
+}  // namespace braid::recovery

@@ -1,0 +1,44 @@
+// What the sender remembers about each packet in flight (RFC 9002 §A.1.1), including a
+// compact description of the retransmittable frames it carried. Recovery treats `frames` as
+// opaque; the connection decides what to resend when a packet is declared lost.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "braid/time.h"
+#include "braid/types.h"
+
+namespace braid::recovery {
+
+struct SentFrame {
+  enum class Kind : uint8_t {
+    kStream, kCrypto, kAck, kPing, kMaxData, kMaxStreamData, kMaxStreams, kResetStream,
+    kStopSending, kNewConnectionId, kRetireConnectionId, kHandshakeDone, kNewToken, kDatagram,
+    kDataBlocked, kStreamDataBlocked, kStreamsBlocked, kPathChallenge, kPathResponse,
+    kPathAbandon, kPathStatus, kMaxPathId, kPathsBlocked, kPathCidsBlocked, kPadding
+  };
+  Kind kind = Kind::kPing;
+  bool fin = false;        // stream: FIN carried; max_streams/streams_blocked: bidi
+  uint8_t level = 0;       // crypto: EncryptionLevel
+  uint32_t length = 0;     // stream/crypto: data bytes
+  uint32_t path_id = 0;    // path-scoped frames
+  uint64_t id = 0;         // stream id / cid sequence / ack: largest acknowledged
+  uint64_t offset = 0;     // stream/crypto offset; ack: path the ACK was for
+};
+
+struct SentPacket {
+  uint64_t pn = 0;
+  TimePoint time_sent{};
+  uint32_t size = 0;          // bytes on the wire (counts toward bytes in flight if in_flight)
+  bool ack_eliciting = false;
+  bool in_flight = false;
+  bool is_pmtu_probe = false;
+  std::vector<SentFrame> frames;
+  // Delivery-rate sampling state at send time (BBR draft "Delivery Rate Sampling").
+  uint64_t delivered = 0;
+  TimePoint delivered_time{};
+  TimePoint first_sent_time{};
+  bool is_app_limited = false;
+};
+
+}  // namespace braid::recovery
