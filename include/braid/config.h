@@ -1,0 +1,56 @@
+// Connection and endpoint configuration with defaults a demanding user can live with.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "braid/time.h"
+
+namespace braid {
+
+struct TlsOptions {
+  std::vector<std::string> alpn{"hq-interop"};
+  std::string server_name = "localhost";  // client: SNI and the name verified
+  std::string cert_pem, key_pem;           // server credentials (PEM)
+  std::string cert_file, key_file;
+  std::string ca_file;                     // client: extra trust anchor
+  bool insecure = false;                   // client: skip certificate verification
+  std::function<void(const std::string&)> keylog;  // NSS key-log lines; off when empty
+};
+
+struct ConnectionConfig {
+  TlsOptions tls;
+
+  // Transport parameters we advertise.
+  uint64_t initial_max_data = 4u << 20;
+  uint64_t initial_max_stream_data = 1u << 20;  // bidi local/remote and uni
+  uint64_t initial_max_streams_bidi = 100;
+  uint64_t initial_max_streams_uni = 100;
+  Duration idle_timeout = std::chrono::seconds(30);
+  Duration max_ack_delay = std::chrono::milliseconds(25);
+  uint64_t ack_delay_exponent = 3;
+  uint64_t active_connection_id_limit = 4;
+  uint64_t max_datagram_frame_size = 65535;     // 0: DATAGRAM not offered
+  bool disable_active_migration = false;
+  uint64_t initial_max_path_id = 0;              // multipath: 0 keeps it off (not advertised)
+
+  // Receive-window auto-tuning caps.
+  uint64_t max_connection_window = 64u << 20;
+  uint64_t max_stream_window = 16u << 20;
+  uint64_t max_send_buffer_per_stream = 8u << 20;
+
+  std::string congestion_controller = "cubic";
+  Duration initial_rtt = std::chrono::milliseconds(333);
+  size_t connection_id_length = 8;
+  uint64_t max_udp_payload_size = 1452;  // what we accept and what we probe up to
+  uint64_t initial_mtu = 1200;
+  bool pacing = true;
+  // Automatic key update after this many packets under one key (0: only on request or
+  // near the AEAD confidentiality limit).
+  uint64_t key_update_interval_packets = 0;
+  size_t max_datagram_queue = 1024;   // unread received / unsent outgoing DATAGRAM frames
+};
+
+}  // namespace braid

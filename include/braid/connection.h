@@ -1,0 +1,132 @@
+// A QUIC connection as a sans-IO state machine (quinn-proto style).
+//
+// Call order, repeated for the life of the connection:
+//   1. feed inputs: handle_datagram() for every received UDP datagram, handle_timeout()
+//      when the time from poll_timeout() has come, and application commands (streams,
+//      datagrams, paths, close);
+//   2. drain outputs: poll_transmit() until it returns nullopt (send each result), then
+//      poll_event() until nullopt;
+//   3. sleep until poll_timeout() or the next datagram / command.
+// Time always comes in as a parameter; the connection never reads a clock.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "braid/address.h"
+#include "braid/config.h"
+#include "braid/error.h"
+#include "braid/random.h"
+#include "braid/time.h"
+#include "braid/types.h"
+
+namespace braid {
+
+struct Transmit {
+  PathId path = 0;
+  PathTuple tuple;
+  size_t length = 0;          // bytes written into the caller's buffer
+  uint8_t ecn = 0;            // IP ECN codepoint to set (0 = Not-ECT)
+  uint16_t segment_size = 0;  // > 0: `length` holds several datagrams of this size (GSO)
+};
+
+enum class ConnectionEventType : uint8_t {
+  kHandshakeCompleted,
+  kStreamOpened,        // the peer opened a stream
+  kStreamReadable,
+  kStreamWritable,      // send buffer or flow-control credit freed
+  kStreamFinished,      // all data we sent on a stream was acknowledged
+  kStreamReset,         // peer sent RESET_STREAM (error_code)
+  kStreamStopSending,   // peer sent STOP_SENDING (error_code)
+  kDatagramReceived,
+  kPathEvent,
+  kKeyUpdated,
+  kConnectionClosed,    // terminal; `error` says why
+};
+
+struct ConnectionEvent {
+  ConnectionEventType type;
+  StreamId stream_id = 0;
+  PathId path_id = 0;
+  uint64_t error_code = 0;
+  std::string detail;
+  std::optional<TransportError> error;
+};
+
+struct PathStats {
+  PathId id = 0;
+  PathTuple tuple;
+  std::string state;
+  Duration smoothed_rtt{}, min_rtt{}, latest_rtt{}, rtt_variance{};
+  uint64_t congestion_window = 0;
+  uint64_t bytes_in_flight = 0;
+  uint64_t packets_sent = 0, packets_received = 0, packets_lost = 0;
+  uint64_t bytes_sent = 0, bytes_received = 0;
+  uint64_t stream_bytes_sent = 0, stream_bytes_received = 0;
+  uint64_t mtu = 0;
+};
+
+struct ConnectionStats {
+  uint64_t packets_sent = 0, packets_received = 0, packets_lost = 0, packets_dropped = 0;
+  uint64_t bytes_sent = 0, bytes_received = 0;
+  uint64_t stream_bytes_sent = 0, stream_bytes_received = 0;
+  uint64_t spurious_losses = 0;
+  uint64_t key_updates = 0;
+  std::vector<PathStats> paths;
+};
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+
+  // Inputs. `data` is decrypted in place.
+  virtual void handle_datagram(TimePoint now, const PathTuple& tuple, std::span<uint8_t> data,
+                               uint8_t ecn) = 0;
+  virtual void handle_timeout(TimePoint now) = 0;
+
+  // Outputs. `buf` should hold max_segments * max_udp_payload bytes for GSO batches.
+  virtual std::optional<Transmit> poll_transmit(TimePoint now, std::span<uint8_t> buf,
+                                                size_t max_segments = 1) = 0;
+  virtual TimePoint poll_timeout() const = 0;
+  virtual std::optional<ConnectionEvent> poll_event() = 0;
+
+  // Streams. Writes return bytes accepted (0 when the send buffer is full).
+  virtual Result<StreamId> open_stream(bool bidirectional) = 0;
+  virtual Result<size_t> stream_write(StreamId id, std::span<const uint8_t> data, bool fin) = 0;
+  // Reads in-order bytes; `fin` is set once everything up to the FIN has been read.
+  virtual Result<size_t> stream_read(StreamId id, std::span<uint8_t> out, bool& fin) = 0;
+  virtual Status stream_reset(StreamId id, uint64_t app_error) = 0;
+  virtual Status stream_stop_sending(StreamId id, uint64_t app_error) = 0;
+
+  // Datagrams (RFC 9221). Fails if the peer did not offer them or the datagram is too big.
+  virtual Status send_datagram(std::span<const uint8_t> data) = 0;
+  virtual std::optional<std::vector<uint8_t>> recv_datagram() = 0;
+  virtual size_t max_datagram_payload() const = 0;
+
+  // Key update (RFC 9001 §6); refused before the handshake is confirmed.
+  virtual Status initiate_key_update(TimePoint now) = 0;
+  // Client: move the connection to a new local address (active migration, RFC 9000 §9).
+  virtual Status migrate(TimePoint now, const SocketAddress& new_local) = 0;
+  // Graceful close with an application error code.
+  virtual void close(TimePoint now, uint64_t app_error, std::string reason) = 0;
+
+  virtual bool is_handshake_complete() const = 0;
+  virtual bool is_closed() const = 0;     // terminal: nothing more will be sent
+  virtual bool is_draining() const = 0;   // closing or draining
+  virtual std::optional<TransportError> close_reason() const = 0;
+  virtual ConnectionStats stats() const = 0;
+  virtual std::string alpn() const = 0;
+  virtual Perspective perspective() const = 0;
+  virtual const ConnectionId& original_dcid() const = 0;
+  // Our current source connection IDs (for endpoint routing).
+  virtual std::vector<ConnectionId> local_connection_ids() const = 0;
+
+  // Creates a client connection and queues its first flight.
+  static Result<std::unique_ptr<Connection>> connect(TimePoint now, const ConnectionConfig& cfg,
+                                                     const PathTuple& tuple, Random& rng);
+};
+
+}  // namespace braid
