@@ -54,6 +54,13 @@ struct DirectionalKeys {
   std::unique_ptr<HeaderProtector> hp;
 };
 
+// The raw {key, iv, hp} expanded from one traffic secret (what derive_keys installs); exposed
+// for test vectors and key logging.
+struct PacketKeyMaterial {
+  std::vector<uint8_t> key, iv, hp;
+};
+PacketKeyMaterial derive_key_material(CipherSuite s, std::span<const uint8_t> secret);
+
 std::unique_ptr<PacketAead> make_aead(CipherSuite s, std::span<const uint8_t> key,
                                       std::span<const uint8_t> iv);
 std::unique_ptr<HeaderProtector> make_header_protector(CipherSuite s, std::span<const uint8_t> hp_key);
