@@ -4,6 +4,7 @@
 // the owner (see pto_deadline); this class supplies the per-space inputs.
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <vector>
@@ -35,7 +36,8 @@ class LossDetector {
   uint64_t next_packet_number() const { return next_pn_; }
   // Reserves the next packet number (the packet is recorded with on_packet_sent).
   uint64_t take_packet_number() { return next_pn_++; }
-  void skip_packet_number() { ++next_pn_; }  // optimistic-ACK defence
+  // Optimistic-ACK defence: an ACK covering a skipped number is a PROTOCOL_VIOLATION.
+  void skip_packet_number();
 
   void on_packet_sent(SentPacket pkt);
 
@@ -54,6 +56,13 @@ class LossDetector {
   // Earliest time-threshold loss time, or kNever.
   TimePoint loss_time() const { return loss_time_; }
 
+  // RFC 9002 §7.6.2 over packets declared lost together (ascending pn): two ack-eliciting
+  // packets sent after first_rtt_sample, more than pto * kPersistentCongestionThreshold
+  // apart, with no packet between them acknowledged. on_ack_received applies it itself;
+  // owners call it for the packets detect_lost returns.
+  bool in_persistent_congestion(const std::vector<SentPacket>& lost, Duration pto,
+                                TimePoint first_rtt_sample) const;
+
   // Removes every packet (keys discarded, path abandoned); returns them so that their
   // frames can be resent elsewhere.
   std::vector<SentPacket> take_all();
@@ -70,6 +79,13 @@ class LossDetector {
  private:
   std::vector<SentPacket> detect_lost_locked(TimePoint now, const RttEstimator& rtt);
   void remove_from_flight(const SentPacket& p);
+  void record_acked(uint64_t smallest, uint64_t largest);
+  bool any_acked_between(uint64_t lo, uint64_t hi) const;  // exclusive bounds
+
+  // Acknowledged packet numbers as disjoint ranges (smallest -> largest), kept only above
+  // the oldest packet still tracked: persistent congestion needs "nothing acked between".
+  std::map<uint64_t, uint64_t> acked_;
+  std::deque<uint64_t> skipped_;  // recent skipped packet numbers
 
   std::map<uint64_t, SentPacket> sent_;
   uint64_t next_pn_ = 0;
