@@ -30,6 +30,8 @@ struct TlsConfig {
   // NSS key-log lines ("CLIENT_HANDSHAKE_TRAFFIC_SECRET <random> <secret>") are passed here
   // when set; nothing is logged otherwise, whatever SSLKEYLOGFILE says.
   std::function<void(const std::string& line)> keylog;
+  // Cipher suites to offer/accept, in preference order; empty = all three QUIC suites.
+  std::vector<CipherSuite> cipher_suites;
 };
 
 struct SecretEvent {
