@@ -29,6 +29,8 @@ class Pacer {
   double rate_ = 0;             // bytes per second; 0 = not paced
   mutable double tokens_;       // bytes
   mutable TimePoint last_{};
+  mutable bool started_ = false;  // last_ is meaningful
+  uint64_t capacity() const { return burst_packets_ * mds_; }
 };
 
 }  // namespace braid::cc

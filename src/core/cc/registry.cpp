@@ -1,0 +1,39 @@
+// Congestion-controller registry: a name -> factory map created on first use, so that
+// registrations from other translation units never race static initialisation.
+#include <map>
+#include <string>
+
+#include "braid/congestion_controller.h"
+#include "core/cc/cubic.h"
+#include "core/cc/new_reno.h"
+
+namespace braid {
+
+namespace {
+std::map<std::string, CongestionControllerFactory, std::less<>>& registry() {
+  static std::map<std::string, CongestionControllerFactory, std::less<>> factories = {
+      {"reno", [](const CcConfig& c) -> std::unique_ptr<CongestionController> { return std::make_unique<cc::NewReno>(c); }},
+      {"cubic", [](const CcConfig& c) -> std::unique_ptr<CongestionController> { return std::make_unique<cc::Cubic>(c); }},
+  };
+  return factories;
+}
+}  // namespace
+
+std::unique_ptr<CongestionController> make_congestion_controller(std::string_view name, const CcConfig& cfg) {
+  auto& r = registry();
+  auto it = r.find(name);
+  if (it == r.end() || !it->second) return nullptr;
+  return it->second(cfg);
+}
+
+void register_congestion_controller(std::string name, CongestionControllerFactory factory) {
+  registry().insert_or_assign(std::move(name), std::move(factory));
+}
+
+std::vector<std::string> congestion_controller_names() {
+  std::vector<std::string> names;
+  for (const auto& [name, f] : registry()) names.push_back(name);
+  return names;
+}
+
+}  // namespace braid
