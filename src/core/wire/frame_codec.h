@@ -24,20 +24,29 @@ bool frame_allowed_in(uint64_t frame_type, PacketKind kind);
 // Frames that are not ack-eliciting: ACK, PADDING, CONNECTION_CLOSE (and PATH_ACK).
 bool frame_is_ack_eliciting(uint64_t frame_type);
 
-// Encoders append to `w`; they return false (and leave w.ok() false) if it does not fit.
+// Encoders append to `w`; they return false (and leave w.ok() false) if it does not fit or
+// the frame is not encodable (empty/misordered ACK ranges, empty CID or token, stream count
+// above 2^60, PADDING of length 0). A failed encode appends nothing.
+// STREAM frames are always written with an explicit Length field (type bit 0x02) so they
+// can be followed by other frames; the send path uses encode_stream_frame_header to omit it.
 bool encode_frame(Writer& w, const Frame& f);
-// Encoded size of a frame, without writing it.
+// Encoded size of a frame, without writing it; 0 if the frame is not encodable.
 size_t encoded_size(const Frame& f);
 
-// STREAM frame helpers for the send path: how many data bytes fit into `space` bytes
-// (with an explicit length field when `with_length`), and the header writer.
+// STREAM frame helpers for the send path: the header size (0 if offset + data_len would
+// exceed 2^62-1), how many data bytes fit into `space` bytes (with an explicit length field
+// when `with_length`), and the header writer (data follows it).
 size_t stream_frame_header_size(StreamId id, uint64_t offset, size_t data_len, bool with_length);
+size_t stream_frame_max_data(StreamId id, uint64_t offset, size_t space, bool with_length);
 bool encode_stream_frame_header(Writer& w, StreamId id, uint64_t offset, size_t data_len, bool fin,
                                 bool with_length);
 size_t crypto_frame_header_size(uint64_t offset, size_t data_len);
+size_t crypto_frame_max_data(uint64_t offset, size_t space);
+bool encode_crypto_frame_header(Writer& w, uint64_t offset, size_t data_len);
 
-// ACK encoding with a budget: writes as many ranges as fit into `max_bytes` (the first range
-// always), newest first. Returns false if not even the first range fits.
+// ACK encoding with a budget: writes as many ranges as fit into min(`max_bytes`,
+// w.remaining()) (the first range always), newest first. Returns false, leaving `w`
+// untouched and still ok(), if not even the first range fits; invalid ranges fail `w`.
 bool encode_ack_frame(Writer& w, const AckFrame& ack, size_t max_bytes);
 
 }  // namespace braid::wire

@@ -87,6 +87,9 @@ class Writer {
   uint8_t* cursor() { return buf_.data() + pos_; }
   std::span<const uint8_t> written() const { return buf_.first(pos_); }
   void truncate(size_t n) { if (n < pos_) pos_ = n; }
+  // For encoders that refuse a value (not just a full buffer): the writer reports failure
+  // the same way, so callers need only check ok().
+  bool mark_failed() { return ok_ = false; }
 
   bool write_u8(uint8_t v) {
     if (remaining() < 1) return ok_ = false;
