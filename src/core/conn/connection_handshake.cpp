@@ -1,0 +1,332 @@
+// Handshake and keys: construction of client and server connections, transport
+// parameters, the TLS glue (CRYPTO data in and out, secrets to packet keys), handshake
+// completion and confirmation, key discard, and key update (RFC 9001 §4, §6).
+#include <fmt/format.h>
+
+#include "core/conn/connection_impl.h"
+#include "core/crypto/initial_secrets.h"
+
+namespace braid::conn {
+
+namespace {
+size_t level_index(EncryptionLevel l) {
+  switch (l) {
+    case EncryptionLevel::kInitial: return 0;
+    case EncryptionLevel::kHandshake: return 1;
+    default: return 2;
+  }
+}
+
+ConnectionId random_cid(Random& rng, size_t len) {
+  ConnectionId c;
+  c.resize(len);
+  rng.fill({c.data(), len});
+  return c;
+}
+}  // namespace
+
+ConnectionImpl::ConnectionImpl(TimePoint now, const ConnectionConfig& cfg, const PathTuple& tuple,
+                               Random& rng)
+    : cfg_(cfg), rng_(rng), perspective_(Perspective::kClient), created_(now) {
+  rng_.fill(reset_key_);
+  original_dcid_ = random_cid(rng_, 8);
+  initial_dcid_ = original_dcid_;
+  auto scid = random_cid(rng_, cfg_.connection_id_length);
+  local_cids_[0] = LocalCid{scid, reset_token_for(scid), false};
+  next_local_cid_seq_ = 1;
+  remote_cids_[0] = RemoteCid{original_dcid_, {}, false, true};
+  auto cc = make_congestion_controller(cfg_.congestion_controller, CcConfig{cfg_.initial_mtu});
+  if (!cc) cc = make_congestion_controller("cubic", CcConfig{cfg_.initial_mtu});
+  auto p = std::make_unique<path::Path>(0, tuple, cfg_.initial_rtt, cfg_.max_ack_delay, std::move(cc),
+                                        cfg_.initial_mtu);
+  p->remote_cid = original_dcid_;
+  p->address_validated = true;   // amplification limits bind servers only
+  p->validation = path::ValidationState::kValidated;
+  paths_.emplace(0, std::move(p));
+  auto keys = crypto::derive_initial_keys(initial_dcid_);
+  levels_[0].write = std::move(keys.client);
+  levels_[0].read = std::move(keys.server);
+  conn_recv_window_.emplace(cfg_.initial_max_data, std::max(cfg_.max_connection_window, cfg_.initial_max_data));
+  local_max_streams_bidi_ = cfg_.initial_max_streams_bidi;
+  local_max_streams_uni_ = cfg_.initial_max_streams_uni;
+}
+
+ConnectionImpl::ConnectionImpl(TimePoint now, const ConnectionConfig& cfg, const PathTuple& tuple,
+                               Random& rng, const ServerParams& sp, std::array<uint8_t, 32> reset_key)
+    : cfg_(cfg), rng_(rng), perspective_(Perspective::kServer), reset_key_(reset_key), created_(now) {
+  original_dcid_ = sp.original_dcid;
+  initial_dcid_ = sp.initial_dcid;
+  retry_scid_ = sp.retry_scid;
+  peer_initial_scid_ = sp.client_scid;
+  peer_scid_known_ = true;
+  auto scid = random_cid(rng_, cfg_.connection_id_length);
+  local_cids_[0] = LocalCid{scid, reset_token_for(scid), false};
+  next_local_cid_seq_ = 1;
+  remote_cids_[0] = RemoteCid{sp.client_scid, {}, false, true};
+  auto cc = make_congestion_controller(cfg_.congestion_controller, CcConfig{cfg_.initial_mtu});
+  if (!cc) cc = make_congestion_controller("cubic", CcConfig{cfg_.initial_mtu});
+  auto p = std::make_unique<path::Path>(0, tuple, cfg_.initial_rtt, cfg_.max_ack_delay, std::move(cc),
+                                        cfg_.initial_mtu);
+  p->remote_cid = sp.client_scid;
+  p->validation = path::ValidationState::kValidating;
+  paths_.emplace(0, std::move(p));
+  auto keys = crypto::derive_initial_keys(initial_dcid_);
+  levels_[0].write = std::move(keys.server);
+  levels_[0].read = std::move(keys.client);
+  conn_recv_window_.emplace(cfg_.initial_max_data, std::max(cfg_.max_connection_window, cfg_.initial_max_data));
+  local_max_streams_bidi_ = cfg_.initial_max_streams_bidi;
+  local_max_streams_uni_ = cfg_.initial_max_streams_uni;
+}
+
+ConnectionImpl::~ConnectionImpl() = default;
+
+std::vector<uint8_t> ConnectionImpl::local_transport_params() const {
+  wire::TransportParameters tp;
+  tp.max_idle_timeout_ms = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.idle_timeout).count());
+  tp.max_udp_payload_size = cfg_.max_udp_payload_size;
+  tp.initial_max_data = cfg_.initial_max_data;
+  tp.initial_max_stream_data_bidi_local = cfg_.initial_max_stream_data;
+  tp.initial_max_stream_data_bidi_remote = cfg_.initial_max_stream_data;
+  tp.initial_max_stream_data_uni = cfg_.initial_max_stream_data;
+  tp.initial_max_streams_bidi = cfg_.initial_max_streams_bidi;
+  tp.initial_max_streams_uni = cfg_.initial_max_streams_uni;
+  tp.ack_delay_exponent = cfg_.ack_delay_exponent;
+  tp.max_ack_delay_ms = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.max_ack_delay).count());
+  tp.disable_active_migration = cfg_.disable_active_migration;
+  tp.active_connection_id_limit = cfg_.active_connection_id_limit;
+  tp.initial_source_connection_id = local_cids_.at(0).cid;
+  if (cfg_.max_datagram_frame_size > 0) tp.max_datagram_frame_size = cfg_.max_datagram_frame_size;
+  if (cfg_.initial_max_path_id > 0) tp.initial_max_path_id = cfg_.initial_max_path_id;
+  if (perspective_ == Perspective::kServer) {
+    tp.original_destination_connection_id = original_dcid_;
+    tp.retry_source_connection_id = retry_scid_;
+    tp.stateless_reset_token = local_cids_.at(0).token;
+  }
+  return tp.encode();
+}
+
+Status ConnectionImpl::init(TimePoint now) {
+  crypto::TlsConfig tc;
+  tc.perspective = perspective_;
+  tc.alpn = cfg_.tls.alpn;
+  tc.server_name = cfg_.tls.server_name;
+  tc.cert_pem = cfg_.tls.cert_pem;
+  tc.key_pem = cfg_.tls.key_pem;
+  tc.cert_file = cfg_.tls.cert_file;
+  tc.key_file = cfg_.tls.key_file;
+  tc.ca_file = cfg_.tls.ca_file;
+  tc.insecure = cfg_.tls.insecure;
+  tc.keylog = cfg_.tls.keylog;
+  auto tls = crypto::TlsSession::create(tc, local_transport_params());
+  if (!tls) return std::unexpected(tls.error());
+  tls_ = std::move(*tls);
+  reset_idle_timer(now);
+  if (perspective_ == Perspective::kClient) {
+    if (auto st = tls_->start(); !st) return st;
+    drive_tls(now);
+  }
+  if (qlog_) {
+    qlog_->connection_started(now, primary_path().tuple.local, primary_path().tuple.remote,
+                              local_cids_.at(0).cid, primary_path().remote_cid);
+  }
+  return {};
+}
+
+void ConnectionImpl::drive_tls(TimePoint now) {
+  while (auto sec = tls_->poll_secret()) install_secret(now, *sec);
+  while (auto out = tls_->poll_output()) {
+    if (out->first == EncryptionLevel::kEarlyData) continue;
+    levels_[level_index(out->first)].send.write(out->second);
+  }
+  if (!peer_params_applied_ && tls_->peer_transport_params().has_value()) {
+    peer_params_applied_ = true;
+    if (auto st = apply_peer_transport_params(now, *tls_->peer_transport_params()); !st) {
+      close_with_error(now, st.error());
+      return;
+    }
+  }
+  if (!handshake_complete_ && tls_->handshake_complete()) on_handshake_complete(now);
+}
+
+void ConnectionImpl::install_secret(TimePoint now, const crypto::SecretEvent& ev) {
+  (void)now;
+  if (ev.level == EncryptionLevel::kHandshake) {
+    auto& l = levels_[1];
+    if (!ev.read_secret.empty()) l.read = crypto::derive_keys(ev.suite, ev.read_secret);
+    if (!ev.write_secret.empty()) l.write = crypto::derive_keys(ev.suite, ev.write_secret);
+    return;
+  }
+  if (ev.level != EncryptionLevel::kApplication) return;
+  if (!app_keys_) {
+    app_keys_.emplace();
+    app_keys_->suite = ev.suite;
+  }
+  auto& k = *app_keys_;
+  if (!ev.read_secret.empty()) {
+    k.read = crypto::derive_keys(ev.suite, ev.read_secret);
+    k.read_hp = std::move(k.read.hp);
+    k.read_next = crypto::derive_next_generation(k.read);
+  }
+  if (!ev.write_secret.empty()) {
+    k.write = crypto::derive_keys(ev.suite, ev.write_secret);
+    k.write_hp = std::move(k.write.hp);
+  }
+  // Retry decryption of 1-RTT packets that arrived before the keys.
+}
+
+Status ConnectionImpl::apply_peer_transport_params(TimePoint now, std::span<const uint8_t> raw) {
+  Perspective sender = perspective_ == Perspective::kClient ? Perspective::kServer : Perspective::kClient;
+  auto tp = wire::TransportParameters::decode(raw, sender);
+  if (!tp) return std::unexpected(tp.error());
+  auto& p = *tp;
+  // RFC 9000 §7.3: authenticate the connection IDs used during the handshake.
+  if (!p.initial_source_connection_id || !(*p.initial_source_connection_id == peer_initial_scid_)) {
+    return fail(TransportErrorCode::kTransportParameterError, "initial_source_connection_id mismatch");
+  }
+  if (perspective_ == Perspective::kClient) {
+    if (!p.original_destination_connection_id || !(*p.original_destination_connection_id == original_dcid_)) {
+      return fail(TransportErrorCode::kTransportParameterError, "original_destination_connection_id mismatch");
+    }
+    if (retry_received_) {
+      if (!p.retry_source_connection_id || !retry_scid_ || !(*p.retry_source_connection_id == *retry_scid_)) {
+        return fail(TransportErrorCode::kTransportParameterError, "retry_source_connection_id mismatch");
+      }
+    } else if (p.retry_source_connection_id) {
+      return fail(TransportErrorCode::kTransportParameterError, "unexpected retry_source_connection_id");
+    }
+    if (p.stateless_reset_token) {
+      remote_cids_[0].token = *p.stateless_reset_token;
+      remote_cids_[0].has_token = true;
+    }
+  }
+  peer_params_ = p;
+  conn_send_limit_.update(p.initial_max_data);
+  peer_max_streams_bidi_ = p.initial_max_streams_bidi;
+  peer_max_streams_uni_ = p.initial_max_streams_uni;
+  for (auto& [id, s] : streams_) {
+    if (!s.send) continue;
+    bool bidi = (id & 2) == 0;
+    s.send_limit.update(bidi ? p.initial_max_stream_data_bidi_remote : p.initial_max_stream_data_uni);
+    if (s.send->has_pending()) queue_stream_send(s);
+  }
+  for (auto& [id, path] : paths_) {
+    path->app.acks.set_max_ack_delay(cfg_.max_ack_delay);
+    uint64_t cap = std::max<uint64_t>(1200, p.max_udp_payload_size);
+    if (path->mtu > cap) path->mtu = cap;
+  }
+  if (p.initial_max_path_id && cfg_.initial_max_path_id > 0) multipath_negotiated_ = true;
+  if (qlog_) qlog_->parameters_set(now, "remote", p);
+  reset_idle_timer(now);
+  return {};
+}
+
+void ConnectionImpl::on_handshake_complete(TimePoint now) {
+  handshake_complete_ = true;
+  state_ = ConnState::kEstablished;
+  if (qlog_) qlog_->connection_state_updated(now, "handshake_complete");
+  emit({ConnectionEventType::kHandshakeCompleted});
+  if (perspective_ == Perspective::kServer) {
+    pending_.handshake_done = true;
+    on_handshake_confirmed(now);
+  }
+}
+
+void ConnectionImpl::on_handshake_confirmed(TimePoint now) {
+  if (handshake_confirmed_) return;
+  handshake_confirmed_ = true;
+  if (qlog_) qlog_->connection_state_updated(now, "handshake_confirmed");
+  discard_level(now, EncryptionLevel::kHandshake);
+  issue_connection_ids();
+}
+
+void ConnectionImpl::discard_level(TimePoint now, EncryptionLevel level) {
+  (void)now;
+  size_t idx = level_index(level);
+  auto& l = levels_[idx];
+  if (l.discarded) return;
+  l.discarded = true;
+  l.read.reset();
+  l.write.reset();
+  auto& space = level == EncryptionLevel::kInitial ? initial_space_ : handshake_space_;
+  auto dropped = space.sent.take_all();  // their bytes leave the congestion window unacked
+  (void)dropped;
+  space.probes_owed = 0;
+  primary_path().pto_count = 0;
+}
+
+Status ConnectionImpl::process_crypto_frame(TimePoint now, EncryptionLevel level, const wire::CryptoFrame& f) {
+  auto& l = levels_[level_index(level)];
+  if (auto st = l.recv.insert(f.offset, f.data, false); !st) {
+    if (st.error().code == static_cast<uint64_t>(TransportErrorCode::kCryptoBufferExceeded)) return st;
+    return fail(TransportErrorCode::kCryptoBufferExceeded, "crypto data beyond buffer", 0x06);
+  }
+  if (level == EncryptionLevel::kApplication) {
+    // Post-handshake messages (session tickets): hand them to TLS, ignore failures of
+    // optional messages rather than tearing down a working connection.
+  }
+  while (l.recv.readable() > 0) {
+    auto chunk = l.recv.peek();
+    std::vector<uint8_t> bytes(chunk.begin(), chunk.end());
+    l.recv.consume(chunk.size());
+    if (auto st = tls_->provide_data(level, bytes); !st) return st;
+  }
+  drive_tls(now);
+  return {};
+}
+
+void ConnectionImpl::maybe_auto_key_update(TimePoint now) {
+  if (!app_keys_ || !handshake_confirmed_) return;
+  auto& k = *app_keys_;
+  uint64_t limit = k.write.aead ? k.write.aead->confidentiality_limit() : UINT64_MAX;
+  bool near_limit = k.packets_protected + 1000 >= limit;
+  bool interval = cfg_.key_update_interval_packets > 0 && k.packets_protected >= cfg_.key_update_interval_packets;
+  if ((near_limit || interval) && k.current_phase_acked) do_key_update(now, true);
+}
+
+Status ConnectionImpl::initiate_key_update(TimePoint now) {
+  if (!handshake_confirmed_ || !app_keys_) {
+    return fail(TransportErrorCode::kKeyUpdateError, "key update before handshake confirmation");
+  }
+  if (!app_keys_->current_phase_acked) {
+    return fail(TransportErrorCode::kKeyUpdateError, "previous key update not yet acknowledged");
+  }
+  do_key_update(now, true);
+  return {};
+}
+
+void ConnectionImpl::do_key_update(TimePoint now, bool initiated_locally) {
+  auto& k = *app_keys_;
+  // New write keys; read keys rotate: current becomes previous, next becomes current.
+  k.write = crypto::derive_next_generation(k.write);
+  if (initiated_locally) {
+    k.read_prev = std::move(k.read);
+    k.read = std::move(*k.read_next);
+    k.read_next = crypto::derive_next_generation(k.read);
+  }
+  k.key_phase = !k.key_phase;
+  k.generation++;
+  k.packets_protected = 0;
+  k.current_phase_acked = false;
+  k.first_pn_current_phase = primary_path().app.sent.next_packet_number();
+  // Old read keys stay for three PTOs to decrypt reordered packets (RFC 9001 §6.5).
+  k.prev_discard_time = now + 3 * pto_period(primary_path(), true);
+  stats_.key_updates++;
+  if (qlog_) qlog_->key_updated(now, "1RTT", k.generation, initiated_locally ? "local_update" : "remote_update");
+  emit({ConnectionEventType::kKeyUpdated});
+}
+
+std::string ConnectionImpl::alpn() const { return tls_ ? tls_->negotiated_alpn() : std::string(); }
+
+}  // namespace braid::conn
+
+namespace braid {
+Result<std::unique_ptr<Connection>> Connection::connect(TimePoint now, const ConnectionConfig& cfg,
+                                                        const PathTuple& tuple, Random& rng) {
+  auto c = std::make_unique<conn::ConnectionImpl>(now, cfg, tuple, rng);
+  if (auto st = c->init(now); !st) return std::unexpected(st.error());
+  return std::unique_ptr<Connection>(std::move(c));
+}
+
+}  // namespace braid

@@ -1,0 +1,342 @@
+// The connection state machine behind braid::Connection, split by concern across
+// connection_*.cpp files: handshake and keys, receive path, send path, streams, connection
+// IDs, paths and migration, close and timers. This header holds the shared state.
+#pragma once
+#include <array>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+#include "braid/connection.h"
+#include "core/conn/flow_control.h"
+#include "core/conn/recv_buffer.h"
+#include "core/conn/send_buffer.h"
+#include "core/crypto/packet_keys.h"
+#include "core/crypto/tls_session.h"
+#include "core/path/path.h"
+#include "core/qlog/qlog_writer.h"
+#include "core/wire/frame.h"
+#include "core/wire/frame_codec.h"
+#include "core/wire/packet_header.h"
+#include "core/wire/transport_params.h"
+
+namespace braid::conn {
+
+inline constexpr size_t kMinInitialDatagram = 1200;
+inline constexpr size_t kCryptoBufferLimit = 64 * 1024;
+inline constexpr uint32_t kMaxUndecryptable = 16;
+
+// Crypto stream and keys of one encryption level (Initial, Handshake; 1-RTT keys live in
+// AppKeys because of key update).
+struct CryptoLevel {
+  SendBuffer send;
+  RecvBuffer recv{kCryptoBufferLimit};
+  std::optional<crypto::DirectionalKeys> read;
+  std::optional<crypto::DirectionalKeys> write;
+  bool discarded = false;
+};
+
+// 1-RTT keys with key-update state (RFC 9001 §6).
+struct AppKeys {
+  crypto::CipherSuite suite = crypto::CipherSuite::kAes128Gcm;
+  crypto::DirectionalKeys read;
+  crypto::DirectionalKeys write;
+  std::unique_ptr<crypto::HeaderProtector> read_hp;
+  std::unique_ptr<crypto::HeaderProtector> write_hp;
+  std::optional<crypto::DirectionalKeys> read_next;   // precomputed for the peer's next phase
+  std::optional<crypto::DirectionalKeys> read_prev;   // kept until prev_discard_time
+  TimePoint prev_discard_time = kNever;
+  bool key_phase = false;            // phase bit of our current write keys
+  uint64_t generation = 0;
+  uint64_t first_pn_current_phase = 0;   // lowest pn we sent with the current keys (path 0 space)
+  uint64_t read_phase_start_pn = UINT64_MAX;  // lowest pn received under the current read keys
+  bool current_phase_acked = false;      // an ACK covered a packet sent in the current phase
+  uint64_t packets_protected = 0;
+  uint64_t failed_opens = 0;
+};
+
+struct Stream {
+  StreamId id = 0;
+  // Send half (absent on a receive-only stream).
+  std::optional<SendBuffer> send;
+  SendFlowLimit send_limit{0};
+  bool reset_sent = false;        // we abandoned sending (RESET_STREAM)
+  uint64_t reset_code = 0;
+  uint64_t reset_final_size = 0;
+  bool reset_acked = false;
+  bool stop_sending_received = false;
+  bool finished_reported = false;
+  bool in_send_queue = false;
+  bool blocked_signalled = false;
+  // Receive half (absent on a send-only stream).
+  std::optional<RecvBuffer> recv;
+  std::optional<RecvFlowWindow> recv_window;
+  bool reset_received = false;
+  bool stop_sending_sent = false;
+  uint64_t stop_sending_code = 0;
+  bool recv_done = false;         // everything read or reset: counts towards MAX_STREAMS
+};
+
+// A connection ID we issued (RFC 9000 §5.1) or one the peer issued to us.
+struct LocalCid {
+  ConnectionId cid;
+  StatelessResetToken token{};
+  bool retired = false;
+};
+struct RemoteCid {
+  ConnectionId cid;
+  StatelessResetToken token{};
+  bool has_token = false;
+  bool in_use = false;
+};
+
+// Control frames waiting to be (re)sent. Values are taken at send time so a retransmission
+// carries the newest limit.
+struct PendingControl {
+  bool handshake_done = false;
+  bool max_data = false;
+  bool max_streams_bidi = false;
+  bool max_streams_uni = false;
+  bool data_blocked = false;
+  bool streams_blocked_bidi = false;
+  bool streams_blocked_uni = false;
+  bool ping = false;
+  std::set<StreamId> max_stream_data;
+  std::set<StreamId> stream_data_blocked;
+  std::set<StreamId> reset_stream;
+  std::set<StreamId> stop_sending;
+  std::set<uint64_t> new_cid;        // sequence numbers
+  std::set<uint64_t> retire_cid;     // sequence numbers of the peer's CIDs we retire
+  bool any() const {
+    return handshake_done || max_data || max_streams_bidi || max_streams_uni || data_blocked ||
+           streams_blocked_bidi || streams_blocked_uni || ping || !max_stream_data.empty() ||
+           !stream_data_blocked.empty() || !reset_stream.empty() || !stop_sending.empty() ||
+           !new_cid.empty() || !retire_cid.empty();
+  }
+};
+
+enum class ConnState : uint8_t { kHandshake, kEstablished, kClosing, kDraining, kClosed };
+
+class ConnectionImpl final : public Connection {
+ public:
+  struct ServerParams {
+    ConnectionId original_dcid;             // from the client's first Initial
+    ConnectionId client_scid;
+    std::optional<ConnectionId> retry_scid; // set when the client came back after a Retry
+    ConnectionId initial_dcid;              // DCID of the Initial that created us (keys)
+  };
+
+  // Client constructor.
+  ConnectionImpl(TimePoint now, const ConnectionConfig& cfg, const PathTuple& tuple, Random& rng);
+  // Server constructor (used by the endpoint).
+  ConnectionImpl(TimePoint now, const ConnectionConfig& cfg, const PathTuple& tuple, Random& rng,
+                 const ServerParams& sp, std::array<uint8_t, 32> reset_key);
+  ~ConnectionImpl() override;
+
+  Status init(TimePoint now);  // TLS setup; errors mean the connection cannot start
+
+  // braid::Connection
+  void handle_datagram(TimePoint now, const PathTuple& tuple, std::span<uint8_t> data,
+                       uint8_t ecn) override;
+  void handle_timeout(TimePoint now) override;
+  std::optional<Transmit> poll_transmit(TimePoint now, std::span<uint8_t> buf,
+                                        size_t max_segments) override;
+  TimePoint poll_timeout() const override;
+  std::optional<ConnectionEvent> poll_event() override;
+  Result<StreamId> open_stream(bool bidirectional) override;
+  Result<size_t> stream_write(StreamId id, std::span<const uint8_t> data, bool fin) override;
+  Result<size_t> stream_read(StreamId id, std::span<uint8_t> out, bool& fin) override;
+  Status stream_reset(StreamId id, uint64_t app_error) override;
+  Status stream_stop_sending(StreamId id, uint64_t app_error) override;
+  Status send_datagram(std::span<const uint8_t> data) override;
+  std::optional<std::vector<uint8_t>> recv_datagram() override;
+  size_t max_datagram_payload() const override;
+  Status initiate_key_update(TimePoint now) override;
+  Status migrate(TimePoint now, const SocketAddress& new_local) override;
+  void close(TimePoint now, uint64_t app_error, std::string reason) override;
+  bool is_handshake_complete() const override { return handshake_complete_; }
+  bool is_closed() const override { return state_ == ConnState::kClosed; }
+  bool is_draining() const override {
+    return state_ == ConnState::kClosing || state_ == ConnState::kDraining || state_ == ConnState::kClosed;
+  }
+  std::optional<TransportError> close_reason() const override { return close_error_; }
+  ConnectionStats stats() const override;
+  std::string alpn() const override;
+  Perspective perspective() const override { return perspective_; }
+  const ConnectionId& original_dcid() const override { return original_dcid_; }
+  std::vector<ConnectionId> local_connection_ids() const override;
+
+  // Endpoint hooks.
+  bool matches_reset_token(std::span<const uint8_t> datagram) const;
+  void set_qlog(std::unique_ptr<qlog::QlogWriter> q) { qlog_ = std::move(q); }
+  qlog::QlogWriter* qlog() const { return qlog_.get(); }
+  // Server: the client sent a Retry-validated token, so its address is validated.
+  void mark_address_validated();
+
+ private:
+  friend struct ConnectionTestAccess;
+
+  // --- handshake and keys (connection_handshake.cpp)
+  std::vector<uint8_t> local_transport_params() const;
+  void drive_tls(TimePoint now);
+  void install_secret(TimePoint now, const crypto::SecretEvent& ev);
+  Status apply_peer_transport_params(TimePoint now, std::span<const uint8_t> raw);
+  void on_handshake_complete(TimePoint now);
+  void on_handshake_confirmed(TimePoint now);
+  void discard_level(TimePoint now, EncryptionLevel level);
+  Status process_crypto_frame(TimePoint now, EncryptionLevel level, const wire::CryptoFrame& f);
+  void maybe_auto_key_update(TimePoint now);
+  void do_key_update(TimePoint now, bool initiated_locally);
+
+  // --- receive (connection_recv.cpp)
+  void process_packet(TimePoint now, const PathTuple& tuple, std::span<uint8_t> pkt,
+                      const wire::ParsedHeader& hdr, uint8_t ecn, size_t datagram_len,
+                      bool& datagram_dropped);
+  void handle_version_negotiation(TimePoint now, const wire::ParsedHeader& hdr);
+  void handle_retry(TimePoint now, std::span<const uint8_t> pkt, const wire::ParsedHeader& hdr);
+  Status process_frames(TimePoint now, path::Path& path, EncryptionLevel level,
+                        wire::PacketKind kind, std::span<const uint8_t> payload,
+                        bool& ack_eliciting, bool& non_probing, uint64_t pn);
+  Status handle_ack(TimePoint now, EncryptionLevel level, const wire::AckFrame& ack);
+  void on_packets_lost(TimePoint now, path::Path& path, PnSpace space,
+                       std::vector<recovery::SentPacket>& lost, bool persistent_congestion);
+  void on_frame_acked(TimePoint now, const recovery::SentFrame& f);
+  void requeue_lost_frame(const recovery::SentFrame& f);
+  path::Path* path_for_tuple(const PathTuple& tuple);
+  void on_peer_address_change(TimePoint now, path::Path& p, const PathTuple& tuple);
+
+  // --- send (connection_send.cpp)
+  size_t build_datagram(TimePoint now, path::Path& path, std::span<uint8_t> out, bool& ack_eliciting,
+                        bool allow_long);
+  size_t build_packet(TimePoint now, path::Path& path, EncryptionLevel level, std::span<uint8_t> out,
+                      size_t min_payload, bool cc_allows, bool& ack_eliciting);
+  size_t build_close_datagram(TimePoint now, path::Path& path, std::span<uint8_t> out);
+  bool level_wants_send(TimePoint now, const path::Path& path, EncryptionLevel level, bool cc_allows) const;
+  void write_app_frames(TimePoint now, path::Path& path, wire::Writer& w,
+                        std::vector<recovery::SentFrame>& sent, bool cc_allows, size_t limit);
+  void write_stream_frames(wire::Writer& w, path::Path& path, std::vector<recovery::SentFrame>& sent,
+                           size_t limit);
+  void write_control_frames(TimePoint now, wire::Writer& w, std::vector<recovery::SentFrame>& sent,
+                            size_t limit);
+  uint64_t send_window_available(const path::Path& p) const;
+  uint64_t amplification_budget(const path::Path& p) const;
+
+  // --- streams (connection_streams.cpp)
+  Result<Stream*> stream_for_frame(StreamId id, bool is_send_frame, uint64_t frame_type);
+  Stream& create_stream(StreamId id);
+  bool is_local_stream(StreamId id) const;
+  Status on_stream_frame(TimePoint now, const wire::StreamFrame& f);
+  Status on_reset_stream(TimePoint now, const wire::ResetStreamFrame& f);
+  Status on_stop_sending(TimePoint now, const wire::StopSendingFrame& f);
+  Status on_max_stream_data(const wire::MaxStreamDataFrame& f);
+  Status on_max_streams(const wire::MaxStreamsFrame& f);
+  void on_stream_consumed(TimePoint now, Stream& s);
+  void maybe_retire_stream(Stream& s);
+  void queue_stream_send(Stream& s);
+  void on_connection_data_read(TimePoint now, uint64_t bytes);
+
+  // --- connection IDs (connection_cids.cpp)
+  void issue_connection_ids();
+  Status on_new_connection_id(const wire::NewConnectionIdFrame& f);
+  Status on_retire_connection_id(const wire::RetireConnectionIdFrame& f, const ConnectionId& packet_dcid);
+  StatelessResetToken reset_token_for(const ConnectionId& cid) const;
+  std::optional<uint64_t> take_unused_remote_cid();
+
+  // --- close and timers (connection_close.cpp)
+  void close_with_error(TimePoint now, const TransportError& err);
+  void enter_draining(TimePoint now, const TransportError& err, bool peer_closed);
+  void finish_close(TimePoint now);
+  void on_loss_timeout(TimePoint now);
+  TimePoint loss_timer(PnSpace* which_space, PathId* which_path) const;
+  Duration pto_period(const path::Path& p, bool app_space) const;
+  Duration idle_timeout() const;
+  void reset_idle_timer(TimePoint now);
+  void emit(ConnectionEvent ev) { events_.push_back(std::move(ev)); }
+
+  // Helpers
+  path::PnSpace& space_for(EncryptionLevel level, path::Path& p);
+  path::Path& primary_path() { return *paths_.begin()->second; }
+  const path::Path& primary_path() const { return *paths_.begin()->second; }
+  bool multipath() const { return multipath_negotiated_; }
+
+  // --- configuration and identity
+  ConnectionConfig cfg_;
+  Random& rng_;
+  Perspective perspective_;
+  ConnState state_ = ConnState::kHandshake;
+  std::unique_ptr<crypto::TlsSession> tls_;
+  std::unique_ptr<qlog::QlogWriter> qlog_;
+  std::array<uint8_t, 32> reset_key_{};
+
+  ConnectionId original_dcid_;       // client's first DCID
+  ConnectionId initial_dcid_;        // DCID that keyed Initial protection (changes after Retry)
+  ConnectionId peer_initial_scid_;   // peer's SCID from its first long-header packet
+  std::optional<ConnectionId> retry_scid_;
+  std::vector<uint8_t> retry_token_;
+  bool retry_received_ = false;
+  bool version_negotiation_done_ = false;
+  bool peer_scid_known_ = false;
+
+  // --- crypto
+  std::array<CryptoLevel, 3> levels_;   // Initial, Handshake, Application(crypto stream only)
+  std::optional<AppKeys> app_keys_;
+  path::PnSpace initial_space_{true, Duration::zero()};
+  path::PnSpace handshake_space_{true, Duration::zero()};
+  bool handshake_complete_ = false;
+  bool handshake_confirmed_ = false;
+  bool peer_params_applied_ = false;
+  wire::TransportParameters peer_params_;
+  std::vector<std::vector<uint8_t>> undecryptable_;   // datagrams waiting for keys
+  std::vector<PathTuple> undecryptable_tuples_;
+
+  // --- paths
+  std::map<PathId, std::unique_ptr<path::Path>> paths_;
+  bool multipath_negotiated_ = false;
+
+  // --- connection IDs
+  std::map<uint64_t, LocalCid> local_cids_;     // by sequence
+  uint64_t next_local_cid_seq_ = 0;
+  std::map<uint64_t, RemoteCid> remote_cids_;   // by sequence
+  uint64_t remote_retire_prior_to_ = 0;
+  ConnectionId last_packet_dcid_;   // DCID of the packet being processed
+
+  // --- streams and flow control
+  std::map<StreamId, Stream> streams_;
+  std::deque<StreamId> send_queue_;
+  uint64_t next_bidi_local_ = 0, next_uni_local_ = 0;   // stream index counters
+  uint64_t peer_max_streams_bidi_ = 0, peer_max_streams_uni_ = 0;   // we may open
+  uint64_t local_max_streams_bidi_ = 0, local_max_streams_uni_ = 0; // peer may open
+  uint64_t remote_opened_bidi_ = 0, remote_opened_uni_ = 0;          // count opened by peer
+  uint64_t remote_done_bidi_ = 0, remote_done_uni_ = 0;              // count finished
+  bool streams_blocked_signalled_bidi_ = false, streams_blocked_signalled_uni_ = false;
+  SendFlowLimit conn_send_limit_{0};
+  uint64_t conn_bytes_sent_ = 0;         // fresh stream bytes sent (flow-control credit used)
+  std::optional<RecvFlowWindow> conn_recv_window_;
+  uint64_t conn_bytes_received_ = 0;     // sum of highest offsets across streams
+  uint64_t conn_bytes_read_ = 0;
+  PendingControl pending_;
+
+  // --- datagrams
+  std::deque<std::vector<uint8_t>> datagrams_out_;
+  std::deque<std::vector<uint8_t>> datagrams_in_;
+
+  // --- timers and close
+  TimePoint idle_deadline_ = kNever;
+  TimePoint last_activity_{};
+  TimePoint close_deadline_ = kNever;
+  bool close_send_pending_ = false;
+  std::optional<TransportError> close_error_;
+  std::optional<TransportError> local_close_;    // what we send in CONNECTION_CLOSE
+  TimePoint created_;
+  TimePoint now_{};   // latest time handed in (for calls that carry no time)
+
+  // --- events and stats
+  std::deque<ConnectionEvent> events_;
+  ConnectionStats stats_;
+};
+
+}  // namespace braid::conn

@@ -1,0 +1,615 @@
+// Receive path: splitting coalesced datagrams, removing packet protection, duplicate
+// detection, dispatching frames with the RFC 9000 §12.4 placement rules, ACK processing
+// into recovery and congestion control, and reaction to lost packets.
+#include <fmt/format.h>
+
+#include "core/conn/connection_impl.h"
+#include "core/crypto/initial_secrets.h"
+#include "core/crypto/packet_protection.h"
+#include "core/wire/frame_codec.h"
+
+namespace braid::conn {
+
+namespace {
+std::string_view packet_type_name(wire::PacketType t) {
+  switch (t) {
+    case wire::PacketType::kInitial: return "initial";
+    case wire::PacketType::kHandshake: return "handshake";
+    case wire::PacketType::kZeroRtt: return "0RTT";
+    case wire::PacketType::kRetry: return "retry";
+    case wire::PacketType::kVersionNegotiation: return "version_negotiation";
+    case wire::PacketType::kOneRtt: return "1RTT";
+  }
+  return "unknown";
+}
+
+bool is_probing_frame(const wire::Frame& f) {
+  return std::holds_alternative<wire::PaddingFrame>(f) || std::holds_alternative<wire::PathChallengeFrame>(f) ||
+         std::holds_alternative<wire::PathResponseFrame>(f) ||
+         (std::holds_alternative<wire::NewConnectionIdFrame>(f) &&
+          !std::get<wire::NewConnectionIdFrame>(f).path_id);
+}
+}  // namespace
+
+path::PnSpace& ConnectionImpl::space_for(EncryptionLevel level, path::Path& p) {
+  if (level == EncryptionLevel::kInitial) return initial_space_;
+  if (level == EncryptionLevel::kHandshake) return handshake_space_;
+  return p.app;
+}
+
+path::Path* ConnectionImpl::path_for_tuple(const PathTuple& tuple) {
+  for (auto& [id, p] : paths_) {
+    if (p->tuple == tuple) return p.get();
+  }
+  return nullptr;
+}
+
+void ConnectionImpl::handle_datagram(TimePoint now, const PathTuple& tuple, std::span<uint8_t> data,
+                                     uint8_t ecn) {
+  if (state_ == ConnState::kClosed || state_ == ConnState::kDraining) return;
+  stats_.bytes_received += data.size();
+  if (state_ == ConnState::kClosing) {
+    // RFC 9000 §10.2.1: answer further packets with the close frame, not more often than
+    // packets arrive.
+    close_send_pending_ = true;
+    return;
+  }
+  bool any_processed = false;
+  bool all_dropped = true;
+  size_t offset = 0;
+  std::optional<ConnectionId> first_dcid;
+  size_t short_len = local_cids_.empty() ? cfg_.connection_id_length : local_cids_.begin()->second.cid.size();
+  auto keys_before = std::make_tuple(levels_[1].read.has_value(), app_keys_.has_value() && app_keys_->read.aead);
+  while (offset < data.size()) {
+    auto rest = data.subspan(offset);
+    auto hdr = wire::parse_header(rest, short_len);
+    if (!hdr) {
+      stats_.packets_dropped++;
+      break;
+    }
+    if (first_dcid && !(hdr->dcid == *first_dcid)) {
+      stats_.packets_dropped++;  // coalesced packets must share the DCID (RFC 9000 §12.2)
+      break;
+    }
+    first_dcid = hdr->dcid;
+    auto pkt = rest.first(std::min(hdr->packet_length, rest.size()));
+    bool dropped = false;
+    process_packet(now, tuple, pkt, *hdr, ecn, data.size(), dropped);
+    if (!dropped) {
+      any_processed = true;
+      all_dropped = false;
+    }
+    if (state_ == ConnState::kDraining || state_ == ConnState::kClosed) return;
+    offset += pkt.size();
+    if (hdr->type == wire::PacketType::kOneRtt || hdr->type == wire::PacketType::kRetry ||
+        hdr->type == wire::PacketType::kVersionNegotiation) {
+      break;
+    }
+  }
+  if (all_dropped && matches_reset_token(data)) {
+    enter_draining(now, TransportError{0, 0, "stateless reset", false}, true);
+    return;
+  }
+  if (any_processed) reset_idle_timer(now);
+  // Keys that just became available may unlock buffered packets.
+  auto keys_after = std::make_tuple(levels_[1].read.has_value(), app_keys_.has_value() && app_keys_->read.aead);
+  if (keys_after != keys_before && !undecryptable_.empty()) {
+    auto pending = std::move(undecryptable_);
+    auto tuples = std::move(undecryptable_tuples_);
+    undecryptable_.clear();
+    undecryptable_tuples_.clear();
+    for (size_t i = 0; i < pending.size(); ++i) handle_datagram(now, tuples[i], pending[i], 0);
+  }
+}
+
+void ConnectionImpl::process_packet(TimePoint now, const PathTuple& tuple, std::span<uint8_t> pkt,
+                                    const wire::ParsedHeader& hdr, uint8_t ecn, size_t datagram_len,
+                                    bool& dropped) {
+  auto drop = [&](std::string_view why) {
+    dropped = true;
+    stats_.packets_dropped++;
+    if (qlog_) qlog_->packet_dropped(now, packet_type_name(hdr.type), pkt.size(), why);
+  };
+  if (hdr.type == wire::PacketType::kVersionNegotiation) {
+    if (perspective_ == Perspective::kClient) handle_version_negotiation(now, hdr);
+    else drop("unexpected_packet");
+    return;
+  }
+  if (hdr.type == wire::PacketType::kRetry) {
+    if (perspective_ == Perspective::kClient) handle_retry(now, pkt, hdr);
+    else drop("unexpected_packet");
+    return;
+  }
+  if (hdr.type != wire::PacketType::kOneRtt && hdr.version != kQuicVersion1) return drop("unsupported_version");
+  if (hdr.type == wire::PacketType::kZeroRtt) return drop("unsupported_0rtt");
+
+  EncryptionLevel level = hdr.type == wire::PacketType::kInitial     ? EncryptionLevel::kInitial
+                          : hdr.type == wire::PacketType::kHandshake ? EncryptionLevel::kHandshake
+                                                                     : EncryptionLevel::kApplication;
+  wire::PacketKind kind = level == EncryptionLevel::kInitial     ? wire::PacketKind::kInitial
+                          : level == EncryptionLevel::kHandshake ? wire::PacketKind::kHandshake
+                                                                 : wire::PacketKind::kOneRtt;
+  path::Path* path = path_for_tuple(tuple);
+  bool new_tuple = path == nullptr;
+  if (new_tuple) {
+    // Only 1-RTT packets may arrive from a new address (migration / NAT rebinding), and
+    // only a server follows a peer to a new address.
+    if (level != EncryptionLevel::kApplication || perspective_ == Perspective::kClient ||
+        !handshake_confirmed_) {
+      return drop("unknown_connection_id");
+    }
+    path = &primary_path();
+  }
+
+  crypto::HeaderProtector* hp = nullptr;
+  if (level == EncryptionLevel::kApplication) {
+    if (!app_keys_ || !app_keys_->read.aead || !app_keys_->read_hp) {
+      if (undecryptable_.size() < kMaxUndecryptable) {
+        undecryptable_.emplace_back(pkt.begin(), pkt.end());
+        undecryptable_tuples_.push_back(tuple);
+      }
+      dropped = true;
+      return;
+    }
+    hp = app_keys_->read_hp.get();
+  } else {
+    auto& l = levels_[level == EncryptionLevel::kInitial ? 0 : 1];
+    if (l.discarded) return drop("key_unavailable");
+    if (!l.read) {
+      if (undecryptable_.size() < kMaxUndecryptable) {
+        undecryptable_.emplace_back(pkt.begin(), pkt.end());
+        undecryptable_tuples_.push_back(tuple);
+      }
+      dropped = true;
+      return;
+    }
+    hp = l.read->hp.get();
+  }
+  if (level == EncryptionLevel::kInitial && perspective_ == Perspective::kServer &&
+      datagram_len < kMinInitialDatagram) {
+    return drop("initial_too_small");  // RFC 9000 §14.1
+  }
+  auto uh = crypto::remove_header_protection(*hp, pkt, hdr.pn_offset);
+  if (!uh) return drop("header_protection");
+  auto& space = space_for(level, *path);
+  auto largest = space.acks.largest_received();
+  uint64_t pn = wire::decode_packet_number(largest ? *largest : UINT64_MAX, uh->truncated_pn, uh->pn_len);
+  size_t header_len = hdr.pn_offset + uh->pn_len;
+  uint32_t nonce_path = multipath() ? path->id : 0;
+
+  std::optional<std::span<uint8_t>> payload;
+  if (level == EncryptionLevel::kApplication) {
+    auto& k = *app_keys_;
+    bool phase = (pkt[0] & 0x04) != 0;
+    if (phase == k.key_phase) {
+      payload = crypto::open_packet(*k.read.aead, nonce_path, pn, pkt, header_len);
+      if (payload && k.read_phase_start_pn == UINT64_MAX) k.read_phase_start_pn = pn;
+    } else if (k.read_prev && pn < k.read_phase_start_pn) {
+      payload = crypto::open_packet(*k.read_prev->aead, nonce_path, pn, pkt, header_len);
+    } else if (k.read_next && handshake_confirmed_) {
+      payload = crypto::open_packet(*k.read_next->aead, nonce_path, pn, pkt, header_len);
+      if (payload) {
+        // The peer started a key update: rotate read keys, follow with our write keys.
+        k.read_prev = std::move(k.read);
+        k.read = std::move(*k.read_next);
+        k.read_next = crypto::derive_next_generation(k.read);
+        k.read_phase_start_pn = pn;
+        do_key_update(now, false);
+      }
+    }
+    if (!payload) {
+      if (++k.failed_opens >= k.read.aead->integrity_limit()) {
+        close_with_error(now, TransportError::make(TransportErrorCode::kAeadLimitReached, "integrity limit"));
+      }
+      return drop("payload_decrypt_error");
+    }
+  } else {
+    auto& l = levels_[level == EncryptionLevel::kInitial ? 0 : 1];
+    payload = crypto::open_packet(*l.read->aead, 0, pn, pkt, header_len);
+    if (!payload) return drop("payload_decrypt_error");
+  }
+  // Reserved bits must be zero once protection is removed (RFC 9000 §17.2, §17.3.1).
+  uint8_t reserved_mask = (pkt[0] & 0x80) ? 0x0c : 0x18;
+  if (pkt[0] & reserved_mask) {
+    close_with_error(now, TransportError::make(TransportErrorCode::kProtocolViolation, "reserved bits set"));
+    return;
+  }
+  if (payload->empty()) {
+    close_with_error(now, TransportError::make(TransportErrorCode::kProtocolViolation, "packet without frames"));
+    return;
+  }
+  if (space.acks.is_duplicate(pn)) return drop("duplicate");
+
+  if (perspective_ == Perspective::kClient && level != EncryptionLevel::kApplication && !peer_scid_known_) {
+    // The server's first long-header packet fixes the DCID we use from now on.
+    peer_scid_known_ = true;
+    peer_initial_scid_ = hdr.scid;
+    remote_cids_[0].cid = hdr.scid;
+    path->remote_cid = hdr.scid;
+  } else if (level != EncryptionLevel::kApplication && !(hdr.scid == peer_initial_scid_)) {
+    return drop("scid_mismatch");
+  }
+  if (perspective_ == Perspective::kServer) {
+    path->amplification_received += pkt.size();
+    if (level == EncryptionLevel::kHandshake) {
+      // A Handshake packet proves the client owns its address (RFC 9000 §8.1).
+      path->address_validated = true;
+      path->validation = path::ValidationState::kValidated;
+      discard_level(now, EncryptionLevel::kInitial);
+    }
+  }
+
+  bool ack_eliciting = false;
+  bool non_probing = false;
+  last_packet_dcid_ = hdr.dcid;
+  auto st = process_frames(now, *path, level, kind, *payload, ack_eliciting, non_probing, pn);
+  stats_.packets_received++;
+  path->packets_received++;
+  path->bytes_received += pkt.size();
+  if (!st) {
+    close_with_error(now, st.error());
+    return;
+  }
+  if (state_ == ConnState::kDraining || state_ == ConnState::kClosed) return;
+  if (level == EncryptionLevel::kInitial && levels_[0].discarded) return;
+  space.acks.on_packet_received(pn, now, ack_eliciting, static_cast<recovery::Ecn>(ecn & 0x03));
+  if (new_tuple && non_probing && (!largest || pn > *largest)) on_peer_address_change(now, *path, tuple);
+}
+
+Status ConnectionImpl::process_frames(TimePoint now, path::Path& path, EncryptionLevel level,
+                                      wire::PacketKind kind, std::span<const uint8_t> payload,
+                                      bool& ack_eliciting, bool& non_probing, uint64_t pn) {
+  wire::Reader r(payload);
+  std::vector<wire::Frame> logged;
+  bool log = qlog_ && qlog_->enabled();
+  while (!r.empty()) {
+    uint64_t ftype = 0;
+    auto fr = wire::decode_frame(r, &ftype);
+    if (!fr) return std::unexpected(fr.error());
+    if (!wire::frame_allowed_in(ftype, kind)) {
+      return fail(TransportErrorCode::kProtocolViolation, fmt::format("frame 0x{:x} not allowed here", ftype), ftype);
+    }
+    if (wire::frame_is_ack_eliciting(ftype)) ack_eliciting = true;
+    if (!is_probing_frame(*fr)) non_probing = true;
+    if (log) logged.push_back(*fr);
+    Status st;
+    std::visit(
+        [&](auto& f) {
+          using F = std::decay_t<decltype(f)>;
+          if constexpr (std::is_same_v<F, wire::PaddingFrame> || std::is_same_v<F, wire::PingFrame>) {
+          } else if constexpr (std::is_same_v<F, wire::AckFrame>) {
+            if (f.path_id) {
+              st = multipath() ? handle_ack(now, level, f)
+                               : fail(TransportErrorCode::kProtocolViolation, "PATH_ACK without multipath", ftype);
+            } else {
+              st = handle_ack(now, level, f);
+            }
+          } else if constexpr (std::is_same_v<F, wire::CryptoFrame>) {
+            st = process_crypto_frame(now, level, f);
+          } else if constexpr (std::is_same_v<F, wire::NewTokenFrame>) {
+            if (perspective_ == Perspective::kServer) {
+              st = fail(TransportErrorCode::kProtocolViolation, "NEW_TOKEN from client", ftype);
+            }
+          } else if constexpr (std::is_same_v<F, wire::StreamFrame>) {
+            st = on_stream_frame(now, f);
+          } else if constexpr (std::is_same_v<F, wire::ResetStreamFrame>) {
+            st = on_reset_stream(now, f);
+          } else if constexpr (std::is_same_v<F, wire::StopSendingFrame>) {
+            st = on_stop_sending(now, f);
+          } else if constexpr (std::is_same_v<F, wire::MaxDataFrame>) {
+            if (conn_send_limit_.update(f.maximum)) {
+              for (auto& [id, s] : streams_) {
+                if (s.send && s.send->has_pending()) queue_stream_send(s);
+              }
+            }
+          } else if constexpr (std::is_same_v<F, wire::MaxStreamDataFrame>) {
+            st = on_max_stream_data(f);
+          } else if constexpr (std::is_same_v<F, wire::MaxStreamsFrame>) {
+            st = on_max_streams(f);
+          } else if constexpr (std::is_same_v<F, wire::DataBlockedFrame> ||
+                               std::is_same_v<F, wire::StreamsBlockedFrame>) {
+          } else if constexpr (std::is_same_v<F, wire::StreamDataBlockedFrame>) {
+            auto s = stream_for_frame(f.stream_id, false, ftype);
+            if (!s) st = std::unexpected(s.error());
+          } else if constexpr (std::is_same_v<F, wire::NewConnectionIdFrame>) {
+            if (f.path_id && !multipath()) {
+              st = fail(TransportErrorCode::kProtocolViolation, "PATH_NEW_CONNECTION_ID without multipath", ftype);
+            } else {
+              st = on_new_connection_id(f);
+            }
+          } else if constexpr (std::is_same_v<F, wire::RetireConnectionIdFrame>) {
+            if (f.path_id && !multipath()) {
+              st = fail(TransportErrorCode::kProtocolViolation, "PATH_RETIRE_CONNECTION_ID without multipath", ftype);
+            } else {
+              st = on_retire_connection_id(f, path.remote_cid);
+            }
+          } else if constexpr (std::is_same_v<F, wire::PathChallengeFrame>) {
+            if (path.responses_owed.size() < 4) path.responses_owed.push_back(f.data);
+          } else if constexpr (std::is_same_v<F, wire::PathResponseFrame>) {
+            if (path.challenge_data && *path.challenge_data == f.data) {
+              path.challenge_data.reset();
+              path.validation = path::ValidationState::kValidated;
+              path.address_validated = true;
+              path.validation_deadline = kNever;
+              path.next_challenge_time = kNever;
+              if (qlog_) qlog_->path_event(now, path.id, "validated", &path.tuple);
+            }
+          } else if constexpr (std::is_same_v<F, wire::ConnectionCloseFrame>) {
+            TransportError e{f.error_code, f.frame_type, std::string(f.reason.begin(), f.reason.end()),
+                             f.application};
+            enter_draining(now, e, true);
+          } else if constexpr (std::is_same_v<F, wire::HandshakeDoneFrame>) {
+            if (perspective_ == Perspective::kServer) {
+              st = fail(TransportErrorCode::kProtocolViolation, "HANDSHAKE_DONE from client", ftype);
+            } else {
+              on_handshake_confirmed(now);
+            }
+          } else if constexpr (std::is_same_v<F, wire::DatagramFrame>) {
+            if (cfg_.max_datagram_frame_size == 0 || f.data.size() > cfg_.max_datagram_frame_size) {
+              st = fail(TransportErrorCode::kProtocolViolation, "unexpected or oversized DATAGRAM", ftype);
+            } else {
+              if (datagrams_in_.size() >= cfg_.max_datagram_queue) datagrams_in_.pop_front();
+              datagrams_in_.emplace_back(f.data.begin(), f.data.end());
+              emit({ConnectionEventType::kDatagramReceived});
+            }
+          } else {
+            // Multipath control frames: only legal once multipath was negotiated.
+            if (!multipath()) {
+              st = fail(TransportErrorCode::kProtocolViolation, "multipath frame without negotiation", ftype);
+            }
+          }
+        },
+        *fr);
+    if (!st) return st;
+    if (state_ == ConnState::kDraining || state_ == ConnState::kClosed) break;
+  }
+  if (log) {
+    qlog_->packet_received(now, level == EncryptionLevel::kApplication ? std::optional<uint32_t>(path.id) : std::nullopt,
+                           level == EncryptionLevel::kInitial     ? "initial"
+                           : level == EncryptionLevel::kHandshake ? "handshake"
+                                                                  : "1RTT",
+                           pn, payload.size(), logged);
+  }
+  return {};
+}
+
+Status ConnectionImpl::handle_ack(TimePoint now, EncryptionLevel level, const wire::AckFrame& ack) {
+  path::Path* p = &primary_path();
+  if (ack.path_id) {
+    auto it = paths_.find(*ack.path_id);
+    if (it == paths_.end()) return {};  // unknown or abandoned path: ignored (multipath §8.2)
+    p = it->second.get();
+  }
+  auto& space = space_for(level, *p);
+  Duration ack_delay{};
+  Duration max_ack_delay{};
+  if (level == EncryptionLevel::kApplication) {
+    uint64_t exp = peer_params_applied_ ? peer_params_.ack_delay_exponent : 3;
+    uint64_t us = exp < 63 ? (ack.ack_delay << exp) : 0;
+    ack_delay = std::chrono::microseconds(static_cast<int64_t>(std::min<uint64_t>(us, 1ull << 40)));
+    max_ack_delay = std::chrono::milliseconds(peer_params_applied_ ? peer_params_.max_ack_delay_ms : 25);
+  }
+  Duration pc_period = (p->rtt.smoothed() + std::max(4 * p->rtt.variance(), recovery::kGranularity) + max_ack_delay) *
+                       recovery::kPersistentCongestionThreshold;
+  auto out = space.sent.on_ack_received(ack, ack_delay, now, p->rtt, handshake_confirmed_, max_ack_delay, pc_period,
+                                        p->first_rtt_sample);
+  if (!out) return std::unexpected(out.error());
+  if (out->rtt_updated && p->first_rtt_sample == kNever) p->first_rtt_sample = now;
+  if (!out->newly_acked.empty()) {
+    p->last_ack_received = now;
+    p->pto_count = 0;
+    TimePoint newest_sent{};
+    for (auto& pkt : out->newly_acked) {
+      newest_sent = std::max(newest_sent, pkt.time_sent);
+      for (auto& f : pkt.frames) on_frame_acked(now, f);
+      if (level == EncryptionLevel::kApplication && app_keys_ && pkt.pn >= app_keys_->first_pn_current_phase) {
+        app_keys_->current_phase_acked = true;
+      }
+    }
+    if (out->acked_in_flight_bytes > 0) {
+      AckSample s;
+      s.now = now;
+      s.sent_time = newest_sent;
+      s.bytes_acked = out->acked_in_flight_bytes;
+      s.latest_rtt = p->rtt.latest();
+      s.smoothed_rtt = p->rtt.smoothed();
+      s.min_rtt = p->rtt.min();
+      s.bytes_in_flight = initial_space_.sent.bytes_in_flight() + handshake_space_.sent.bytes_in_flight() +
+                          p->app.sent.bytes_in_flight();
+      p->cc->on_ack(s);
+    }
+    if (level == EncryptionLevel::kApplication && perspective_ == Perspective::kClient && handshake_complete_) {
+      on_handshake_confirmed(now);  // RFC 9001 §4.1.2: an acknowledged 1-RTT packet confirms
+    }
+  }
+  if (!out->lost.empty()) {
+    PnSpace sp = level == EncryptionLevel::kInitial     ? PnSpace::kInitial
+                 : level == EncryptionLevel::kHandshake ? PnSpace::kHandshake
+                                                        : PnSpace::kApplication;
+    on_packets_lost(now, *p, sp, out->lost, out->persistent_congestion);
+  }
+  if (qlog_ && qlog_->enabled()) {
+    qlog::MetricsSample m;
+    m.smoothed_rtt = p->rtt.smoothed();
+    m.min_rtt = p->rtt.min();
+    m.latest_rtt = p->rtt.latest();
+    m.rtt_variance = p->rtt.variance();
+    m.congestion_window = p->cc->window();
+    m.bytes_in_flight = p->app.sent.bytes_in_flight();
+    qlog_->metrics_updated(now, p->id, m);
+  }
+  return {};
+}
+
+void ConnectionImpl::on_packets_lost(TimePoint now, path::Path& p, PnSpace space,
+                                     std::vector<recovery::SentPacket>& lost, bool persistent_congestion) {
+  uint64_t lost_bytes = 0;
+  TimePoint newest{};
+  for (auto& pkt : lost) {
+    stats_.packets_lost++;
+    p.packets_lost++;
+    if (pkt.in_flight) lost_bytes += pkt.size;
+    newest = std::max(newest, pkt.time_sent);
+    for (auto& f : pkt.frames) requeue_lost_frame(f);
+    if (qlog_) {
+      qlog_->packet_lost(now, space == PnSpace::kApplication ? std::optional<uint32_t>(p.id) : std::nullopt,
+                         space == PnSpace::kInitial     ? "initial"
+                         : space == PnSpace::kHandshake ? "handshake"
+                                                        : "1RTT",
+                         pkt.pn, "reordering_or_time");
+    }
+  }
+  if (lost_bytes > 0 || persistent_congestion) {
+    LossSample s;
+    s.now = now;
+    s.largest_lost_sent_time = newest;
+    s.bytes_lost = lost_bytes;
+    s.bytes_in_flight = p.app.sent.bytes_in_flight();
+    s.persistent_congestion = persistent_congestion;
+    p.cc->on_congestion_event(s);
+  }
+}
+
+void ConnectionImpl::on_frame_acked(TimePoint now, const recovery::SentFrame& f) {
+  (void)now;
+  using K = recovery::SentFrame::Kind;
+  switch (f.kind) {
+    case K::kStream: {
+      auto it = streams_.find(f.id);
+      if (it == streams_.end() || !it->second.send) return;
+      auto& s = it->second;
+      s.send->on_acked(f.offset, f.length, f.fin);
+      if (!s.reset_sent && s.send->finished() && s.send->all_acked() && !s.finished_reported) {
+        s.finished_reported = true;
+        emit({ConnectionEventType::kStreamFinished, s.id});
+      } else if (s.send->writable() > 0 && !s.send->finished()) {
+        emit({ConnectionEventType::kStreamWritable, s.id});
+      }
+      maybe_retire_stream(s);
+      return;
+    }
+    case K::kCrypto: {
+      auto& l = levels_[f.level];
+      if (!l.discarded) l.send.on_acked(f.offset, f.length, false);
+      return;
+    }
+    case K::kAck: {
+      if (f.level == 0) initial_space_.acks.on_ack_of_ack(f.id);
+      else if (f.level == 1) handshake_space_.acks.on_ack_of_ack(f.id);
+      else if (auto it = paths_.find(static_cast<PathId>(f.offset)); it != paths_.end()) {
+        it->second->app.acks.on_ack_of_ack(f.id);
+      }
+      return;
+    }
+    case K::kResetStream: {
+      auto it = streams_.find(f.id);
+      if (it != streams_.end()) {
+        it->second.reset_acked = true;
+        maybe_retire_stream(it->second);
+      }
+      return;
+    }
+    default: return;
+  }
+}
+
+void ConnectionImpl::requeue_lost_frame(const recovery::SentFrame& f) {
+  using K = recovery::SentFrame::Kind;
+  switch (f.kind) {
+    case K::kStream: {
+      auto it = streams_.find(f.id);
+      if (it == streams_.end() || !it->second.send || it->second.reset_sent) return;
+      it->second.send->on_lost(f.offset, f.length, f.fin);
+      queue_stream_send(it->second);
+      return;
+    }
+    case K::kCrypto: {
+      auto& l = levels_[f.level];
+      if (!l.discarded) l.send.on_lost(f.offset, f.length, false);
+      return;
+    }
+    case K::kMaxData: pending_.max_data = true; return;
+    case K::kMaxStreamData: {
+      auto it = streams_.find(f.id);
+      if (it != streams_.end() && it->second.recv && !it->second.recv->fin_received() && !it->second.reset_received) {
+        pending_.max_stream_data.insert(f.id);
+      }
+      return;
+    }
+    case K::kMaxStreams:
+      (f.fin ? pending_.max_streams_bidi : pending_.max_streams_uni) = true;
+      return;
+    case K::kResetStream: pending_.reset_stream.insert(f.id); return;
+    case K::kStopSending: {
+      auto it = streams_.find(f.id);
+      if (it != streams_.end() && it->second.recv && !it->second.recv->fin_received()) pending_.stop_sending.insert(f.id);
+      return;
+    }
+    case K::kNewConnectionId: {
+      auto it = local_cids_.find(f.id);
+      if (it != local_cids_.end() && !it->second.retired) pending_.new_cid.insert(f.id);
+      return;
+    }
+    case K::kRetireConnectionId: pending_.retire_cid.insert(f.id); return;
+    case K::kHandshakeDone: pending_.handshake_done = true; return;
+    default: return;  // PING, PADDING, DATAGRAM, PATH_CHALLENGE/RESPONSE, blocked signals
+  }
+}
+
+void ConnectionImpl::on_peer_address_change(TimePoint now, path::Path& p, const PathTuple& tuple) {
+  bool port_only = p.tuple.remote.same_ip(tuple.remote) && p.tuple.local == tuple.local;
+  p.tuple = tuple;
+  // The new address is unvalidated: limit what we send to it and check it (RFC 9000 §9.3).
+  p.address_validated = false;
+  p.amplification_received = 0;
+  p.amplification_sent = 0;
+  p.validation = path::ValidationState::kValidating;
+  std::array<uint8_t, 8> data;
+  rng_.fill(data);
+  p.challenge_data = data;
+  p.challenge_pending_send = true;
+  p.validation_deadline = now + 3 * std::max(pto_period(p, true), 3 * cfg_.initial_rtt);
+  if (!port_only) {
+    // A new network path: its RTT and capacity are unknown (RFC 9000 §9.4).
+    p.rtt.reset();
+    p.cc = make_congestion_controller(cfg_.congestion_controller, CcConfig{p.mtu});
+    if (!p.cc) p.cc = make_congestion_controller("cubic", CcConfig{p.mtu});
+  }
+  if (qlog_) qlog_->path_event(now, p.id, "peer_address_changed", &p.tuple);
+}
+
+void ConnectionImpl::handle_version_negotiation(TimePoint now, const wire::ParsedHeader& hdr) {
+  if (peer_scid_known_ || version_negotiation_done_) return;  // only before any server packet
+  for (uint32_t v : hdr.supported_versions) {
+    if (v == kQuicVersion1) return;  // a VN listing our version is ignored (RFC 9000 §6.2)
+  }
+  version_negotiation_done_ = true;
+  enter_draining(now, TransportError{static_cast<uint64_t>(TransportErrorCode::kConnectionRefused), 0,
+                                     "version negotiation: no common version", false},
+                 false);
+  state_ = ConnState::kClosed;
+}
+
+void ConnectionImpl::handle_retry(TimePoint now, std::span<const uint8_t> pkt, const wire::ParsedHeader& hdr) {
+  (void)now;
+  if (retry_received_ || peer_scid_known_) return;   // at most one Retry, before any Initial
+  if (hdr.token.empty()) return;
+  if (!crypto::verify_retry_integrity(original_dcid_, pkt)) return;
+  if (hdr.scid == original_dcid_) return;
+  retry_received_ = true;
+  retry_scid_ = hdr.scid;
+  retry_token_.assign(hdr.token.begin(), hdr.token.end());
+  initial_dcid_ = hdr.scid;
+  remote_cids_[0].cid = hdr.scid;
+  primary_path().remote_cid = hdr.scid;
+  auto keys = crypto::derive_initial_keys(initial_dcid_);
+  levels_[0].write = std::move(keys.client);
+  levels_[0].read = std::move(keys.server);
+  // Everything sent in Initial packets goes again under the new keys with the token.
+  auto sent = initial_space_.sent.take_all();
+  for (auto& p : sent) {
+    for (auto& f : p.frames) requeue_lost_frame(f);
+  }
+}
+
+}  // namespace braid::conn

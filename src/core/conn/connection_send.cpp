@@ -1,0 +1,582 @@
+// Send path: choosing what goes into each datagram (ACKs, CRYPTO, control frames,
+// DATAGRAM and STREAM data), coalescing long-header packets, padding Initial datagrams,
+// congestion/pacing/anti-amplification gating, packet protection, and GSO batches of
+// equal-sized 1-RTT packets.
+#include <fmt/format.h>
+
+#include "core/conn/connection_impl.h"
+#include "core/crypto/packet_protection.h"
+#include "core/wire/frame_codec.h"
+
+namespace braid::conn {
+
+using recovery::SentFrame;
+using K = recovery::SentFrame::Kind;
+
+namespace {
+size_t level_index(EncryptionLevel l) {
+  return l == EncryptionLevel::kInitial ? 0 : l == EncryptionLevel::kHandshake ? 1 : 2;
+}
+constexpr size_t kMinPacketRoom = 64;   // below this a new packet is not worth starting
+}  // namespace
+
+uint64_t ConnectionImpl::send_window_available(const path::Path& p) const {
+  uint64_t in_flight = p.app.sent.bytes_in_flight();
+  if (p.id == paths_.begin()->first) {
+    in_flight += initial_space_.sent.bytes_in_flight() + handshake_space_.sent.bytes_in_flight();
+  }
+  uint64_t cwnd = p.cc->window();
+  return cwnd > in_flight ? cwnd - in_flight : 0;
+}
+
+uint64_t ConnectionImpl::amplification_budget(const path::Path& p) const {
+  if (perspective_ == Perspective::kClient || p.address_validated) return UINT64_MAX;
+  uint64_t allowed = 3 * p.amplification_received;
+  return allowed > p.amplification_sent ? allowed - p.amplification_sent : 0;
+}
+
+bool ConnectionImpl::level_wants_send(TimePoint now, const path::Path& p, EncryptionLevel level,
+                                      bool cc_allows) const {
+  if (level != EncryptionLevel::kApplication) {
+    const auto& l = levels_[level_index(level)];
+    if (l.discarded || !l.write) return false;
+    const auto& space = level == EncryptionLevel::kInitial ? initial_space_ : handshake_space_;
+    if (space.acks.ack_pending() && space.acks.ack_deadline() <= now) return true;
+    if (space.probes_owed > 0) return true;
+    return cc_allows && l.send.has_pending();
+  }
+  if (!app_keys_ || !app_keys_->write.aead) return false;
+  if (p.app.acks.ack_pending() && p.app.acks.ack_deadline() <= now) return true;
+  if (p.app.probes_owed > 0 || !p.responses_owed.empty() || p.challenge_pending_send) return true;
+  if (!cc_allows) return false;
+  if (!handshake_complete_ && perspective_ == Perspective::kServer) return false;
+  return pending_.any() || !send_queue_.empty() || !datagrams_out_.empty() || levels_[2].send.has_pending();
+}
+
+std::optional<Transmit> ConnectionImpl::poll_transmit(TimePoint now, std::span<uint8_t> buf, size_t max_segments) {
+  if (state_ == ConnState::kClosed || state_ == ConnState::kDraining) return std::nullopt;
+  if (state_ == ConnState::kClosing) {
+    if (!close_send_pending_) return std::nullopt;
+    close_send_pending_ = false;
+    auto& p = primary_path();
+    size_t n = build_close_datagram(now, p, buf.first(std::min<size_t>(buf.size(), p.mtu)));
+    if (n == 0) return std::nullopt;
+    return Transmit{p.id, p.tuple, n, 0, 0};
+  }
+  maybe_auto_key_update(now);
+
+  path::Path* target = &primary_path();
+  for (auto& [id, p] : paths_) {
+    if (!p->responses_owed.empty() || p->challenge_pending_send) {
+      target = p.get();
+      break;
+    }
+  }
+  auto& p = *target;
+  size_t seg = std::min<size_t>(p.mtu, buf.size());
+  bool eliciting = false;
+  size_t first = build_datagram(now, p, buf.first(seg), eliciting, true);
+  if (first == 0) return std::nullopt;
+  size_t total = first;
+  size_t segments = 1;
+  bool had_long = (buf[0] & 0x80) != 0;
+  if (!had_long && first == seg) {
+    while (segments < max_segments && total + seg <= buf.size()) {
+      bool e = false;
+      size_t n = build_datagram(now, p, buf.subspan(total, seg), e, false);
+      if (n == 0) break;
+      total += n;
+      segments++;
+      if (n < seg) break;  // a short segment ends a GSO batch
+    }
+  }
+  return Transmit{p.id, p.tuple, total, 0, static_cast<uint16_t>(segments > 1 ? seg : 0)};
+}
+
+size_t ConnectionImpl::build_datagram(TimePoint now, path::Path& p, std::span<uint8_t> out, bool& ack_eliciting,
+                                      bool allow_long) {
+  uint64_t budget = amplification_budget(p);
+  if (budget < out.size()) out = out.first(static_cast<size_t>(budget));
+  if (out.size() < kMinPacketRoom) return 0;
+
+  bool cc_allows = send_window_available(p) > 0;
+  if (cc_allows && cfg_.pacing) {
+    p.pacer.update(p.cc->window(), p.rtt.has_sample() ? p.rtt.smoothed() : Duration::zero(), p.cc->pacing_rate());
+    if (p.pacer.next_send_time(now, p.mtu) > now) cc_allows = false;
+  }
+
+  constexpr EncryptionLevel kLevels[3] = {EncryptionLevel::kInitial, EncryptionLevel::kHandshake,
+                                          EncryptionLevel::kApplication};
+  bool wants[3] = {false, false, false};
+  for (int i = 0; i < 3; ++i) {
+    if (i < 2 && (!allow_long || p.id != paths_.begin()->first)) continue;
+    wants[i] = level_wants_send(now, p, kLevels[i], cc_allows);
+  }
+  int last = -1;
+  for (int i = 0; i < 3; ++i) if (wants[i]) last = i;
+  if (last < 0) return 0;
+  // Datagrams carrying Initial packets are padded to 1200 bytes: always from the client,
+  // and from the server when the Initial is ack-eliciting (RFC 9000 §14.1).
+  bool pad = wants[0] && (perspective_ == Perspective::kClient || levels_[0].send.has_pending() ||
+                          initial_space_.probes_owed > 0);
+  size_t used = 0;
+  for (int i = 0; i <= last; ++i) {
+    if (!wants[i]) continue;
+    size_t remaining = out.size() - used;
+    if (remaining < kMinPacketRoom) break;
+    size_t min_total = (pad && i == last && used < kMinInitialDatagram) ? kMinInitialDatagram - used : 0;
+    bool e = false;
+    size_t n = build_packet(now, p, kLevels[i], out.subspan(used, remaining), min_total, cc_allows, e);
+    ack_eliciting |= e;
+    used += n;
+    if (i == 1 && n > 0 && perspective_ == Perspective::kClient) discard_level(now, EncryptionLevel::kInitial);
+  }
+  if (used > 0) {
+    p.amplification_sent += used;
+    p.bytes_sent += used;
+    stats_.bytes_sent += used;
+  }
+  return used;
+}
+
+size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLevel level, std::span<uint8_t> out,
+                                    size_t min_total, bool cc_allows, bool& ack_eliciting) {
+  auto& space = space_for(level, p);
+  bool is_long = level != EncryptionLevel::kApplication;
+  if (out.size() <= crypto::kAeadTagLen + 32) return 0;
+  uint64_t pn = space.sent.next_packet_number();
+  auto largest_acked = space.sent.largest_acked();
+  size_t pn_len = wire::packet_number_length(pn, largest_acked ? *largest_acked : UINT64_MAX);
+
+  wire::Writer w(out.first(out.size() - crypto::kAeadTagLen));
+  std::optional<wire::LongHeaderLayout> layout;
+  size_t pn_offset = 0;
+  if (is_long) {
+    std::span<const uint8_t> token;
+    if (level == EncryptionLevel::kInitial && perspective_ == Perspective::kClient) token = retry_token_;
+    layout = wire::write_long_header(w, level == EncryptionLevel::kInitial ? wire::PacketType::kInitial
+                                                                            : wire::PacketType::kHandshake,
+                                     kQuicVersion1, p.remote_cid, local_cids_.begin()->second.cid, token, pn, pn_len);
+    if (!layout) return 0;
+    pn_offset = layout->pn_offset;
+  } else {
+    auto off = wire::write_short_header(w, p.remote_cid, false, app_keys_->key_phase, pn, pn_len);
+    if (!off) return 0;
+    pn_offset = *off;
+  }
+  size_t header_len = w.size();
+  size_t limit = w.size() + w.remaining();
+  std::vector<SentFrame> sent;
+  bool eliciting = false;
+  bool has_ack = false;
+  std::vector<wire::Frame> logged;
+  bool log = qlog_ && qlog_->enabled();
+
+  // 1. ACK (piggybacked whenever something is owed).
+  if (space.acks.ack_pending()) {
+    uint64_t exp = level == EncryptionLevel::kApplication ? cfg_.ack_delay_exponent : 0;
+    if (auto ack = space.acks.build_ack(now, exp)) {
+      if (level != EncryptionLevel::kApplication) ack->ack_delay = 0;
+      if (multipath() && level == EncryptionLevel::kApplication) ack->path_id = p.id;
+      if (wire::encode_ack_frame(w, *ack, std::min<size_t>(w.remaining(), 256))) {
+        space.acks.on_ack_sent();
+        has_ack = true;
+        SentFrame f;
+        f.kind = K::kAck;
+        f.level = static_cast<uint8_t>(level_index(level));
+        f.id = ack->largest();
+        f.offset = p.id;
+        sent.push_back(f);
+        if (log) logged.push_back(*ack);
+      }
+    }
+  }
+  bool probing = space.probes_owed > 0;
+  bool may_send_data = cc_allows || probing;
+
+  if (level == EncryptionLevel::kApplication) {
+    // Path validation frames are sent regardless of congestion (RFC 9000 §8.2).
+    while (!p.responses_owed.empty() && w.remaining() >= 9) {
+      wire::PathResponseFrame fr{p.responses_owed.front()};
+      wire::encode_frame(w, fr);
+      p.responses_owed.pop_front();
+      sent.push_back(SentFrame{K::kPathResponse});
+      eliciting = true;
+      if (log) logged.push_back(fr);
+    }
+    if (p.challenge_pending_send && p.challenge_data && w.remaining() >= 9) {
+      wire::PathChallengeFrame fr{*p.challenge_data};
+      wire::encode_frame(w, fr);
+      p.challenge_pending_send = false;
+      sent.push_back(SentFrame{K::kPathChallenge});
+      eliciting = true;
+      if (log) logged.push_back(fr);
+      // Probes to a new path are padded to 1200 bytes to check its MTU (RFC 9000 §8.2.1).
+      if (min_total == 0) min_total = std::min<size_t>(kMinInitialDatagram, out.size());
+    }
+  }
+
+  // 2. CRYPTO data (retransmissions first, then new).
+  auto& cl = levels_[level_index(level)];
+  if (may_send_data && !cl.discarded) {
+    while (w.remaining() > 16) {
+      size_t room = w.remaining();
+      auto slice = cl.send.next_slice(room > 16 ? room - 16 : 0, UINT64_MAX);
+      if (!slice || slice->length == 0) break;
+      size_t hdr = wire::crypto_frame_header_size(slice->offset, slice->length);
+      if (hdr + slice->length > room) {
+        slice->length = room > hdr ? room - hdr : 0;
+        if (slice->length == 0) break;
+      }
+      wire::encode_crypto_frame_header(w, slice->offset, slice->length);
+      uint8_t* dst = w.cursor();
+      w.write_zeros(slice->length);
+      cl.send.copy_out(slice->offset, slice->length, dst);
+      slice->fin = false;
+      cl.send.on_sent(*slice);
+      SentFrame f;
+      f.kind = K::kCrypto;
+      f.level = static_cast<uint8_t>(level_index(level));
+      f.offset = slice->offset;
+      f.length = static_cast<uint32_t>(slice->length);
+      sent.push_back(f);
+      eliciting = true;
+      if (log) logged.push_back(wire::CryptoFrame{slice->offset, {dst, slice->length}});
+    }
+  }
+
+  // 3. Application data.
+  if (level == EncryptionLevel::kApplication && may_send_data &&
+      (handshake_complete_ || perspective_ == Perspective::kClient)) {
+    size_t before = sent.size();
+    write_control_frames(now, w, sent, limit);
+    // DATAGRAM frames: unreliable, never retransmitted.
+    while (!datagrams_out_.empty()) {
+      auto& d = datagrams_out_.front();
+      wire::DatagramFrame fr{d, true};
+      size_t need = wire::encoded_size(fr);
+      if (need > w.remaining()) break;
+      wire::encode_frame(w, fr);
+      sent.push_back(SentFrame{K::kDatagram});
+      datagrams_out_.pop_front();
+    }
+    write_stream_frames(w, p, sent, limit);
+    for (size_t i = before; i < sent.size(); ++i) {
+      if (sent[i].kind != K::kAck && sent[i].kind != K::kPadding) eliciting = true;
+    }
+  }
+
+  // 4. A probe must elicit an ACK even when there is nothing to resend.
+  if (probing && !eliciting && w.remaining() >= 1) {
+    w.write_u8(0x01);
+    sent.push_back(SentFrame{K::kPing});
+    eliciting = true;
+    if (log) logged.push_back(wire::PingFrame{});
+  }
+  if (pending_.ping && level == EncryptionLevel::kApplication && w.remaining() >= 1 && !eliciting) {
+    w.write_u8(0x01);
+    sent.push_back(SentFrame{K::kPing});
+    eliciting = true;
+  }
+  if (level == EncryptionLevel::kApplication) pending_.ping = false;
+
+  size_t payload_len = w.size() - header_len;
+  if (payload_len == 0) return 0;
+  // Header protection samples 16 bytes starting 4 bytes after the packet number.
+  size_t pad = 0;
+  if (pn_len + payload_len < 4) pad = 4 - pn_len - payload_len;
+  if (min_total > 0 && w.size() + pad + crypto::kAeadTagLen < min_total) {
+    pad = min_total - crypto::kAeadTagLen - w.size();
+  }
+  if (pad > 0) {
+    pad = std::min(pad, w.remaining());
+    w.write_zeros(pad);
+    payload_len += pad;
+    if (log) logged.push_back(wire::PaddingFrame{pad});
+  }
+  if (layout) wire::patch_long_header_length(w, *layout, pn_len, payload_len - 0 + crypto::kAeadTagLen - 0);
+
+  size_t total = 0;
+  uint32_t nonce_path = multipath() ? p.id : 0;
+  if (level == EncryptionLevel::kApplication) {
+    total = crypto::protect_packet(*app_keys_->write.aead, *app_keys_->write_hp, nonce_path, pn, out, header_len,
+                                   pn_offset, pn_len, payload_len);
+    app_keys_->packets_protected++;
+  } else {
+    total = crypto::protect_packet(*cl.write->aead, *cl.write->hp, 0, pn, out, header_len, pn_offset, pn_len,
+                                   payload_len);
+  }
+  if (total == 0) return 0;
+  space.sent.take_packet_number();
+
+  recovery::SentPacket sp;
+  sp.pn = pn;
+  sp.time_sent = now;
+  sp.size = static_cast<uint32_t>(total);
+  sp.ack_eliciting = eliciting;
+  sp.in_flight = eliciting || pad > 0;
+  sp.frames = std::move(sent);
+  if (sp.in_flight) {
+    uint64_t in_flight = space.sent.bytes_in_flight() + total;
+    p.cc->on_packet_sent(now, total, in_flight);
+    if (cfg_.pacing) p.pacer.on_packet_sent(now, total);
+  }
+  space.sent.on_packet_sent(std::move(sp));
+  if (eliciting && space.probes_owed > 0) space.probes_owed--;
+  (void)has_ack;
+  ack_eliciting = eliciting;
+  stats_.packets_sent++;
+  p.packets_sent++;
+  if (log) {
+    qlog_->packet_sent(now, level == EncryptionLevel::kApplication ? std::optional<uint32_t>(p.id) : std::nullopt,
+                       level == EncryptionLevel::kInitial     ? "initial"
+                       : level == EncryptionLevel::kHandshake ? "handshake"
+                                                              : "1RTT",
+                       pn, total, logged);
+  }
+  return total;
+}
+
+void ConnectionImpl::write_control_frames(TimePoint now, wire::Writer& w, std::vector<SentFrame>& sent, size_t) {
+  (void)now;
+  auto put = [&](const wire::Frame& fr, SentFrame sf) -> bool {
+    size_t need = wire::encoded_size(fr);
+    if (need > w.remaining()) return false;
+    wire::encode_frame(w, fr);
+    sent.push_back(sf);
+    return true;
+  };
+  if (pending_.handshake_done && put(wire::HandshakeDoneFrame{}, SentFrame{K::kHandshakeDone})) {
+    pending_.handshake_done = false;
+  }
+  if (pending_.max_data && conn_recv_window_ &&
+      put(wire::MaxDataFrame{conn_recv_window_->limit()}, SentFrame{K::kMaxData})) {
+    pending_.max_data = false;
+  }
+  if (pending_.max_streams_bidi) {
+    SentFrame sf{K::kMaxStreams};
+    sf.fin = true;
+    if (put(wire::MaxStreamsFrame{true, local_max_streams_bidi_}, sf)) pending_.max_streams_bidi = false;
+  }
+  if (pending_.max_streams_uni && put(wire::MaxStreamsFrame{false, local_max_streams_uni_}, SentFrame{K::kMaxStreams})) {
+    pending_.max_streams_uni = false;
+  }
+  for (auto it = pending_.max_stream_data.begin(); it != pending_.max_stream_data.end();) {
+    auto s = streams_.find(*it);
+    if (s == streams_.end() || !s->second.recv_window) {
+      it = pending_.max_stream_data.erase(it);
+      continue;
+    }
+    SentFrame sf{K::kMaxStreamData};
+    sf.id = *it;
+    if (!put(wire::MaxStreamDataFrame{*it, s->second.recv_window->limit()}, sf)) break;
+    it = pending_.max_stream_data.erase(it);
+  }
+  for (auto it = pending_.reset_stream.begin(); it != pending_.reset_stream.end();) {
+    auto s = streams_.find(*it);
+    if (s == streams_.end()) {
+      it = pending_.reset_stream.erase(it);
+      continue;
+    }
+    SentFrame sf{K::kResetStream};
+    sf.id = *it;
+    if (!put(wire::ResetStreamFrame{*it, s->second.reset_code, s->second.reset_final_size}, sf)) break;
+    it = pending_.reset_stream.erase(it);
+  }
+  for (auto it = pending_.stop_sending.begin(); it != pending_.stop_sending.end();) {
+    auto s = streams_.find(*it);
+    if (s == streams_.end()) {
+      it = pending_.stop_sending.erase(it);
+      continue;
+    }
+    SentFrame sf{K::kStopSending};
+    sf.id = *it;
+    if (!put(wire::StopSendingFrame{*it, s->second.stop_sending_code}, sf)) break;
+    it = pending_.stop_sending.erase(it);
+  }
+  for (auto it = pending_.new_cid.begin(); it != pending_.new_cid.end();) {
+    auto c = local_cids_.find(*it);
+    if (c == local_cids_.end() || c->second.retired) {
+      it = pending_.new_cid.erase(it);
+      continue;
+    }
+    wire::NewConnectionIdFrame fr{std::nullopt, *it, 0, c->second.cid, c->second.token};
+    SentFrame sf{K::kNewConnectionId};
+    sf.id = *it;
+    if (!put(fr, sf)) break;
+    it = pending_.new_cid.erase(it);
+  }
+  for (auto it = pending_.retire_cid.begin(); it != pending_.retire_cid.end();) {
+    SentFrame sf{K::kRetireConnectionId};
+    sf.id = *it;
+    if (!put(wire::RetireConnectionIdFrame{std::nullopt, *it}, sf)) break;
+    it = pending_.retire_cid.erase(it);
+  }
+  if (pending_.data_blocked && put(wire::DataBlockedFrame{conn_send_limit_.limit()}, SentFrame{K::kDataBlocked})) {
+    pending_.data_blocked = false;
+  }
+  for (auto it = pending_.stream_data_blocked.begin(); it != pending_.stream_data_blocked.end();) {
+    auto s = streams_.find(*it);
+    if (s == streams_.end()) {
+      it = pending_.stream_data_blocked.erase(it);
+      continue;
+    }
+    if (!put(wire::StreamDataBlockedFrame{*it, s->second.send_limit.limit()}, SentFrame{K::kStreamDataBlocked})) break;
+    it = pending_.stream_data_blocked.erase(it);
+  }
+  if (pending_.streams_blocked_bidi &&
+      put(wire::StreamsBlockedFrame{true, peer_max_streams_bidi_}, SentFrame{K::kStreamsBlocked})) {
+    pending_.streams_blocked_bidi = false;
+  }
+  if (pending_.streams_blocked_uni &&
+      put(wire::StreamsBlockedFrame{false, peer_max_streams_uni_}, SentFrame{K::kStreamsBlocked})) {
+    pending_.streams_blocked_uni = false;
+  }
+}
+
+void ConnectionImpl::write_stream_frames(wire::Writer& w, path::Path& p, std::vector<SentFrame>& sent, size_t) {
+  size_t rotations = send_queue_.size();
+  while (!send_queue_.empty() && w.remaining() > 24) {
+    StreamId id = send_queue_.front();
+    auto it = streams_.find(id);
+    if (it == streams_.end() || !it->second.send || it->second.reset_sent) {
+      if (it != streams_.end()) it->second.in_send_queue = false;
+      send_queue_.pop_front();
+      continue;
+    }
+    auto& s = it->second;
+    uint64_t conn_avail = conn_send_limit_.available(conn_bytes_sent_);
+    uint64_t limit_offset = std::min(s.send_limit.limit(), s.send->fresh_offset() + conn_avail);
+    size_t room = w.remaining();
+    auto slice = s.send->next_slice(room, limit_offset);
+    if (slice) {
+      size_t hdr = wire::stream_frame_header_size(id, slice->offset, slice->length, true);
+      if (hdr + slice->length > room) {
+        size_t fit = wire::stream_frame_max_data(id, slice->offset, room, true);
+        if (fit == 0 && !(slice->length == 0 && hdr <= room)) break;
+        if (fit < slice->length) {
+          slice->length = fit;
+          slice->fin = false;
+        }
+      }
+    }
+    if (!slice) {
+      if (s.send->has_fresh_blocked_by(s.send_limit.limit()) && s.send_limit.should_signal_blocked(s.send->fresh_offset())) {
+        pending_.stream_data_blocked.insert(id);
+      }
+      if (conn_avail == 0 && conn_send_limit_.should_signal_blocked(conn_bytes_sent_)) pending_.data_blocked = true;
+      s.in_send_queue = false;
+      send_queue_.pop_front();
+      continue;
+    }
+    wire::encode_stream_frame_header(w, id, slice->offset, slice->length, slice->fin, true);
+    uint8_t* dst = w.cursor();
+    w.write_zeros(slice->length);
+    if (slice->length) s.send->copy_out(slice->offset, slice->length, dst);
+    s.send->on_sent(*slice);
+    if (!slice->retransmission) {
+      uint64_t end = slice->offset + slice->length;
+      (void)end;
+      conn_bytes_sent_ += slice->length;
+    }
+    SentFrame f;
+    f.kind = K::kStream;
+    f.id = id;
+    f.offset = slice->offset;
+    f.length = static_cast<uint32_t>(slice->length);
+    f.fin = slice->fin;
+    sent.push_back(f);
+    stats_.stream_bytes_sent += slice->length;
+    p.stream_bytes_sent += slice->length;
+    if (!s.send->has_pending()) {
+      s.in_send_queue = false;
+      send_queue_.pop_front();
+    } else if (--rotations == 0 || w.remaining() <= 24) {
+      // Round-robin between streams: the next packet starts with the next stream.
+      send_queue_.pop_front();
+      send_queue_.push_back(id);
+      rotations = send_queue_.size();
+    }
+  }
+}
+
+size_t ConnectionImpl::build_close_datagram(TimePoint now, path::Path& p, std::span<uint8_t> out) {
+  if (!local_close_) return 0;
+  const auto& e = *local_close_;
+  size_t used = 0;
+  // Before the handshake is confirmed the peer may lack 1-RTT keys: close at every level we
+  // have, hiding application details in Initial/Handshake (RFC 9000 §10.2.3).
+  constexpr EncryptionLevel kLevels[3] = {EncryptionLevel::kInitial, EncryptionLevel::kHandshake,
+                                          EncryptionLevel::kApplication};
+  for (auto level : kLevels) {
+    bool have = level == EncryptionLevel::kApplication
+                    ? (app_keys_ && app_keys_->write.aead && (handshake_complete_ || perspective_ == Perspective::kClient))
+                    : (!levels_[level_index(level)].discarded && levels_[level_index(level)].write.has_value());
+    if (!have) continue;
+    if (level == EncryptionLevel::kApplication && !handshake_complete_) continue;
+    auto& space = space_for(level, p);
+    size_t room = out.size() - used;
+    if (room < 64) break;
+    uint64_t pn = space.sent.take_packet_number();
+    size_t pn_len = 4;
+    wire::Writer w(out.subspan(used, room - crypto::kAeadTagLen));
+    std::optional<wire::LongHeaderLayout> layout;
+    size_t pn_offset;
+    if (level != EncryptionLevel::kApplication) {
+      layout = wire::write_long_header(w, level == EncryptionLevel::kInitial ? wire::PacketType::kInitial
+                                                                              : wire::PacketType::kHandshake,
+                                       kQuicVersion1, p.remote_cid, local_cids_.begin()->second.cid,
+                                       level == EncryptionLevel::kInitial && perspective_ == Perspective::kClient
+                                           ? std::span<const uint8_t>(retry_token_)
+                                           : std::span<const uint8_t>(),
+                                       pn, pn_len);
+      if (!layout) break;
+      pn_offset = layout->pn_offset;
+    } else {
+      auto off = wire::write_short_header(w, p.remote_cid, false, app_keys_->key_phase, pn, pn_len);
+      if (!off) break;
+      pn_offset = *off;
+    }
+    size_t header_len = w.size();
+    wire::ConnectionCloseFrame fr;
+    bool app_level = level == EncryptionLevel::kApplication;
+    if (e.application && !app_level) {
+      fr = {false, static_cast<uint64_t>(TransportErrorCode::kApplicationError), 0, {}};
+    } else {
+      std::string_view reason = e.reason;
+      if (reason.size() > 200) reason = reason.substr(0, 200);
+      fr = {e.application, e.code, e.frame_type,
+            std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(reason.data()), reason.size())};
+    }
+    if (!wire::encode_frame(w, fr)) break;
+    size_t payload_len = w.size() - header_len;
+    if (payload_len + pn_len < 4) {
+      w.write_zeros(4 - payload_len - pn_len);
+      payload_len = w.size() - header_len;
+    }
+    bool pad_initial = level == EncryptionLevel::kInitial && perspective_ == Perspective::kClient;
+    if (pad_initial && used + w.size() + crypto::kAeadTagLen < kMinInitialDatagram) {
+      w.write_zeros(std::min(w.remaining(), kMinInitialDatagram - used - w.size() - crypto::kAeadTagLen));
+      payload_len = w.size() - header_len;
+    }
+    if (layout) wire::patch_long_header_length(w, *layout, pn_len, payload_len + crypto::kAeadTagLen);
+    auto pkt = out.subspan(used);
+    size_t n;
+    if (app_level) {
+      n = crypto::protect_packet(*app_keys_->write.aead, *app_keys_->write_hp, multipath() ? p.id : 0, pn, pkt,
+                                 header_len, pn_offset, pn_len, payload_len);
+    } else {
+      auto& l = levels_[level_index(level)];
+      n = crypto::protect_packet(*l.write->aead, *l.write->hp, 0, pn, pkt, header_len, pn_offset, pn_len, payload_len);
+    }
+    used += n;
+  }
+  if (used) {
+    stats_.packets_sent++;
+    stats_.bytes_sent += used;
+  }
+  (void)now;
+  return used;
+}
+
+}  // namespace braid::conn

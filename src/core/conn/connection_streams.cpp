@@ -1,0 +1,331 @@
+// Streams: opening (locally and implicitly by the peer), stream limits, STREAM /
+// RESET_STREAM / STOP_SENDING / MAX_STREAM_DATA / MAX_STREAMS handling with the RFC 9000
+// error codes, connection- and stream-level flow control, and the application stream API.
+#include <fmt/format.h>
+
+#include "core/conn/connection_impl.h"
+
+namespace braid::conn {
+
+namespace {
+bool is_bidi(StreamId id) { return (id & 0x2) == 0; }
+uint64_t stream_index(StreamId id) { return id >> 2; }
+constexpr uint64_t kMaxStreamIndex = uint64_t{1} << 60;
+}  // namespace
+
+bool ConnectionImpl::is_local_stream(StreamId id) const {
+  bool client_initiated = (id & 0x1) == 0;
+  return client_initiated == (perspective_ == Perspective::kClient);
+}
+
+Stream& ConnectionImpl::create_stream(StreamId id) {
+  Stream s;
+  s.id = id;
+  bool local = is_local_stream(id);
+  bool bidi = is_bidi(id);
+  if (bidi || local) {
+    s.send.emplace(cfg_.max_send_buffer_per_stream);
+    uint64_t limit = 0;
+    if (peer_params_applied_) {
+      limit = !bidi ? peer_params_.initial_max_stream_data_uni
+              : local ? peer_params_.initial_max_stream_data_bidi_remote
+                      : peer_params_.initial_max_stream_data_bidi_local;
+    }
+    s.send_limit = SendFlowLimit(limit);
+  }
+  if (bidi || !local) {
+    s.recv.emplace(UINT64_MAX);
+    s.recv_window.emplace(cfg_.initial_max_stream_data, std::max(cfg_.max_stream_window, cfg_.initial_max_stream_data));
+  }
+  return streams_.emplace(id, std::move(s)).first->second;
+}
+
+Result<StreamId> ConnectionImpl::open_stream(bool bidirectional) {
+  if (is_draining()) return fail(TransportErrorCode::kInternalError, "connection is closing");
+  uint64_t& next = bidirectional ? next_bidi_local_ : next_uni_local_;
+  uint64_t limit = bidirectional ? peer_max_streams_bidi_ : peer_max_streams_uni_;
+  if (next >= limit) {
+    bool& signalled = bidirectional ? streams_blocked_signalled_bidi_ : streams_blocked_signalled_uni_;
+    if (!signalled && peer_params_applied_) {
+      signalled = true;
+      (bidirectional ? pending_.streams_blocked_bidi : pending_.streams_blocked_uni) = true;
+    }
+    return fail(TransportErrorCode::kStreamLimitError, "peer's stream limit reached");
+  }
+  StreamId id = (next << 2) | (perspective_ == Perspective::kServer ? 1 : 0) | (bidirectional ? 0 : 2);
+  next++;
+  create_stream(id);
+  return id;
+}
+
+Result<Stream*> ConnectionImpl::stream_for_frame(StreamId id, bool is_send_frame, uint64_t ftype) {
+  bool local = is_local_stream(id);
+  bool bidi = is_bidi(id);
+  // Direction: frames about our sending half need a stream we can send on, and vice versa.
+  if (!bidi) {
+    if (local && !is_send_frame) return fail(TransportErrorCode::kStreamStateError, "data frame on our send-only stream", ftype);
+    if (!local && is_send_frame) return fail(TransportErrorCode::kStreamStateError, "send-side frame on peer's send-only stream", ftype);
+  }
+  auto it = streams_.find(id);
+  if (it != streams_.end()) return &it->second;
+  uint64_t idx = stream_index(id);
+  if (local) {
+    uint64_t next = bidi ? next_bidi_local_ : next_uni_local_;
+    if (idx >= next) return fail(TransportErrorCode::kStreamStateError, "frame for a stream we never opened", ftype);
+    return nullptr;  // closed and forgotten
+  }
+  uint64_t max = bidi ? local_max_streams_bidi_ : local_max_streams_uni_;
+  if (idx >= max || idx >= kMaxStreamIndex) {
+    return fail(TransportErrorCode::kStreamLimitError, "peer exceeded our stream limit", ftype);
+  }
+  uint64_t& opened = bidi ? remote_opened_bidi_ : remote_opened_uni_;
+  if (idx < opened) return nullptr;  // closed and forgotten
+  Stream* result = nullptr;
+  for (uint64_t i = opened; i <= idx; ++i) {
+    StreamId sid = (i << 2) | (id & 0x3);
+    auto& s = create_stream(sid);
+    emit({ConnectionEventType::kStreamOpened, sid});
+    if (sid == id) result = &s;
+  }
+  opened = idx + 1;
+  return result;
+}
+
+Status ConnectionImpl::on_stream_frame(TimePoint now, const wire::StreamFrame& f) {
+  (void)now;
+  auto sr = stream_for_frame(f.stream_id, false, 0x08);
+  if (!sr) return std::unexpected(sr.error());
+  Stream* s = *sr;
+  if (!s || s->reset_received || !s->recv) return {};
+  uint64_t end = f.offset + f.data.size();
+  if (end > s->recv_window->limit()) {
+    return fail(TransportErrorCode::kFlowControlError, "stream data beyond MAX_STREAM_DATA", 0x08);
+  }
+  uint64_t before = s->recv->highest_offset();
+  if (auto st = s->recv->insert(f.offset, f.data, f.fin); !st) {
+    auto e = st.error();
+    e.frame_type = 0x08;
+    return std::unexpected(e);
+  }
+  uint64_t after = s->recv->highest_offset();
+  if (after > before) {
+    conn_bytes_received_ += after - before;
+    if (auto st = conn_recv_window_->on_received(conn_bytes_received_); !st) return st;
+    if (auto st = s->recv_window->on_received(after); !st) return st;
+  }
+  stats_.stream_bytes_received += f.data.size();
+  primary_path().stream_bytes_received += f.data.size();
+  if (s->recv->readable() > 0 || s->recv->finished() || (s->recv->fin_received() && s->recv->readable() == 0 &&
+                                                          s->recv->read_offset() == s->recv->final_size())) {
+    emit({ConnectionEventType::kStreamReadable, s->id});
+  }
+  return {};
+}
+
+Status ConnectionImpl::on_reset_stream(TimePoint now, const wire::ResetStreamFrame& f) {
+  auto sr = stream_for_frame(f.stream_id, false, 0x04);
+  if (!sr) return std::unexpected(sr.error());
+  Stream* s = *sr;
+  if (!s || !s->recv || s->reset_received) return {};
+  auto fs = s->recv->final_size();
+  if ((fs && *fs != f.final_size) || f.final_size < s->recv->highest_offset()) {
+    return fail(TransportErrorCode::kFinalSizeError, "RESET_STREAM final size mismatch", 0x04);
+  }
+  if (f.final_size > s->recv_window->limit()) {
+    return fail(TransportErrorCode::kFlowControlError, "RESET_STREAM final size beyond limit", 0x04);
+  }
+  uint64_t before = s->recv->highest_offset();
+  conn_bytes_received_ += f.final_size - before;
+  if (auto st = conn_recv_window_->on_received(conn_bytes_received_); !st) return st;
+  // Unread bytes will never be read: release their connection-level credit.
+  uint64_t unread = f.final_size - s->recv->read_offset();
+  s->reset_received = true;
+  s->recv_done = true;
+  pending_.max_stream_data.erase(s->id);
+  pending_.stop_sending.erase(s->id);
+  emit({ConnectionEventType::kStreamReset, s->id, 0, f.error_code});
+  on_connection_data_read(now, unread);
+  maybe_retire_stream(*s);
+  return {};
+}
+
+Status ConnectionImpl::on_stop_sending(TimePoint now, const wire::StopSendingFrame& f) {
+  (void)now;
+  auto sr = stream_for_frame(f.stream_id, true, 0x05);
+  if (!sr) return std::unexpected(sr.error());
+  Stream* s = *sr;
+  if (!s || !s->send) return {};
+  if (!s->stop_sending_received) {
+    s->stop_sending_received = true;
+    emit({ConnectionEventType::kStreamStopSending, s->id, 0, f.error_code});
+  }
+  // Answer with RESET_STREAM carrying the same code (RFC 9000 §3.5).
+  if (!s->reset_sent && !(s->send->finished() && s->send->all_acked())) {
+    s->reset_sent = true;
+    s->reset_code = f.error_code;
+    s->reset_final_size = s->send->fresh_offset();
+    pending_.reset_stream.insert(s->id);
+  }
+  return {};
+}
+
+Status ConnectionImpl::on_max_stream_data(const wire::MaxStreamDataFrame& f) {
+  auto sr = stream_for_frame(f.stream_id, true, 0x11);
+  if (!sr) return std::unexpected(sr.error());
+  Stream* s = *sr;
+  if (!s || !s->send) return {};
+  if (s->send_limit.update(f.maximum) && s->send->has_pending()) queue_stream_send(*s);
+  return {};
+}
+
+Status ConnectionImpl::on_max_streams(const wire::MaxStreamsFrame& f) {
+  if (f.maximum > kMaxStreamIndex) {
+    return fail(TransportErrorCode::kFrameEncodingError, "MAX_STREAMS beyond 2^60", f.bidi ? 0x12 : 0x13);
+  }
+  uint64_t& limit = f.bidi ? peer_max_streams_bidi_ : peer_max_streams_uni_;
+  if (f.maximum > limit) {
+    limit = f.maximum;
+    (f.bidi ? streams_blocked_signalled_bidi_ : streams_blocked_signalled_uni_) = false;
+  }
+  return {};
+}
+
+void ConnectionImpl::queue_stream_send(Stream& s) {
+  if (s.in_send_queue || !s.send || s.reset_sent) return;
+  s.in_send_queue = true;
+  send_queue_.push_back(s.id);
+}
+
+Result<size_t> ConnectionImpl::stream_write(StreamId id, std::span<const uint8_t> data, bool fin) {
+  auto it = streams_.find(id);
+  if (it == streams_.end() || !it->second.send) {
+    return fail(TransportErrorCode::kStreamStateError, fmt::format("stream {} is not writable", id));
+  }
+  auto& s = it->second;
+  if (s.reset_sent || s.stop_sending_received) {
+    return fail(TransportErrorCode::kStreamStateError, fmt::format("stream {} was reset", id));
+  }
+  if (s.send->finished()) {
+    if (data.empty() && fin) return size_t{0};
+    return fail(TransportErrorCode::kStreamStateError, fmt::format("stream {} already finished", id));
+  }
+  if (is_draining()) return fail(TransportErrorCode::kInternalError, "connection is closing");
+  size_t n = s.send->write(data);
+  if (fin && n == data.size()) s.send->finish();
+  if (n > 0 || (fin && n == data.size())) queue_stream_send(s);
+  return n;
+}
+
+Result<size_t> ConnectionImpl::stream_read(StreamId id, std::span<uint8_t> out, bool& fin) {
+  fin = false;
+  auto it = streams_.find(id);
+  if (it == streams_.end() || !it->second.recv) {
+    return fail(TransportErrorCode::kStreamStateError, fmt::format("stream {} is not readable", id));
+  }
+  auto& s = it->second;
+  if (s.reset_received) {
+    return fail(TransportErrorCode::kStreamStateError, fmt::format("stream {} was reset by the peer", id));
+  }
+  size_t n = s.recv->read(out);
+  fin = s.recv->finished();
+  if (n > 0) {
+    if (s.recv_window && !s.recv->fin_received()) {
+      if (s.recv_window->on_consumed(s.recv->read_offset(), now_, primary_path().rtt.smoothed())) {
+        pending_.max_stream_data.insert(id);
+      }
+    }
+    on_connection_data_read(now_, n);
+  }
+  if (fin && !s.recv_done) {
+    s.recv_done = true;
+    maybe_retire_stream(s);
+  }
+  return n;
+}
+
+void ConnectionImpl::on_connection_data_read(TimePoint now, uint64_t bytes) {
+  conn_bytes_read_ += bytes;
+  if (conn_recv_window_ && conn_recv_window_->on_consumed(conn_bytes_read_, now, primary_path().rtt.smoothed())) {
+    pending_.max_data = true;
+  }
+}
+
+Status ConnectionImpl::stream_reset(StreamId id, uint64_t app_error) {
+  auto it = streams_.find(id);
+  if (it == streams_.end() || !it->second.send) {
+    return fail(TransportErrorCode::kStreamStateError, fmt::format("stream {} has no send side", id));
+  }
+  auto& s = it->second;
+  if (s.reset_sent || (s.send->finished() && s.send->all_acked())) return {};
+  s.reset_sent = true;
+  s.reset_code = app_error;
+  s.reset_final_size = s.send->fresh_offset();
+  pending_.reset_stream.insert(id);
+  return {};
+}
+
+Status ConnectionImpl::stream_stop_sending(StreamId id, uint64_t app_error) {
+  auto it = streams_.find(id);
+  if (it == streams_.end() || !it->second.recv) {
+    return fail(TransportErrorCode::kStreamStateError, fmt::format("stream {} has no receive side", id));
+  }
+  auto& s = it->second;
+  if (s.stop_sending_sent || s.reset_received || s.recv->fin_received()) return {};
+  s.stop_sending_sent = true;
+  s.stop_sending_code = app_error;
+  pending_.stop_sending.insert(id);
+  return {};
+}
+
+void ConnectionImpl::maybe_retire_stream(Stream& s) {
+  bool send_done = !s.send || (s.reset_sent ? s.reset_acked : (s.send->finished() && s.send->all_acked()));
+  bool recv_done = !s.recv || s.recv_done;
+  if (!send_done || !recv_done) return;
+  StreamId id = s.id;
+  if (!is_local_stream(id)) {
+    // The peer may open another stream in its place (RFC 9000 §4.6).
+    bool bidi = is_bidi(id);
+    uint64_t& done = bidi ? remote_done_bidi_ : remote_done_uni_;
+    uint64_t& max = bidi ? local_max_streams_bidi_ : local_max_streams_uni_;
+    uint64_t initial = bidi ? cfg_.initial_max_streams_bidi : cfg_.initial_max_streams_uni;
+    done++;
+    max++;
+    if (done % std::max<uint64_t>(1, initial / 8) == 0) (bidi ? pending_.max_streams_bidi : pending_.max_streams_uni) = true;
+  }
+  pending_.max_stream_data.erase(id);
+  pending_.stream_data_blocked.erase(id);
+  streams_.erase(id);
+}
+
+Status ConnectionImpl::send_datagram(std::span<const uint8_t> data) {
+  if (!peer_params_applied_ || !peer_params_.max_datagram_frame_size || *peer_params_.max_datagram_frame_size == 0) {
+    return fail(TransportErrorCode::kProtocolViolation, "peer does not accept DATAGRAM frames");
+  }
+  if (data.size() > max_datagram_payload()) {
+    return fail(TransportErrorCode::kProtocolViolation,
+                fmt::format("datagram of {} bytes exceeds the maximum of {}", data.size(), max_datagram_payload()));
+  }
+  if (is_draining()) return fail(TransportErrorCode::kInternalError, "connection is closing");
+  if (datagrams_out_.size() >= cfg_.max_datagram_queue) datagrams_out_.pop_front();
+  datagrams_out_.emplace_back(data.begin(), data.end());
+  return {};
+}
+
+std::optional<std::vector<uint8_t>> ConnectionImpl::recv_datagram() {
+  if (datagrams_in_.empty()) return std::nullopt;
+  auto d = std::move(datagrams_in_.front());
+  datagrams_in_.pop_front();
+  return d;
+}
+
+size_t ConnectionImpl::max_datagram_payload() const {
+  if (!peer_params_applied_ || !peer_params_.max_datagram_frame_size) return 0;
+  const auto& p = primary_path();
+  // Short header (1 + DCID + 4-byte PN), AEAD tag, DATAGRAM type and 2-byte length.
+  size_t overhead = 1 + p.remote_cid.size() + 4 + 16 + 1 + 2;
+  size_t by_mtu = p.mtu > overhead ? p.mtu - overhead : 0;
+  uint64_t by_peer = *peer_params_.max_datagram_frame_size > 3 ? *peer_params_.max_datagram_frame_size - 3 : 0;
+  return static_cast<size_t>(std::min<uint64_t>(by_mtu, by_peer));
+}
+
+}  // namespace braid::conn

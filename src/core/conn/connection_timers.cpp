@@ -1,0 +1,277 @@
+// Timers and termination: loss-detection and PTO timers across packet-number spaces
+// (RFC 9002 §6.2, Appendix A.8), idle timeout (RFC 9000 §10.1), closing and draining
+// (§10.2), path-validation timeouts, old-key discard; plus migration and statistics.
+#include <fmt/format.h>
+
+#include "core/conn/connection_impl.h"
+
+namespace braid::conn {
+
+Duration ConnectionImpl::pto_period(const path::Path& p, bool app_space) const {
+  Duration mad = app_space ? std::chrono::milliseconds(peer_params_applied_ ? peer_params_.max_ack_delay_ms : 25)
+                           : Duration::zero();
+  return p.rtt.pto_period(mad);
+}
+
+Duration ConnectionImpl::idle_timeout() const {
+  Duration local = cfg_.idle_timeout;
+  Duration peer = peer_params_applied_ && peer_params_.max_idle_timeout_ms
+                      ? std::chrono::milliseconds(peer_params_.max_idle_timeout_ms)
+                      : Duration::zero();
+  Duration t = local.count() == 0 ? peer : peer.count() == 0 ? local : std::min(local, peer);
+  if (t.count() == 0) return Duration::max();
+  return std::max(t, 3 * pto_period(primary_path(), true));
+}
+
+void ConnectionImpl::reset_idle_timer(TimePoint now) {
+  now_ = std::max(now_, now);
+  Duration t = idle_timeout();
+  idle_deadline_ = t == Duration::max() ? kNever : now + t;
+}
+
+TimePoint ConnectionImpl::loss_timer(PnSpace* which_space, PathId* which_path) const {
+  // Time-threshold loss first (RFC 9002 A.8 GetLossTimeAndSpace).
+  TimePoint earliest = kNever;
+  auto consider_loss = [&](const path::PnSpace& s, PnSpace sp, PathId pid) {
+    if (s.sent.loss_time() < earliest) {
+      earliest = s.sent.loss_time();
+      if (which_space) *which_space = sp;
+      if (which_path) *which_path = pid;
+    }
+  };
+  PathId primary = paths_.begin()->first;
+  if (!levels_[0].discarded) consider_loss(initial_space_, PnSpace::kInitial, primary);
+  if (!levels_[1].discarded) consider_loss(handshake_space_, PnSpace::kHandshake, primary);
+  for (auto& [id, p] : paths_) consider_loss(p->app, PnSpace::kApplication, id);
+  if (earliest != kNever) return earliest;
+
+  // Then PTO (GetPtoTimeAndSpace).
+  const auto& pp = primary_path();
+  bool any_in_flight = initial_space_.sent.ack_eliciting_in_flight() + handshake_space_.sent.ack_eliciting_in_flight() > 0;
+  for (auto& [id, p] : paths_) any_in_flight |= p->app.sent.ack_eliciting_in_flight() > 0;
+  if (!any_in_flight) {
+    // Client anti-deadlock (RFC 9002 §6.2.2.1): keep probing until the handshake is confirmed.
+    if (perspective_ == Perspective::kClient && !handshake_confirmed_ && state_ == ConnState::kHandshake) {
+      Duration d = pto_period(pp, false) * (1u << std::min<uint32_t>(pp.pto_count, 16));
+      if (which_space) *which_space = levels_[1].write ? PnSpace::kHandshake : PnSpace::kInitial;
+      if (which_path) *which_path = primary;
+      TimePoint base = std::max(initial_space_.sent.time_of_last_ack_eliciting(),
+                                handshake_space_.sent.time_of_last_ack_eliciting());
+      return base + d;
+    }
+    return kNever;
+  }
+  TimePoint best = kNever;
+  auto consider_pto = [&](const path::PnSpace& s, const path::Path& p, PnSpace sp, bool app) {
+    if (s.sent.ack_eliciting_in_flight() == 0) return;
+    Duration d = pto_period(p, app) * (1u << std::min<uint32_t>(p.pto_count, 16));
+    TimePoint t = s.sent.time_of_last_ack_eliciting() + d;
+    if (t < best) {
+      best = t;
+      if (which_space) *which_space = sp;
+      if (which_path) *which_path = p.id;
+    }
+  };
+  if (!levels_[0].discarded) consider_pto(initial_space_, pp, PnSpace::kInitial, false);
+  if (!levels_[1].discarded) consider_pto(handshake_space_, pp, PnSpace::kHandshake, false);
+  if (handshake_confirmed_) {
+    for (auto& [id, p] : paths_) consider_pto(p->app, *p, PnSpace::kApplication, true);
+  }
+  return best;
+}
+
+void ConnectionImpl::on_loss_timeout(TimePoint now) {
+  PnSpace sp = PnSpace::kInitial;
+  PathId pid = 0;
+  TimePoint t = loss_timer(&sp, &pid);
+  if (t > now) return;
+  auto pit = paths_.find(pid);
+  if (pit == paths_.end()) return;
+  auto& p = *pit->second;
+  path::PnSpace& space = sp == PnSpace::kInitial ? initial_space_ : sp == PnSpace::kHandshake ? handshake_space_ : p.app;
+  if (space.sent.loss_time() <= now) {
+    auto lost = space.sent.detect_lost(now, p.rtt);
+    if (!lost.empty()) on_packets_lost(now, p, sp, lost, false);
+    return;
+  }
+  // PTO: send probes, re-sending the oldest unacknowledged data so the probe is useful.
+  p.pto_count++;
+  for (const auto* pkt : space.sent.oldest_unacked(2)) {
+    for (const auto& f : pkt->frames) requeue_lost_frame(f);
+  }
+  space.probes_owed = 2;
+  if (qlog_) qlog_->generic(now, "recovery:pto", {{"path_id", p.id}, {"pto_count", p.pto_count}});
+}
+
+TimePoint ConnectionImpl::poll_timeout() const {
+  if (state_ == ConnState::kClosed) return kNever;
+  if (state_ == ConnState::kClosing || state_ == ConnState::kDraining) return close_deadline_;
+  TimePoint t = idle_deadline_;
+  t = std::min(t, loss_timer(nullptr, nullptr));
+  auto ack_deadline = [&](const path::PnSpace& s) { return s.acks.ack_pending() ? s.acks.ack_deadline() : kNever; };
+  if (!levels_[0].discarded) t = std::min(t, ack_deadline(initial_space_));
+  if (!levels_[1].discarded) t = std::min(t, ack_deadline(handshake_space_));
+  for (auto& [id, p] : paths_) {
+    t = std::min(t, ack_deadline(p->app));
+    t = std::min(t, p->validation_deadline);
+    t = std::min(t, p->next_challenge_time);
+    if (cfg_.pacing && (!send_queue_.empty() || !datagrams_out_.empty() || pending_.any()) &&
+        send_window_available(*p) > 0) {
+      TimePoint pace = p->pacer.next_send_time(now_, p->mtu);
+      if (pace > now_) t = std::min(t, pace);
+    }
+  }
+  if (app_keys_ && app_keys_->read_prev) t = std::min(t, app_keys_->prev_discard_time);
+  return t;
+}
+
+void ConnectionImpl::handle_timeout(TimePoint now) {
+  now_ = std::max(now_, now);
+  if (state_ == ConnState::kClosed) return;
+  if (state_ == ConnState::kClosing || state_ == ConnState::kDraining) {
+    if (now >= close_deadline_) finish_close(now);
+    return;
+  }
+  if (now >= idle_deadline_) {
+    // Silent close (RFC 9000 §10.1).
+    close_error_ = TransportError{static_cast<uint64_t>(TransportErrorCode::kNoError), 0, "idle timeout", false};
+    state_ = ConnState::kClosed;
+    if (qlog_) qlog_->connection_closed(now, "local", 0, false, "idle timeout", "idle_timeout");
+    emit({ConnectionEventType::kConnectionClosed, 0, 0, 0, "idle timeout", close_error_});
+    return;
+  }
+  if (app_keys_ && app_keys_->read_prev && now >= app_keys_->prev_discard_time) {
+    app_keys_->read_prev.reset();
+    app_keys_->prev_discard_time = kNever;
+  }
+  for (auto& [id, p] : paths_) {
+    if (p->validation_deadline <= now) {
+      p->validation = path::ValidationState::kFailed;
+      p->validation_deadline = kNever;
+      p->next_challenge_time = kNever;
+      p->challenge_data.reset();
+      if (qlog_) qlog_->path_event(now, p->id, "failed", &p->tuple);
+    } else if (p->next_challenge_time <= now && p->challenge_data) {
+      p->challenge_pending_send = true;  // retransmit the challenge with fresh timing
+      p->next_challenge_time = now + pto_period(*p, true);
+    }
+  }
+  // Loss timers may fire several spaces at once; loop while something is due.
+  for (int i = 0; i < 4 && loss_timer(nullptr, nullptr) <= now; ++i) on_loss_timeout(now);
+}
+
+void ConnectionImpl::close(TimePoint now, uint64_t app_error, std::string reason) {
+  if (is_draining()) return;
+  TransportError e{app_error, 0, std::move(reason), true};
+  local_close_ = e;
+  close_error_ = e;
+  state_ = ConnState::kClosing;
+  close_send_pending_ = true;
+  close_deadline_ = now + 3 * pto_period(primary_path(), true);
+  if (qlog_) qlog_->connection_closed(now, "local", app_error, true, e.reason);
+  emit({ConnectionEventType::kConnectionClosed, 0, 0, app_error, e.reason, e});
+}
+
+void ConnectionImpl::close_with_error(TimePoint now, const TransportError& err) {
+  if (is_draining()) return;
+  local_close_ = err;
+  close_error_ = err;
+  state_ = ConnState::kClosing;
+  close_send_pending_ = true;
+  close_deadline_ = now + 3 * pto_period(primary_path(), true);
+  if (qlog_) qlog_->connection_closed(now, "local", err.code, err.application, err.reason);
+  emit({ConnectionEventType::kConnectionClosed, 0, 0, err.code, err.reason, err});
+}
+
+void ConnectionImpl::enter_draining(TimePoint now, const TransportError& err, bool peer_closed) {
+  if (state_ == ConnState::kDraining || state_ == ConnState::kClosed) return;
+  bool was_closing = state_ == ConnState::kClosing;
+  state_ = ConnState::kDraining;
+  close_deadline_ = now + 3 * pto_period(primary_path(), true);
+  if (!was_closing) {
+    close_error_ = err;
+    if (qlog_) qlog_->connection_closed(now, peer_closed ? "remote" : "local", err.code, err.application, err.reason);
+    emit({ConnectionEventType::kConnectionClosed, 0, 0, err.code, err.reason, err});
+  }
+}
+
+void ConnectionImpl::finish_close(TimePoint now) {
+  (void)now;
+  state_ = ConnState::kClosed;
+}
+
+void ConnectionImpl::mark_address_validated() {
+  auto& p = primary_path();
+  p.address_validated = true;
+  p.validation = path::ValidationState::kValidated;
+}
+
+std::optional<ConnectionEvent> ConnectionImpl::poll_event() {
+  if (events_.empty()) return std::nullopt;
+  auto e = std::move(events_.front());
+  events_.pop_front();
+  return e;
+}
+
+Status ConnectionImpl::migrate(TimePoint now, const SocketAddress& new_local) {
+  if (perspective_ != Perspective::kClient) return fail(TransportErrorCode::kInternalError, "only clients migrate");
+  if (!handshake_confirmed_) return fail(TransportErrorCode::kInternalError, "migration before handshake confirmation");
+  if (peer_params_.disable_active_migration) {
+    return fail(TransportErrorCode::kInternalError, "peer disabled active migration");
+  }
+  auto seq = take_unused_remote_cid();
+  if (!seq) return fail(TransportErrorCode::kInternalError, "no unused connection ID for migration");
+  auto& p = primary_path();
+  // Retire the CID used on the old path so the two paths cannot be linked (RFC 9000 §9.5).
+  auto old_seq = p.remote_cid_sequence;
+  remote_cids_.erase(old_seq);
+  pending_.retire_cid.insert(old_seq);
+  p.remote_cid = remote_cids_[*seq].cid;
+  p.remote_cid_sequence = *seq;
+  bool same_ip = p.tuple.local.same_ip(new_local);
+  p.tuple.local = new_local;
+  if (!same_ip) {
+    p.rtt.reset();
+    p.cc = make_congestion_controller(cfg_.congestion_controller, CcConfig{p.mtu});
+    if (!p.cc) p.cc = make_congestion_controller("cubic", CcConfig{p.mtu});
+  }
+  std::array<uint8_t, 8> data;
+  rng_.fill(data);
+  p.challenge_data = data;
+  p.challenge_pending_send = true;
+  p.validation = path::ValidationState::kValidating;
+  p.next_challenge_time = now + pto_period(p, true);
+  p.validation_deadline = now + 3 * std::max(pto_period(p, true), 3 * cfg_.initial_rtt);
+  if (qlog_) qlog_->path_event(now, p.id, "migrated", &p.tuple);
+  return {};
+}
+
+ConnectionStats ConnectionImpl::stats() const {
+  ConnectionStats s = stats_;
+  for (auto& [id, p] : paths_) {
+    PathStats ps;
+    ps.id = id;
+    ps.tuple = p->tuple;
+    ps.state = p->validation == path::ValidationState::kFailed ? "failed"
+               : p->validation == path::ValidationState::kValidating ? "validating"
+                                                                      : "active";
+    ps.smoothed_rtt = p->rtt.smoothed();
+    ps.min_rtt = p->rtt.min();
+    ps.latest_rtt = p->rtt.latest();
+    ps.rtt_variance = p->rtt.variance();
+    ps.congestion_window = p->cc->window();
+    ps.bytes_in_flight = p->app.sent.bytes_in_flight();
+    ps.packets_sent = p->packets_sent;
+    ps.packets_received = p->packets_received;
+    ps.packets_lost = p->packets_lost;
+    ps.bytes_sent = p->bytes_sent;
+    ps.bytes_received = p->bytes_received;
+    ps.stream_bytes_sent = p->stream_bytes_sent;
+    ps.stream_bytes_received = p->stream_bytes_received;
+    ps.mtu = p->mtu;
+    s.paths.push_back(ps);
+  }
+  return s;
+}
+
+}  // namespace braid::conn

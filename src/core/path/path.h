@@ -1,0 +1,71 @@
+// Everything braid keeps per network path: the 4-tuple, the application packet-number
+// space (sent packets and received ranges), RTT, congestion controller, pacer, validation
+// and anti-amplification state, and counters. Path 0 is the handshake path; single-path
+// QUIC is a connection with exactly one Path.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+
+#include "braid/address.h"
+#include "braid/congestion_controller.h"
+#include "braid/types.h"
+#include "core/cc/pacer.h"
+#include "core/recovery/ack_tracker.h"
+#include "core/recovery/loss_detector.h"
+#include "core/recovery/rtt_estimator.h"
+
+namespace braid::path {
+
+// A packet-number space: what we sent (recovery) and what we received (ACK generation).
+struct PnSpace {
+  PnSpace(bool immediate_acks, Duration max_ack_delay) : acks(immediate_acks, max_ack_delay) {}
+  recovery::LossDetector sent;
+  recovery::AckTracker acks;
+  uint32_t probes_owed = 0;   // PTO probe packets still to send in this space
+  bool ack_eliciting_received_since_ack = false;
+};
+
+enum class ValidationState : uint8_t { kUnvalidated, kValidating, kValidated, kFailed };
+
+struct Path {
+  Path(PathId id, const PathTuple& t, Duration initial_rtt, Duration max_ack_delay,
+       std::unique_ptr<CongestionController> controller, uint64_t mtu)
+      : id(id), tuple(t), app(false, max_ack_delay), rtt(initial_rtt), cc(std::move(controller)),
+        pacer(mtu), mtu(mtu) {}
+
+  PathId id;
+  PathTuple tuple;
+  PnSpace app;
+  recovery::RttEstimator rtt;
+  std::unique_ptr<CongestionController> cc;
+  cc::Pacer pacer;
+  uint64_t mtu;
+  uint32_t pto_count = 0;
+  TimePoint first_rtt_sample = kNever;
+
+  // Address validation (RFC 9000 §8.2) and anti-amplification (§8.1).
+  ValidationState validation = ValidationState::kUnvalidated;
+  std::optional<std::array<uint8_t, 8>> challenge_data;   // outstanding PATH_CHALLENGE
+  bool challenge_pending_send = false;
+  TimePoint validation_deadline = kNever;
+  TimePoint next_challenge_time = kNever;
+  std::deque<std::array<uint8_t, 8>> responses_owed;      // PATH_RESPONSE to send on this path
+  bool address_validated = false;   // peer's address validated: no amplification limit
+  uint64_t amplification_received = 0;
+  uint64_t amplification_sent = 0;
+
+  // Connection ID we put in packets we send on this path.
+  ConnectionId remote_cid;
+  uint64_t remote_cid_sequence = 0;
+
+  // Counters.
+  uint64_t packets_sent = 0, packets_received = 0, packets_lost = 0;
+  uint64_t bytes_sent = 0, bytes_received = 0;
+  uint64_t stream_bytes_sent = 0, stream_bytes_received = 0;
+  TimePoint last_ack_received{};
+};
+
+}  // namespace braid::path
