@@ -10,6 +10,8 @@
 // Time always comes in as a parameter; the connection never reads a clock.
 #pragma once
 #include <cstdint>
+#include <functional>
+#include <string_view>
 #include <memory>
 #include <optional>
 #include <span>
@@ -112,6 +114,10 @@ class Connection {
   virtual Status migrate(TimePoint now, const SocketAddress& new_local) = 0;
   // Graceful close with an application error code.
   virtual void close(TimePoint now, uint64_t app_error, std::string reason) = 0;
+
+  // Observability: qlog records (JSON-SEQ, one call per record) go to `sink`; key-log
+  // lines are configured in ConnectionConfig::tls.keylog.
+  virtual void set_qlog_sink(std::function<void(std::string_view)> sink, TimePoint reference_time) = 0;
 
   virtual bool is_handshake_complete() const = 0;
   virtual bool is_closed() const = 0;     // terminal: nothing more will be sent

@@ -317,6 +317,16 @@ void ConnectionImpl::do_key_update(TimePoint now, bool initiated_locally) {
   emit({ConnectionEventType::kKeyUpdated});
 }
 
+void ConnectionImpl::set_qlog_sink(std::function<void(std::string_view)> sink, TimePoint reference_time) {
+  qlog_ = std::make_unique<qlog::QlogWriter>(std::move(sink), perspective_ == Perspective::kServer, reference_time,
+                                             original_dcid_.hex());
+  auto& p = primary_path();
+  qlog_->connection_started(reference_time, p.tuple.local, p.tuple.remote, local_cids_.begin()->second.cid, p.remote_cid);
+  wire::TransportParameters mine;
+  if (auto d = wire::TransportParameters::decode(local_transport_params(), perspective_)) mine = *d;
+  qlog_->parameters_set(reference_time, "local", mine);
+}
+
 std::string ConnectionImpl::alpn() const { return tls_ ? tls_->negotiated_alpn() : std::string(); }
 
 }  // namespace braid::conn

@@ -158,6 +158,7 @@ class ConnectionImpl final : public Connection {
   Status initiate_key_update(TimePoint now) override;
   Status migrate(TimePoint now, const SocketAddress& new_local) override;
   void close(TimePoint now, uint64_t app_error, std::string reason) override;
+  void set_qlog_sink(std::function<void(std::string_view)> sink, TimePoint reference_time) override;
   bool is_handshake_complete() const override { return handshake_complete_; }
   bool is_closed() const override { return state_ == ConnState::kClosed; }
   bool is_draining() const override {

@@ -1,0 +1,83 @@
+// A QUIC endpoint as a sans-IO demultiplexer: routes datagrams to connections by
+// connection ID, accepts new server connections, and answers what no connection owns
+// with Version Negotiation, Retry or a stateless reset.
+//
+// Call order: handle_datagram() for each received datagram; then poll_stateless() until
+// empty and drive each connection (see connection.h); accept() yields new server
+// connections; collect_closed() frees connections that reached is_closed().
+#pragma once
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "braid/connection.h"
+
+namespace braid {
+
+struct EndpointConfig {
+  ConnectionConfig connection;            // template for accepted connections
+  bool accept_connections = true;         // false: a client-only endpoint
+  bool require_retry = false;             // validate client addresses with Retry first
+  Duration retry_token_lifetime = std::chrono::seconds(10);
+  size_t max_connections = 4096;
+  // Called for each accepted connection before its first packet is processed (qlog setup).
+  std::function<void(Connection&, TimePoint)> on_new_connection;
+};
+
+struct StatelessTransmit {
+  PathTuple tuple;
+  size_t length = 0;
+};
+
+class Endpoint {
+ public:
+  Endpoint(const EndpointConfig& cfg, Random& rng);
+  ~Endpoint();
+
+  // Returns the connection the datagram went to (possibly a new one), or nullptr.
+  Connection* handle_datagram(TimePoint now, const PathTuple& tuple, std::span<uint8_t> data, uint8_t ecn);
+  std::optional<StatelessTransmit> poll_stateless(std::span<uint8_t> buf);
+  // New server connections, once each.
+  Connection* accept();
+  // Starts a client connection owned by this endpoint (datagrams for it are routed here).
+  Result<Connection*> connect(TimePoint now, const ConnectionConfig& cfg, const PathTuple& tuple);
+  // Brings CID routes up to date after a connection issued or retired IDs.
+  void refresh_routes(Connection* c);
+  // Destroys closed connections; returns how many.
+  size_t collect_closed();
+  std::vector<Connection*> connections() const;
+  size_t connection_count() const { return conns_.size(); }
+  uint64_t stateless_resets_sent() const { return resets_sent_; }
+  uint64_t retries_sent() const { return retries_sent_; }
+
+ private:
+  struct Entry {
+    std::unique_ptr<Connection> conn;
+    std::vector<ConnectionId> routes;
+  };
+  Entry* route(const ConnectionId& cid);
+  void add_routes(uint64_t handle);
+  std::vector<uint8_t> make_retry_token(TimePoint now, const SocketAddress& client, const ConnectionId& odcid);
+  std::optional<ConnectionId> check_retry_token(TimePoint now, const SocketAddress& client,
+                                                std::span<const uint8_t> token);
+  void queue(const PathTuple& t, std::vector<uint8_t> bytes);
+
+  EndpointConfig cfg_;
+  Random& rng_;
+  std::array<uint8_t, 32> reset_key_{};
+  std::array<uint8_t, 32> token_key_{};
+  std::map<uint64_t, Entry> conns_;
+  std::unordered_map<ConnectionId, uint64_t, ConnectionIdHash> routes_;
+  std::map<const Connection*, uint64_t> handles_;
+  std::vector<Connection*> accept_queue_;
+  std::vector<std::pair<PathTuple, std::vector<uint8_t>>> stateless_out_;
+  uint64_t next_handle_ = 1;
+  uint64_t resets_sent_ = 0, retries_sent_ = 0;
+};
+
+}  // namespace braid
