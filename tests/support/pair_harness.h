@@ -76,6 +76,10 @@ class PairHarness {
   LinkParams& link() { return opts_.link; }
   PathTuple& client_tuple() { return client_tuple_; }
   uint64_t delivered_to_server() const { return delivered_to_server_; }
+  // NAT rebinding: datagrams from the client appear to come from this address.
+  std::optional<SocketAddress> rewrite_client_source;
+  // Server crash: all connection state is lost; the endpoint (and its reset key) remain.
+  void forget_server_connections() { forgotten_ = true; }
   // Drops every datagram while set (blackhole).
   bool blackhole = false;
   // Hook: inspect/modify datagrams client->server before delivery; return false to drop.
@@ -166,6 +170,7 @@ class PairHarness {
     TimePoint at = start + opts_.link.delay;
     if (opts_.link.reorder > 0 && uniform() < opts_.link.reorder) at += opts_.link.reorder_delay;
     PathTuple recv_tuple{sender_tuple.remote, sender_tuple.local};
+    if (from_client && rewrite_client_source) recv_tuple.remote = *rewrite_client_source;
     queue_.push(InFlight{at, seq_++, from_client, recv_tuple, std::move(v)});
   }
 
@@ -182,11 +187,16 @@ class PairHarness {
       queue_.pop();
       if (f.to_server) {
         delivered_to_server_++;
+        if (forgotten_) {
+          for (auto* c : server_->connections()) c->handle_timeout(kNever - std::chrono::hours(1));
+          server_->collect_closed();
+        }
         server_->handle_datagram(now_, f.tuple, f.bytes, 0);
       } else {
         // The client's socket may have moved (migration): deliver to its current local address.
-        if (!(f.tuple.local == client_->stats().paths.front().tuple.local) && !accept_any_local_) continue;
-        client_->handle_datagram(now_, f.tuple, f.bytes, 0);
+        PathTuple t = f.tuple;
+        if (rewrite_client_source && t.local == *rewrite_client_source) t.local = client_->stats().paths.front().tuple.local;
+        client_->handle_datagram(now_, t, f.bytes, 0);
       }
     }
   }
@@ -210,7 +220,7 @@ class PairHarness {
   uint64_t seq_ = 0;
   TimePoint up_busy_{}, down_busy_{};
   uint64_t delivered_to_server_ = 0;
-  bool accept_any_local_ = true;
+  bool forgotten_ = false;
 };
 
 }  // namespace braid::test

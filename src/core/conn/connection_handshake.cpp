@@ -304,6 +304,7 @@ void ConnectionImpl::do_key_update(TimePoint now, bool initiated_locally) {
     k.read_prev = std::move(k.read);
     k.read = std::move(*k.read_next);
     k.read_next = crypto::derive_next_generation(k.read);
+    k.read_phase_start_pn = UINT64_MAX;  // the peer has not answered in the new phase yet
   }
   k.key_phase = !k.key_phase;
   k.generation++;

@@ -253,7 +253,14 @@ void ConnectionImpl::process_packet(TimePoint now, const PathTuple& tuple, std::
   if (state_ == ConnState::kDraining || state_ == ConnState::kClosed) return;
   if (level == EncryptionLevel::kInitial && levels_[0].discarded) return;
   space.acks.on_packet_received(pn, now, ack_eliciting, static_cast<recovery::Ecn>(ecn & 0x03));
-  if (new_tuple && non_probing && (!largest || pn > *largest)) on_peer_address_change(now, *path, tuple);
+  // A packet from a new address that is the newest we have seen moves the path there
+  // (migration or NAT rebinding). Probing-only packets count too: a braid client migrates
+  // its only path at once, and answering the probe on the new address is what it expects.
+  (void)non_probing;
+  if (new_tuple && (!largest || pn > *largest)) {
+    on_peer_address_change(now, *path, tuple);
+    path->amplification_received += pkt.size();
+  }
 }
 
 Status ConnectionImpl::process_frames(TimePoint now, path::Path& path, EncryptionLevel level,
