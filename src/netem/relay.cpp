@@ -225,7 +225,7 @@ struct Relay::State {
 
   std::string execute_line(std::string_view line);
   std::string execute(const ControlCommand& c);
-  std::string stats_text(TimePoint now);
+  std::string stats_text(TimePoint now, bool periodic = false);
   void on_control_readable();
   void on_stdin_readable();
   std::expected<void, std::string> open_control();
@@ -263,22 +263,27 @@ std::string Relay::State::execute(const ControlCommand& c) {
   return "ok";
 }
 
-std::string Relay::State::stats_text(TimePoint now) {
+// Periodic reports move the baseline their rates are measured from; on-demand ones do not.
+std::string Relay::State::stats_text(TimePoint now, bool periodic) {
   double elapsed = std::chrono::duration<double>(now - started).count();
   double interval = std::chrono::duration<double>(now - last_stats).count();
   std::string out;
   for (size_t i = 0; i < paths.size(); ++i) {
     Path& p = paths[i];
+    p.up->advance_to(now);
+    p.down->advance_to(now);
     PathCounters c = p.extra;
     c.uplink = p.up->counters();
     c.downlink = p.down->counters();
     c.flows = p.flows.size();
     out += format_path_stats(i, elapsed, interval, c, p.last_up_bytes, p.last_down_bytes,
                              p.up->is_up() && p.down->is_up());
-    p.last_up_bytes = c.uplink.delivered_bytes;
-    p.last_down_bytes = c.downlink.delivered_bytes;
+    if (periodic) {
+      p.last_up_bytes = c.uplink.delivered_bytes;
+      p.last_down_bytes = c.downlink.delivered_bytes;
+    }
   }
-  last_stats = now;
+  if (periodic) last_stats = now;
   return out;
 }
 
@@ -427,7 +432,7 @@ std::expected<void, std::string> Relay::run() {
     if (now >= deadline) break;
     s.deliver_due(now);
     if (now >= next_stats) {
-      s.print(s.stats_text(now));
+      s.print(s.stats_text(now, /*periodic=*/true));
       while (next_stats <= now) next_stats += interval;
     }
     TimePoint wake = std::min({s.next_wakeup(), next_stats, deadline});

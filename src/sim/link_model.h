@@ -83,6 +83,9 @@ class Link {
   // Ids of packets accepted earlier but dropped when they left the queue while the link was
   // down or blackholed (counted in dropped_down). Each id appears once.
   std::vector<uint64_t> take_discarded();
+  // Applies scheduled events and finished serializations up to `now` without popping, so
+  // that is_up() and counters() reflect `now`.
+  void advance_to(TimePoint now) { advance(now); }
 
   // Runtime changes take effect at `now` (for packets that start serializing from then on).
   void set_rate(TimePoint now, uint64_t rate_bps);  // also stops a trace

@@ -197,8 +197,9 @@ std::expected<ControlCommand, std::string> parse_control_line(std::string_view l
       {"rate", {ControlCommand::Kind::kRate, 3}},  {"delay", {ControlCommand::Kind::kDelay, 3}},
       {"loss", {ControlCommand::Kind::kLoss, 3}}};
   auto it = verbs.find(verb);
-  if (it == verbs.end() || words.size() < it->second.second || words.size() > it->second.second + 1) {
-    return std::unexpected(kControlUsage);
+  if (it == verbs.end()) return std::unexpected(fmt::format("unknown command '{}'; {}", verb, kControlUsage));
+  if (words.size() < it->second.second || words.size() > it->second.second + 1) {
+    return std::unexpected(fmt::format("wrong number of arguments to '{}'; {}", verb, kControlUsage));
   }
   c.kind = it->second.first;
   if (words[1] != "all") {
