@@ -42,6 +42,9 @@ class PairHarness {
     LinkParams link;
     bool require_retry = false;
     uint64_t seed = 1;
+    // Optional: builds the client instead of Connection::connect (test hooks).
+    std::function<Result<std::unique_ptr<Connection>>(TimePoint, const ConnectionConfig&, const PathTuple&, Random&)>
+        make_client;
   };
 
   static Options default_options() {
@@ -61,7 +64,8 @@ class PairHarness {
     server_ = std::make_unique<Endpoint>(ec, rng_);
     client_tuple_.local = *SocketAddress::parse("10.0.0.1:5000");
     client_tuple_.remote = *SocketAddress::parse("10.0.0.2:443");
-    auto c = Connection::connect(now_, opts_.client, client_tuple_, rng_);
+    auto c = opts_.make_client ? opts_.make_client(now_, opts_.client, client_tuple_, rng_)
+                               : Connection::connect(now_, opts_.client, client_tuple_, rng_);
     EXPECT_TRUE(c.has_value()) << (c ? "" : c.error().reason);
     if (c) client_ = std::move(*c);
   }

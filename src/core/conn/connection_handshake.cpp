@@ -119,7 +119,7 @@ Status ConnectionImpl::init(TimePoint now) {
   tc.ca_file = cfg_.tls.ca_file;
   tc.insecure = cfg_.tls.insecure;
   tc.keylog = cfg_.tls.keylog;
-  auto tls = crypto::TlsSession::create(tc, local_transport_params());
+  auto tls = crypto::TlsSession::create(tc, tp_override_ ? *tp_override_ : local_transport_params());
   if (!tls) return std::unexpected(tls.error());
   tls_ = std::move(*tls);
   reset_idle_timer(now);
@@ -316,6 +316,11 @@ void ConnectionImpl::do_key_update(TimePoint now, bool initiated_locally) {
   stats_.key_updates++;
   if (qlog_) qlog_->key_updated(now, "1RTT", k.generation, initiated_locally ? "local_update" : "remote_update");
   emit({ConnectionEventType::kKeyUpdated});
+}
+
+void ConnectionImpl::inject_raw_frame_for_testing(EncryptionLevel level, std::vector<uint8_t> bytes) {
+  size_t idx = level == EncryptionLevel::kInitial ? 0 : level == EncryptionLevel::kHandshake ? 1 : 2;
+  injected_frames_[idx].push_back(std::move(bytes));
 }
 
 void ConnectionImpl::set_qlog_sink(std::function<void(std::string_view)> sink, TimePoint reference_time) {

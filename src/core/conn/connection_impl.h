@@ -178,6 +178,12 @@ class ConnectionImpl final : public Connection {
   // Server: the client sent a Retry-validated token, so its address is validated.
   void mark_address_validated();
 
+  // Test hooks for hostile-peer tests: raw frame bytes put into the next packet sent at
+  // `level`, and transport parameters sent instead of the configured ones (set before
+  // init()). A correct peer never needs these.
+  void inject_raw_frame_for_testing(EncryptionLevel level, std::vector<uint8_t> bytes);
+  void override_transport_params_for_testing(std::vector<uint8_t> raw) { tp_override_ = std::move(raw); }
+
  private:
   friend struct ConnectionTestAccess;
 
@@ -334,6 +340,10 @@ class ConnectionImpl final : public Connection {
   std::optional<TransportError> local_close_;    // what we send in CONNECTION_CLOSE
   TimePoint created_;
   TimePoint now_{};   // latest time handed in (for calls that carry no time)
+
+  // --- test hooks
+  std::array<std::vector<std::vector<uint8_t>>, 3> injected_frames_;
+  std::optional<std::vector<uint8_t>> tp_override_;
 
   // --- events and stats
   std::deque<ConnectionEvent> events_;

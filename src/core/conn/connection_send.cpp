@@ -40,6 +40,7 @@ bool ConnectionImpl::level_wants_send(TimePoint now, const path::Path& p, Encryp
   if (level != EncryptionLevel::kApplication) {
     const auto& l = levels_[level_index(level)];
     if (l.discarded || !l.write) return false;
+    if (!injected_frames_[level_index(level)].empty()) return true;
     const auto& space = level == EncryptionLevel::kInitial ? initial_space_ : handshake_space_;
     if (space.acks.ack_pending() && space.acks.ack_deadline() <= now) return true;
     if (space.probes_owed > 0) return true;
@@ -48,6 +49,7 @@ bool ConnectionImpl::level_wants_send(TimePoint now, const path::Path& p, Encryp
   if (!app_keys_ || !app_keys_->write.aead) return false;
   if (p.app.acks.ack_pending() && p.app.acks.ack_deadline() <= now) return true;
   if (p.app.probes_owed > 0 || !p.responses_owed.empty() || p.challenge_pending_send) return true;
+  if (!injected_frames_[2].empty()) return true;
   if (!cc_allows) return false;
   if (!handshake_complete_ && perspective_ == Perspective::kServer) return false;
   return pending_.any() || !send_queue_.empty() || !datagrams_out_.empty() || levels_[2].send.has_pending();
@@ -265,6 +267,14 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
       if (sent[i].kind != K::kAck && sent[i].kind != K::kPadding) eliciting = true;
     }
   }
+
+  for (auto& raw : injected_frames_[level_index(level)]) {
+    if (raw.size() <= w.remaining()) {
+      w.write_bytes(raw);
+      eliciting = true;
+    }
+  }
+  injected_frames_[level_index(level)].clear();
 
   // 4. A probe must elicit an ACK even when there is nothing to resend.
   if (probing && !eliciting && w.remaining() >= 1) {
