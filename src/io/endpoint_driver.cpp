@@ -1,0 +1,314 @@
+// EndpointDriver: the glue between the sans-IO endpoint/connections and one UdpSocket on
+// an EventLoop. A "round" is: read a few receive batches (or fire the timer), deliver
+// events, let the application top up, drain poll_transmit into GSO buffers, sendmmsg,
+// reap closed connections, re-arm the single timer.
+#include "io/endpoint_driver.h"
+
+#include <fmt/format.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "core/qlog/qlog_writer.h"
+#include "io/monotonic_clock.h"
+#include "io/sockaddr_conv.h"
+
+namespace braid::io {
+
+std::optional<SocketAddress> EndpointDriver::source_address_for(const SocketAddress& remote) {
+  sockaddr_storage ss{};
+  socklen_t len = to_sockaddr(remote, ss);
+  if (len == 0) return std::nullopt;
+  int fd = ::socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::nullopt;
+  std::optional<SocketAddress> out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0) {
+    sockaddr_storage local{};
+    socklen_t llen = sizeof(local);
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &llen) == 0) {
+      out = from_sockaddr(local, llen);
+      if (out) out->port = 0;
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+std::expected<std::unique_ptr<EndpointDriver>, std::string> EndpointDriver::create(EventLoop& loop, Random& rng,
+                                                                                   EndpointDriverOptions options,
+                                                                                   DriverCallbacks callbacks) {
+  auto sock = UdpSocket::open(options.bind, options.socket);
+  if (!sock) return std::unexpected(fmt::format("cannot bind UDP {}: {}", options.bind.to_string(), sock.error().message()));
+  std::unique_ptr<EndpointDriver> d(
+      new EndpointDriver(loop, rng, std::move(options), std::move(callbacks), std::move(*sock)));
+  auto added = loop.add_fd(d->socket_.fd(), EventLoop::FdHandlers{[p = d.get()] { p->on_readable(); },
+                                                                   [p = d.get()] { p->on_writable(); }});
+  if (!added) return std::unexpected(fmt::format("cannot watch the UDP socket: {}", added.error().message()));
+  return d;
+}
+
+EndpointDriver::EndpointDriver(EventLoop& loop, Random& rng, EndpointDriverOptions options, DriverCallbacks callbacks,
+                               UdpSocket socket)
+    : loop_(loop),
+      rng_(rng),
+      opts_(std::move(options)),
+      cb_(std::move(callbacks)),
+      socket_(std::move(socket)),
+      batch_(opts_.receive_messages),
+      send_storage_(kSendBuffers * kSendBufferBytes) {
+  opts_.max_segments = std::clamp<size_t>(opts_.max_segments, 1, UdpSocket::kMaxGsoSegments);
+  opts_.receive_batches_per_round = std::max<size_t>(1, opts_.receive_batches_per_round);
+  queued_.reserve(kSendBuffers);
+  EndpointConfig ec = opts_.endpoint;
+  auto user_hook = ec.on_new_connection;
+  ec.on_new_connection = [this, user_hook](Connection& c, TimePoint now) {
+    open_qlog(c, now);
+    if (user_hook) user_hook(c, now);
+  };
+  endpoint_ = std::make_unique<Endpoint>(ec, rng_);
+}
+
+EndpointDriver::~EndpointDriver() {
+  loop_.remove_fd(socket_.fd());
+  if (timer_ != EventLoop::kNoTimer) loop_.cancel_timer(timer_);
+  for (auto& [c, f] : qlog_files_) std::fclose(f);
+}
+
+bool EndpointDriver::alive(const Connection* c) const { return ids_.contains(c); }
+
+uint64_t EndpointDriver::id_of(const Connection* c) const {
+  auto it = ids_.find(c);
+  return it == ids_.end() ? 0 : it->second;
+}
+
+Connection* EndpointDriver::find(uint64_t id) const {
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : it->second;
+}
+
+void EndpointDriver::open_qlog(Connection& c, TimePoint now) {
+  if (opts_.qlog_dir.empty() || qlog_files_.contains(&c)) return;
+  bool server = c.perspective() == Perspective::kServer;
+  std::string path = opts_.qlog_dir + "/" + qlog::qlog_file_name(c.original_dcid().hex(), server);
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (!f) {
+    fmt::print(stderr, "braid: cannot write qlog {}\n", path);
+    return;
+  }
+  qlog_files_[&c] = f;
+  c.set_qlog_sink([f](std::string_view rec) { std::fwrite(rec.data(), 1, rec.size(), f); }, now);
+}
+
+void EndpointDriver::add_connection(Connection* c) {
+  if (ids_.contains(c)) return;
+  uint64_t id = next_id_++;
+  ids_[c] = id;
+  by_id_[id] = c;
+  if (cb_.on_connection) cb_.on_connection(*c);
+  mark(c);
+}
+
+void EndpointDriver::mark(Connection* c) {
+  if (std::find(marked_.begin(), marked_.end(), c) == marked_.end()) marked_.push_back(c);
+}
+
+Result<Connection*> EndpointDriver::connect(const ConnectionConfig& cfg, const SocketAddress& remote) {
+  TimePoint now = monotonic_now();
+  auto r = endpoint_->connect(now, cfg, PathTuple{socket_.local_address(), remote});
+  if (!r) return r;
+  Connection* c = *r;
+  open_qlog(*c, now);
+  add_connection(c);
+  service(*c);
+  return c;
+}
+
+void EndpointDriver::service(Connection& c) {
+  mark(&c);
+  if (in_round_) return;
+  in_round_ = true;
+  process_marked(monotonic_now());
+  in_round_ = false;
+}
+
+void EndpointDriver::close_all(uint64_t app_error, const std::string& reason) {
+  TimePoint now = monotonic_now();
+  for (Connection* c : endpoint_->connections()) {
+    if (!c->is_draining()) c->close(now, app_error, reason);
+    mark(c);
+  }
+  if (in_round_) return;
+  in_round_ = true;
+  process_marked(now);
+  in_round_ = false;
+}
+
+void EndpointDriver::on_readable() {
+  in_round_ = true;
+  counters_.rounds++;
+  for (size_t i = 0; i < opts_.receive_batches_per_round; ++i) {
+    auto r = socket_.receive(batch_);
+    if (!r || *r == 0) break;  // errors (e.g. a queued ICMP error) are not fatal for UDP
+    TimePoint now = monotonic_now();
+    for (const auto& d : batch_.datagrams()) {
+      // The batch owns these bytes until the next receive; the core decrypts in place.
+      std::span<uint8_t> data(const_cast<uint8_t*>(d.data.data()), d.data.size());
+      Connection* c = endpoint_->handle_datagram(now, PathTuple{d.local, d.remote}, data, d.ecn);
+      if (c) mark(c);
+    }
+    while (Connection* c = endpoint_->accept()) add_connection(c);
+  }
+  process_marked(monotonic_now());
+  in_round_ = false;
+}
+
+void EndpointDriver::on_writable() {
+  if (!flush_socket()) return;
+  loop_.set_want_write(socket_.fd(), false);
+  in_round_ = true;
+  for (Connection* c : blocked_conns_) mark(c);
+  blocked_conns_.clear();
+  process_marked(monotonic_now());
+  in_round_ = false;
+}
+
+void EndpointDriver::on_timer() {
+  timer_ = EventLoop::kNoTimer;
+  timer_deadline_ = kNever;
+  counters_.timer_fires++;
+  counters_.rounds++;
+  in_round_ = true;
+  TimePoint now = monotonic_now();
+  for (Connection* c : endpoint_->connections()) {
+    if (c->poll_timeout() <= now) {
+      c->handle_timeout(now);
+      mark(c);
+    }
+  }
+  process_marked(now);
+  in_round_ = false;
+}
+
+void EndpointDriver::process_marked(TimePoint now) {
+  // Callbacks may mark further connections; the index loop picks them up.
+  for (size_t i = 0; i < marked_.size(); ++i) {
+    Connection* c = marked_[i];
+    if (!alive(c)) continue;
+    deliver_events(*c);
+    if (cb_.on_service) cb_.on_service(*c);
+    drain_output(*c, now);
+    deliver_events(*c);
+    endpoint_->refresh_routes(c);
+  }
+  marked_.clear();
+  drain_stateless();
+  if (!write_blocked_) flush_socket();
+  reap_closed();
+  rearm_timer();
+}
+
+void EndpointDriver::deliver_events(Connection& c) {
+  while (auto ev = c.poll_event()) {
+    if (cb_.on_event) cb_.on_event(c, *ev);
+  }
+}
+
+uint8_t* EndpointDriver::next_buffer() {
+  if (write_blocked_) return nullptr;
+  if (queued_.size() == kSendBuffers && !flush_socket()) return nullptr;
+  return send_storage_.data() + queued_.size() * kSendBufferBytes;
+}
+
+void EndpointDriver::drain_output(Connection& c, TimePoint now) {
+  const bool wildcard = socket_.bound_to_wildcard();
+  for (;;) {
+    uint8_t* buf = next_buffer();
+    if (!buf) {
+      if (std::find(blocked_conns_.begin(), blocked_conns_.end(), &c) == blocked_conns_.end()) {
+        blocked_conns_.push_back(&c);
+      }
+      return;
+    }
+    auto t = c.poll_transmit(now, std::span<uint8_t>(buf, kSendBufferBytes), opts_.max_segments);
+    if (!t) return;
+    OutgoingDatagram d;
+    d.remote = t->tuple.remote;
+    if (wildcard) d.local = t->tuple.local;
+    d.ecn = t->ecn;
+    d.data = buf;
+    d.len = t->length;
+    d.segment_size = t->segment_size;
+    queued_.push_back(d);
+    counters_.transmits++;
+    if (t->segment_size > 0) counters_.gso_transmits++;
+  }
+}
+
+void EndpointDriver::drain_stateless() {
+  const bool wildcard = socket_.bound_to_wildcard();
+  for (;;) {
+    uint8_t* buf = next_buffer();
+    if (!buf) return;  // stateless packets wait in the endpoint (bounded there)
+    auto s = endpoint_->poll_stateless(std::span<uint8_t>(buf, kSendBufferBytes));
+    if (!s) return;
+    OutgoingDatagram d;
+    d.remote = s->tuple.remote;
+    if (wildcard) d.local = s->tuple.local;
+    d.data = buf;
+    d.len = s->length;
+    queued_.push_back(d);
+  }
+}
+
+bool EndpointDriver::flush_socket() {
+  while (queued_head_ < queued_.size()) {
+    size_t n = socket_.send(std::span<const OutgoingDatagram>(queued_).subspan(queued_head_));
+    queued_head_ += n;
+    if (queued_head_ < queued_.size()) {
+      if (!write_blocked_) {
+        write_blocked_ = true;
+        counters_.write_blocked++;
+        loop_.set_want_write(socket_.fd(), true);
+      }
+      return false;
+    }
+  }
+  queued_.clear();
+  queued_head_ = 0;
+  write_blocked_ = false;
+  return true;
+}
+
+void EndpointDriver::reap_closed() {
+  bool any = false;
+  for (Connection* c : endpoint_->connections()) {
+    if (!c->is_closed()) continue;
+    any = true;
+    if (cb_.on_closed) cb_.on_closed(*c);
+    if (auto it = qlog_files_.find(c); it != qlog_files_.end()) {
+      std::fclose(it->second);
+      qlog_files_.erase(it);
+    }
+    if (auto it = ids_.find(c); it != ids_.end()) {
+      by_id_.erase(it->second);
+      ids_.erase(it);
+    }
+    std::erase(blocked_conns_, c);
+    std::erase(marked_, c);
+  }
+  if (any) endpoint_->collect_closed();
+}
+
+void EndpointDriver::rearm_timer() {
+  TimePoint next = kNever;
+  for (Connection* c : endpoint_->connections()) next = std::min(next, c->poll_timeout());
+  if (next == timer_deadline_ && timer_ != EventLoop::kNoTimer) return;
+  if (timer_ != EventLoop::kNoTimer) loop_.cancel_timer(timer_);
+  timer_ = EventLoop::kNoTimer;
+  timer_deadline_ = next;
+  if (next == kNever) return;
+  timer_ = loop_.add_timer(next, [this] { on_timer(); });
+}
+
+}  // namespace braid::io

@@ -1,0 +1,138 @@
+// Runs a sans-IO braid::Endpoint and its connections on one real UDP socket inside an
+// EventLoop: batched receive (recvmmsg + GRO) into the endpoint, GSO trains out of
+// poll_transmit into sendmmsg, EPOLLOUT back-pressure, and one loop timer at the earliest
+// poll_timeout() of all connections.
+//
+// Single-threaded: every method runs on the loop thread (see LoopThread for a thread-safe
+// handle). Application logic lives in DriverCallbacks; after the application changes a
+// connection outside a callback (opens a stream, writes, closes), it calls service(conn).
+#pragma once
+#include <cstdint>
+#include <cstdio>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "braid/connection.h"
+#include "braid/endpoint.h"
+#include "io/event_loop.h"
+#include "io/udp_socket.h"
+
+namespace braid::io {
+
+struct DriverCallbacks {
+  // A connection joined: accepted by the server side, or created by connect().
+  std::function<void(Connection&)> on_connection;
+  // Every event from poll_event(), in order.
+  std::function<void(Connection&, const ConnectionEvent&)> on_event;
+  // After a round of input and events for this connection, before its output is drained:
+  // the place to top up stream writes.
+  std::function<void(Connection&)> on_service;
+  // The connection reached is_closed() and is about to be destroyed.
+  std::function<void(Connection&)> on_closed;
+};
+
+struct DriverCounters {
+  uint64_t rounds = 0;             // receive or timer rounds
+  uint64_t transmits = 0;          // poll_transmit results (one GSO train counts once)
+  uint64_t gso_transmits = 0;      // results with segment_size > 0
+  uint64_t write_blocked = 0;      // times the socket buffer filled (EAGAIN)
+  uint64_t timer_fires = 0;
+};
+
+struct EndpointDriverOptions {
+  SocketAddress bind;                   // port 0 picks one; see local_address()
+  UdpSocketOptions socket;
+  EndpointConfig endpoint;              // accept_connections=false for a client
+  size_t max_segments = UdpSocket::kMaxGsoSegments;  // per GSO train
+  size_t receive_messages = 32;         // recvmmsg batch (64 KiB GRO buffers each)
+  size_t receive_batches_per_round = 4; // reads before the output is drained again
+  // Directory for per-connection qlog traces (<odcid>_<client|server>.sqlog); empty: none.
+  std::string qlog_dir;
+};
+
+class EndpointDriver {
+ public:
+  static std::expected<std::unique_ptr<EndpointDriver>, std::string> create(EventLoop& loop, Random& rng,
+                                                                            EndpointDriverOptions options,
+                                                                            DriverCallbacks callbacks);
+  ~EndpointDriver();
+  EndpointDriver(const EndpointDriver&) = delete;
+  EndpointDriver& operator=(const EndpointDriver&) = delete;
+
+  // Starts a client connection to `remote` from this socket's address.
+  Result<Connection*> connect(const ConnectionConfig& cfg, const SocketAddress& remote);
+  // Delivers pending events, drains output and re-arms the timer after the application
+  // changed `c` from outside a callback. Safe to call from inside callbacks (no-op there).
+  void service(Connection& c);
+  // Closes every connection with an application error code (graceful CONNECTION_CLOSE).
+  void close_all(uint64_t app_error, const std::string& reason);
+  // True while `c` is still alive in this driver (handles may outlive connections).
+  bool alive(const Connection* c) const;
+  uint64_t id_of(const Connection* c) const;
+  Connection* find(uint64_t id) const;
+
+  EventLoop& loop() { return loop_; }
+  Endpoint& endpoint() { return *endpoint_; }
+  const UdpSocket& socket() const { return socket_; }
+  const SocketAddress& local_address() const { return socket_.local_address(); }
+  const DriverCounters& counters() const { return counters_; }
+  size_t connection_count() const { return endpoint_->connection_count(); }
+
+  // The local address the kernel would use to reach `remote` (connect + getsockname on a
+  // throwaway socket), with port 0. Lets a client bind a concrete address instead of a
+  // wildcard so its path tuple matches what PKTINFO reports.
+  static std::optional<SocketAddress> source_address_for(const SocketAddress& remote);
+
+ private:
+  EndpointDriver(EventLoop& loop, Random& rng, EndpointDriverOptions options, DriverCallbacks callbacks,
+                 UdpSocket socket);
+  void on_readable();
+  void on_writable();
+  void on_timer();
+  void add_connection(Connection* c);
+  void mark(Connection* c);
+  void process_marked(TimePoint now);
+  void deliver_events(Connection& c);
+  void drain_output(Connection& c, TimePoint now);
+  void drain_stateless();
+  bool flush_socket();            // false: the socket is full, waiting for EPOLLOUT
+  uint8_t* next_buffer();         // nullptr when every buffer is queued and the socket is full
+  void reap_closed();
+  void rearm_timer();
+  void open_qlog(Connection& c, TimePoint now);
+
+  EventLoop& loop_;
+  Random& rng_;
+  EndpointDriverOptions opts_;
+  DriverCallbacks cb_;
+  UdpSocket socket_;
+  std::unique_ptr<Endpoint> endpoint_;
+  ReceiveBatch batch_;
+
+  // Output staging: fixed GSO buffers, queued as OutgoingDatagrams until sendmmsg takes them.
+  static constexpr size_t kSendBuffers = 32;
+  static constexpr size_t kSendBufferBytes = 65536;
+  std::vector<uint8_t> send_storage_;
+  std::vector<OutgoingDatagram> queued_;
+  size_t queued_head_ = 0;
+  bool write_blocked_ = false;
+  std::vector<Connection*> blocked_conns_;   // had more to send when the socket filled
+
+  std::vector<Connection*> marked_;          // need events + output this round
+  std::unordered_map<const Connection*, uint64_t> ids_;
+  std::unordered_map<uint64_t, Connection*> by_id_;
+  uint64_t next_id_ = 1;
+  bool in_round_ = false;
+
+  EventLoop::TimerId timer_ = EventLoop::kNoTimer;
+  TimePoint timer_deadline_ = kNever;
+  DriverCounters counters_;
+  std::unordered_map<const Connection*, std::FILE*> qlog_files_;
+};
+
+}  // namespace braid::io
