@@ -6,6 +6,7 @@ packages=(
   g++ cmake ninja-build pkg-config ccache git
   libgnutls28-dev libfmt-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  golang-go golang-github-lucas-clemente-quic-go-dev
 )
 missing=()
 for p in "${packages[@]}"; do
