@@ -69,6 +69,7 @@ struct PathStats {
   uint64_t bytes_sent = 0, bytes_received = 0;
   uint64_t stream_bytes_sent = 0, stream_bytes_received = 0;
   uint64_t mtu = 0;
+  std::string ecn;   // "testing", "unknown", "capable" or "failed"
 };
 
 struct ConnectionStats {

@@ -32,6 +32,8 @@ struct LinkParams {
   double reorder = 0.0;                              // probability of extra delay
   Duration reorder_delay = std::chrono::milliseconds(5);
   uint64_t rate_bps = 0;                             // 0 = unlimited
+  bool bleach_ecn = false;                           // clear ECN bits (ECN-hostile middlebox)
+  double ce_mark = 0.0;                              // probability an ECT packet gets CE
 };
 
 class PairHarness {
@@ -125,7 +127,7 @@ class PairHarness {
     for (int guard = 0; guard < 100000; ++guard) {
       bool any = false;
       if (auto t = client_->poll_transmit(now_, buf, 1)) {
-        send(true, t->tuple, {buf.data(), t->length});
+        send(true, t->tuple, {buf.data(), t->length}, t->ecn);
         any = true;
       }
       while (auto s = server_->poll_stateless(buf)) {
@@ -134,7 +136,7 @@ class PairHarness {
       }
       for (auto* c : server_->connections()) {
         if (auto t = c->poll_transmit(now_, buf, 1)) {
-          send(false, t->tuple, {buf.data(), t->length});
+          send(false, t->tuple, {buf.data(), t->length}, t->ecn);
           any = true;
         }
       }
@@ -149,12 +151,15 @@ class PairHarness {
     bool to_server;
     PathTuple tuple;   // as seen by the receiver
     std::vector<uint8_t> bytes;
+    uint8_t ecn = 0;
     bool operator>(const InFlight& o) const { return at != o.at ? at > o.at : seq > o.seq; }
   };
 
   double uniform() { return static_cast<double>(link_rng_.next_u64() >> 11) / 9007199254740992.0; }
 
-  void send(bool from_client, const PathTuple& sender_tuple, std::span<const uint8_t> bytes) {
+  void send(bool from_client, const PathTuple& sender_tuple, std::span<const uint8_t> bytes, uint8_t ecn = 0) {
+    if (opts_.link.bleach_ecn) ecn = 0;
+    if (ecn && opts_.link.ce_mark > 0 && uniform() < opts_.link.ce_mark) ecn = 3;
     if (std::getenv("BRAID_TRACE")) {
       fprintf(stderr, "[%8.3f ms] %s %zu bytes first=0x%02x\n", to_us(now_) / 1000.0 - 1000,
               from_client ? "C->S" : "S->C", bytes.size(), bytes.empty() ? 0 : bytes[0]);
@@ -175,7 +180,7 @@ class PairHarness {
     if (opts_.link.reorder > 0 && uniform() < opts_.link.reorder) at += opts_.link.reorder_delay;
     PathTuple recv_tuple{sender_tuple.remote, sender_tuple.local};
     if (from_client && rewrite_client_source) recv_tuple.remote = *rewrite_client_source;
-    queue_.push(InFlight{at, seq_++, from_client, recv_tuple, std::move(v)});
+    queue_.push(InFlight{at, seq_++, from_client, recv_tuple, std::move(v), ecn});
   }
 
   TimePoint next_event_time() {
@@ -195,12 +200,12 @@ class PairHarness {
           for (auto* c : server_->connections()) c->handle_timeout(kNever - std::chrono::hours(1));
           server_->collect_closed();
         }
-        server_->handle_datagram(now_, f.tuple, f.bytes, 0);
+        server_->handle_datagram(now_, f.tuple, f.bytes, f.ecn);
       } else {
         // The client's socket may have moved (migration): deliver to its current local address.
         PathTuple t = f.tuple;
         if (rewrite_client_source && t.local == *rewrite_client_source) t.local = client_->stats().paths.front().tuple.local;
-        client_->handle_datagram(now_, t, f.bytes, 0);
+        client_->handle_datagram(now_, t, f.bytes, f.ecn);
       }
     }
   }

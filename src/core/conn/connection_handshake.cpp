@@ -215,6 +215,8 @@ Status ConnectionImpl::apply_peer_transport_params(TimePoint now, std::span<cons
     path->app.acks.set_max_ack_delay(cfg_.max_ack_delay);
     uint64_t cap = std::max<uint64_t>(1200, p.max_udp_payload_size);
     if (path->mtu > cap) path->mtu = cap;
+    uint64_t target = std::min<uint64_t>(cap, cfg_.max_udp_payload_size);
+    path->pmtu_target = target > path->mtu ? target : 0;
   }
   if (p.initial_max_path_id && cfg_.initial_max_path_id > 0) multipath_negotiated_ = true;
   if (qlog_) qlog_->parameters_set(now, "remote", p);

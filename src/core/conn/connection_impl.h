@@ -231,6 +231,9 @@ class ConnectionImpl final : public Connection {
                             size_t limit);
   uint64_t send_window_available(const path::Path& p) const;
   uint64_t amplification_budget(const path::Path& p) const;
+  uint8_t ecn_for(path::Path& p) const;
+  void validate_ecn(TimePoint now, path::Path& p, const wire::AckFrame& ack,
+                    const std::vector<recovery::SentPacket>& newly_acked);
 
   // --- streams (connection_streams.cpp)
   Result<Stream*> stream_for_frame(StreamId id, bool is_send_frame, uint64_t frame_type);
@@ -340,6 +343,10 @@ class ConnectionImpl final : public Connection {
   std::optional<TransportError> local_close_;    // what we send in CONNECTION_CLOSE
   TimePoint created_;
   TimePoint now_{};   // latest time handed in (for calls that carry no time)
+
+  // --- per-datagram send state
+  uint8_t current_ecn_ = 0;          // ECN codepoint of the datagram being built
+  bool building_pmtu_probe_ = false;
 
   // --- test hooks
   std::array<std::vector<std::vector<uint8_t>>, 3> injected_frames_;

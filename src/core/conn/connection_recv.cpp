@@ -425,6 +425,18 @@ Status ConnectionImpl::handle_ack(TimePoint now, EncryptionLevel level, const wi
                           p->app.sent.bytes_in_flight();
       p->cc->on_ack(s);
     }
+    for (auto& pkt : out->newly_acked) {
+      if (pkt.is_pmtu_probe && pkt.size > p->mtu) {
+        // The probe arrived: the path carries datagrams of this size.
+        p->mtu = pkt.size;
+        p->cc->set_max_datagram_size(p->mtu);
+        p->pacer.set_max_datagram_size(p->mtu);
+        p->pmtu_probe_in_flight = false;
+        p->pmtu_target = 0;
+        if (qlog_) qlog_->generic(now, "quic:mtu_updated", {{"path_id", p->id}, {"new", p->mtu}, {"done", true}});
+      }
+    }
+    if (level == EncryptionLevel::kApplication) validate_ecn(now, *p, ack, out->newly_acked);
     if (level == EncryptionLevel::kApplication && perspective_ == Perspective::kClient && handshake_complete_) {
       on_handshake_confirmed(now);  // RFC 9001 §4.1.2: an acknowledged 1-RTT packet confirms
     }
@@ -453,6 +465,16 @@ void ConnectionImpl::on_packets_lost(TimePoint now, path::Path& p, PnSpace space
   uint64_t lost_bytes = 0;
   TimePoint newest{};
   for (auto& pkt : lost) {
+    if (pkt.is_pmtu_probe) {
+      // A lost probe says the size does not fit, not that the path is congested.
+      p.pmtu_probe_in_flight = false;
+      if (++p.pmtu_probe_failures >= 3) p.pmtu_target = 0;
+      continue;
+    }
+    if (pkt.ecn_marked && p.ecn != path::EcnState::kCapable && p.ecn != path::EcnState::kFailed &&
+        ++p.ecn_testing_lost >= 10) {
+      p.ecn = path::EcnState::kFailed;  // every test mark vanished: ECN-hostile path
+    }
     stats_.packets_lost++;
     p.packets_lost++;
     if (pkt.in_flight) lost_bytes += pkt.size;
@@ -473,6 +495,45 @@ void ConnectionImpl::on_packets_lost(TimePoint now, path::Path& p, PnSpace space
     s.bytes_lost = lost_bytes;
     s.bytes_in_flight = p.app.sent.bytes_in_flight();
     s.persistent_congestion = persistent_congestion;
+    p.cc->on_congestion_event(s);
+  }
+}
+
+void ConnectionImpl::validate_ecn(TimePoint now, path::Path& p, const wire::AckFrame& ack,
+                                  const std::vector<recovery::SentPacket>& newly_acked) {
+  if (p.ecn == path::EcnState::kFailed) return;
+  uint64_t newly_marked = 0;
+  TimePoint newest_marked{};
+  for (auto& pkt : newly_acked) {
+    if (pkt.ecn_marked) {
+      newly_marked++;
+      newest_marked = std::max(newest_marked, pkt.time_sent);
+    }
+  }
+  if (newly_marked == 0) return;
+  auto disable = [&](const char* why) {
+    p.ecn = path::EcnState::kFailed;
+    if (qlog_) qlog_->generic(now, "quic:ecn_state_updated", {{"path_id", p.id}, {"new", "failed"}, {"trigger", why}});
+  };
+  if (!ack.ecn) return disable("ack_without_ecn_counts");
+  const auto& c = *ack.ecn;
+  const auto& prev = p.ecn_peer;
+  if (c.ect0 < prev.ect0 || c.ce < prev.ce || c.ect1 != prev.ect1) return disable("counts_invalid");
+  uint64_t increase = (c.ect0 - prev.ect0) + (c.ce - prev.ce);
+  if (increase < newly_marked) return disable("marks_bleached");
+  uint64_t ce_delta = c.ce - prev.ce;
+  p.ecn_peer = c;
+  if (p.ecn != path::EcnState::kCapable) {
+    p.ecn = path::EcnState::kCapable;
+    if (qlog_) qlog_->generic(now, "quic:ecn_state_updated", {{"path_id", p.id}, {"new", "capable"}});
+  }
+  if (ce_delta > 0) {
+    // RFC 9002 §7.1: a CE mark is a congestion signal without loss.
+    LossSample s;
+    s.now = now;
+    s.largest_lost_sent_time = newest_marked;
+    s.bytes_in_flight = p.app.sent.bytes_in_flight();
+    s.ecn_ce = true;
     p.cc->on_congestion_event(s);
   }
 }

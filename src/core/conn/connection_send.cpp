@@ -29,6 +29,16 @@ uint64_t ConnectionImpl::send_window_available(const path::Path& p) const {
   return cwnd > in_flight ? cwnd - in_flight : 0;
 }
 
+uint8_t ConnectionImpl::ecn_for(path::Path& p) const {
+  if (!handshake_confirmed_) return 0;   // long-header packets are never marked
+  if (p.ecn == path::EcnState::kCapable) return static_cast<uint8_t>(recovery::Ecn::kEct0);
+  if (p.ecn == path::EcnState::kTesting) {
+    if (p.ecn_testing_sent < 10) return static_cast<uint8_t>(recovery::Ecn::kEct0);
+    p.ecn = path::EcnState::kUnknown;
+  }
+  return 0;
+}
+
 uint64_t ConnectionImpl::amplification_budget(const path::Path& p) const {
   if (perspective_ == Perspective::kClient || p.address_validated) return UINT64_MAX;
   uint64_t allowed = 3 * p.amplification_received;
@@ -75,6 +85,21 @@ std::optional<Transmit> ConnectionImpl::poll_transmit(TimePoint now, std::span<u
     }
   }
   auto& p = *target;
+  current_ecn_ = ecn_for(p);
+  // DPLPMTUD: one probe of the target size, PING and PADDING only (RFC 8899 §4.1).
+  if (handshake_confirmed_ && p.pmtu_target > p.mtu && !p.pmtu_probe_in_flight && buf.size() >= p.pmtu_target &&
+      send_window_available(p) >= p.pmtu_target && app_keys_ && app_keys_->write.aead) {
+    building_pmtu_probe_ = true;
+    bool e = false;
+    size_t n = build_packet(now, p, EncryptionLevel::kApplication, buf.first(p.pmtu_target), p.pmtu_target, false, e);
+    building_pmtu_probe_ = false;
+    if (n > 0) {
+      p.pmtu_probe_in_flight = true;
+      p.bytes_sent += n;
+      stats_.bytes_sent += n;
+      return Transmit{p.id, p.tuple, n, current_ecn_, 0};
+    }
+  }
   size_t seg = std::min<size_t>(p.mtu, buf.size());
   bool eliciting = false;
   size_t first = build_datagram(now, p, buf.first(seg), eliciting, true);
@@ -92,7 +117,7 @@ std::optional<Transmit> ConnectionImpl::poll_transmit(TimePoint now, std::span<u
       if (n < seg) break;  // a short segment ends a GSO batch
     }
   }
-  return Transmit{p.id, p.tuple, total, 0, static_cast<uint16_t>(segments > 1 ? seg : 0)};
+  return Transmit{p.id, p.tuple, total, current_ecn_, static_cast<uint16_t>(segments > 1 ? seg : 0)};
 }
 
 size_t ConnectionImpl::build_datagram(TimePoint now, path::Path& p, std::span<uint8_t> out, bool& ack_eliciting,
@@ -276,6 +301,13 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
   }
   injected_frames_[level_index(level)].clear();
 
+  if (building_pmtu_probe_ && w.remaining() >= 1) {
+    w.write_u8(0x01);
+    sent.push_back(SentFrame{K::kPing});
+    eliciting = true;
+    if (log) logged.push_back(wire::PingFrame{});
+  }
+
   // 4. A probe must elicit an ACK even when there is nothing to resend.
   if (probing && !eliciting && w.remaining() >= 1) {
     w.write_u8(0x01);
@@ -325,6 +357,11 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
   sp.size = static_cast<uint32_t>(total);
   sp.ack_eliciting = eliciting;
   sp.in_flight = eliciting || pad > 0;
+  sp.is_pmtu_probe = building_pmtu_probe_;
+  if (level == EncryptionLevel::kApplication && current_ecn_ != 0) {
+    sp.ecn_marked = true;
+    if (p.ecn == path::EcnState::kTesting) p.ecn_testing_sent++;
+  }
   sp.frames = std::move(sent);
   if (sp.in_flight) {
     uint64_t in_flight = space.sent.bytes_in_flight() + total;

@@ -91,7 +91,11 @@ void ConnectionImpl::on_loss_timeout(TimePoint now) {
   path::PnSpace& space = sp == PnSpace::kInitial ? initial_space_ : sp == PnSpace::kHandshake ? handshake_space_ : p.app;
   if (space.sent.loss_time() <= now) {
     auto lost = space.sent.detect_lost(now, p.rtt);
-    if (!lost.empty()) on_packets_lost(now, p, sp, lost, false);
+    if (!lost.empty()) {
+      bool app = sp == PnSpace::kApplication;
+      bool pc = space.sent.in_persistent_congestion(lost, pto_period(p, app), p.first_rtt_sample);
+      on_packets_lost(now, p, sp, lost, pc);
+    }
     return;
   }
   // PTO: send probes, re-sending the oldest unacknowledged data so the probe is useful.
@@ -269,6 +273,10 @@ ConnectionStats ConnectionImpl::stats() const {
     ps.stream_bytes_sent = p->stream_bytes_sent;
     ps.stream_bytes_received = p->stream_bytes_received;
     ps.mtu = p->mtu;
+    ps.ecn = p->ecn == path::EcnState::kTesting   ? "testing"
+             : p->ecn == path::EcnState::kUnknown ? "unknown"
+             : p->ecn == path::EcnState::kCapable ? "capable"
+                                                  : "failed";
     s.paths.push_back(ps);
   }
   return s;

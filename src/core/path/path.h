@@ -28,6 +28,10 @@ struct PnSpace {
   bool ack_eliciting_received_since_ack = false;
 };
 
+// ECN validation (RFC 9000 §13.4.2): mark a few packets, keep marking only once the
+// peer's ACK counts prove the marks survive the path.
+enum class EcnState : uint8_t { kTesting, kUnknown, kCapable, kFailed };
+
 enum class ValidationState : uint8_t { kUnvalidated, kValidating, kValidated, kFailed };
 
 struct Path {
@@ -56,6 +60,17 @@ struct Path {
   bool address_validated = false;   // peer's address validated: no amplification limit
   uint64_t amplification_received = 0;
   uint64_t amplification_sent = 0;
+
+  // ECN.
+  EcnState ecn = EcnState::kTesting;
+  uint64_t ecn_testing_sent = 0;
+  uint64_t ecn_testing_lost = 0;
+  wire::EcnCounts ecn_peer{};      // highest counts the peer reported
+
+  // DPLPMTUD (RFC 8899), one probe step from the initial size to the target.
+  uint64_t pmtu_target = 0;        // size we try to reach; 0 = search done
+  bool pmtu_probe_in_flight = false;
+  uint32_t pmtu_probe_failures = 0;
 
   // Connection ID we put in packets we send on this path.
   ConnectionId remote_cid;

@@ -33,6 +33,7 @@ struct SentPacket {
   bool ack_eliciting = false;
   bool in_flight = false;
   bool is_pmtu_probe = false;
+  bool ecn_marked = false;     // sent with ECT(0)
   std::vector<SentFrame> frames;
   // Delivery-rate sampling state at send time (BBR draft "Delivery Rate Sampling").
   uint64_t delivered = 0;
