@@ -34,7 +34,13 @@ struct ConnectionConfig {
   uint64_t active_connection_id_limit = 4;
   uint64_t max_datagram_frame_size = 65535;     // 0: DATAGRAM not offered
   bool disable_active_migration = false;
-  uint64_t initial_max_path_id = 0;              // multipath: 0 keeps it off (not advertised)
+  // Multipath: advertise initial_max_path_id = max_paths - 1 (0 = multipath not offered).
+  // Peers that do not offer it get ordinary single-path QUIC.
+  uint64_t initial_max_path_id = 3;
+  std::string scheduler = "minrtt";
+  enum class AckPath : uint8_t { kSamePath, kLowestRtt };
+  AckPath ack_path = AckPath::kSamePath;           // where PATH_ACKs travel
+  size_t connection_ids_per_path = 2;
 
   // Receive-window auto-tuning caps.
   uint64_t max_connection_window = 64u << 20;

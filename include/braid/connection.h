@@ -21,6 +21,7 @@
 #include "braid/address.h"
 #include "braid/config.h"
 #include "braid/error.h"
+#include "braid/path.h"
 #include "braid/random.h"
 #include "braid/time.h"
 #include "braid/types.h"
@@ -44,7 +45,8 @@ enum class ConnectionEventType : uint8_t {
   kStreamReset,         // peer sent RESET_STREAM (error_code)
   kStreamStopSending,   // peer sent STOP_SENDING (error_code)
   kDatagramReceived,
-  kPathEvent,
+  kPathEvent,           // path_id, detail = new state ("validating", "active", "closed", ...)
+  kBondingChanged,      // detail = new bonding state
   kKeyUpdated,
   kConnectionClosed,    // terminal; `error` says why
 };
@@ -69,6 +71,7 @@ struct PathStats {
   uint64_t bytes_sent = 0, bytes_received = 0;
   uint64_t stream_bytes_sent = 0, stream_bytes_received = 0;
   uint64_t mtu = 0;
+  bool backup = false;
   std::string ecn;   // "testing", "unknown", "capable" or "failed"
 };
 
@@ -78,6 +81,8 @@ struct ConnectionStats {
   uint64_t stream_bytes_sent = 0, stream_bytes_received = 0;
   uint64_t spurious_losses = 0;
   uint64_t key_updates = 0;
+  bool multipath = false;
+  std::string bonding;
   std::vector<PathStats> paths;
 };
 
@@ -113,6 +118,20 @@ class Connection {
   virtual Status initiate_key_update(TimePoint now) = 0;
   // Client: move the connection to a new local address (active migration, RFC 9000 §9).
   virtual Status migrate(TimePoint now, const SocketAddress& new_local) = 0;
+  // Multipath (draft-ietf-quic-multipath-21). Client: open a path from `local` to `remote`
+  // on the lowest unused path ID; it becomes usable once validated (events report it).
+  virtual Result<PathId> open_path(TimePoint now, const SocketAddress& local, const SocketAddress& remote) = 0;
+  // Abandons a path (PATH_ABANDON); data in flight there is resent on the other paths.
+  virtual Status close_path(TimePoint now, PathId id, uint64_t error_code = 0x3e /* APPLICATION_ABANDON_PATH */) = 0;
+  // Marks a path backup (no data while an available path works) or available.
+  virtual Status set_path_status(TimePoint now, PathId id, bool backup) = 0;
+  // Pins a stream / the datagram flow to a path (nullopt: scheduler decides).
+  virtual Status set_stream_path(StreamId id, std::optional<PathId> path) = 0;
+  virtual void set_datagram_path(std::optional<PathId> path) = 0;
+  virtual bool is_multipath() const = 0;
+  virtual BondingState bonding_state() const = 0;
+  virtual std::vector<PathSnapshot> path_snapshots(TimePoint now) const = 0;
+
   // Graceful close with an application error code.
   virtual void close(TimePoint now, uint64_t app_error, std::string reason) = 0;
 

@@ -1,5 +1,6 @@
-// Connection IDs (RFC 9000 §5.1): issuing our own with stateless-reset tokens, tracking the
-// peer's, retirement in both directions, and stateless-reset detection.
+// Connection IDs (RFC 9000 §5.1, draft-ietf-quic-multipath §5): issuing our own per path ID
+// with stateless-reset tokens, tracking the peer's per path ID, retirement in both
+// directions, and stateless-reset detection.
 #include <gnutls/crypto.h>
 
 #include "core/conn/connection_impl.h"
@@ -19,78 +20,117 @@ StatelessResetToken ConnectionImpl::reset_token_for(const ConnectionId& cid) con
 void ConnectionImpl::issue_connection_ids() {
   if (cfg_.connection_id_length == 0) return;
   uint64_t peer_limit = peer_params_applied_ ? peer_params_.active_connection_id_limit : 2;
-  uint64_t want = std::min<uint64_t>(peer_limit, 8);
-  size_t active = 0;
-  for (auto& [seq, c] : local_cids_) active += c.retired ? 0 : 1;
-  while (active < want) {
-    ConnectionId cid;
-    cid.resize(cfg_.connection_id_length);
-    rng_.fill({cid.data(), cid.size()});
-    uint64_t seq = next_local_cid_seq_++;
-    local_cids_[seq] = LocalCid{cid, reset_token_for(cid), false};
-    pending_.new_cid.insert(seq);
-    active++;
+  auto issue_for = [&](PathId pid, uint64_t want) {
+    auto& set = local_cids_[pid];
+    size_t active = 0;
+    for (auto& [seq, c] : set.cids) active += c.retired ? 0 : 1;
+    while (active < want) {
+      ConnectionId cid;
+      cid.resize(cfg_.connection_id_length);
+      rng_.fill({cid.data(), cid.size()});
+      uint64_t seq = set.next_seq++;
+      set.cids[seq] = LocalCid{cid, reset_token_for(cid), false};
+      pending_.new_cid.insert({pid, seq});
+      active++;
+    }
+  };
+  issue_for(0, std::min<uint64_t>(peer_limit, 4));
+  if (!multipath()) return;
+  // Proactively for every path ID both sides allow (draft §5.1.1), so the client can open
+  // paths without waiting for a round trip; never for abandoned path IDs.
+  PathId max = std::min(local_max_path_id_, peer_max_path_id_);
+  for (PathId pid = 1; pid <= max; ++pid) {
+    if (retired_path_ids_.count(pid)) continue;
+    if (auto* p = find_path(pid); p && (p->state == PathState::kClosing || p->state == PathState::kClosed ||
+                                         p->state == PathState::kFailed)) {
+      continue;
+    }
+    issue_for(pid, std::min<uint64_t>(peer_limit, cfg_.connection_ids_per_path));
   }
 }
 
 std::vector<ConnectionId> ConnectionImpl::local_connection_ids() const {
   std::vector<ConnectionId> out;
-  for (auto& [seq, c] : local_cids_) {
-    if (!c.retired) out.push_back(c.cid);
+  for (auto& [pid, set] : local_cids_) {
+    for (auto& [seq, c] : set.cids) {
+      if (!c.retired) out.push_back(c.cid);
+    }
   }
   return out;
 }
 
+std::optional<PathId> ConnectionImpl::path_of_local_cid(const ConnectionId& dcid) const {
+  for (auto& [pid, set] : local_cids_) {
+    for (auto& [seq, c] : set.cids) {
+      if (c.cid == dcid) return pid;
+    }
+  }
+  return std::nullopt;
+}
+
 Status ConnectionImpl::on_new_connection_id(const wire::NewConnectionIdFrame& f) {
+  uint64_t ftype = f.path_id ? 0x3e78 : 0x18;
+  PathId pid = f.path_id.value_or(0);
   if (primary_path().remote_cid.empty()) {
-    return fail(TransportErrorCode::kProtocolViolation, "NEW_CONNECTION_ID while using zero-length CIDs", 0x18);
+    return fail(TransportErrorCode::kProtocolViolation, "NEW_CONNECTION_ID while using zero-length CIDs", ftype);
+  }
+  if (f.path_id) {
+    if (auto st = check_path_id_limit(pid, ftype); !st) return st;
+    if (retired_path_ids_.count(pid)) return {};   // abandoned path: ignored (draft §8)
+    if (auto* p = find_path(pid); p && p->abandon_sent) return {};
   }
   if (f.retire_prior_to > f.sequence) {
-    return fail(TransportErrorCode::kFrameEncodingError, "retire_prior_to beyond sequence", 0x18);
+    return fail(TransportErrorCode::kFrameEncodingError, "retire_prior_to beyond sequence", ftype);
   }
-  if (auto it = remote_cids_.find(f.sequence); it != remote_cids_.end()) {
+  auto& set = remote_cids_[pid];
+  if (auto it = set.cids.find(f.sequence); it != set.cids.end()) {
     if (!(it->second.cid == f.cid) || (it->second.has_token && it->second.token != f.reset_token)) {
-      return fail(TransportErrorCode::kProtocolViolation, "NEW_CONNECTION_ID reuses a sequence number", 0x18);
+      return fail(TransportErrorCode::kProtocolViolation, "NEW_CONNECTION_ID reuses a sequence number", ftype);
     }
     return {};
   }
-  for (auto& [seq, c] : remote_cids_) {
-    if (c.cid == f.cid) return fail(TransportErrorCode::kProtocolViolation, "CID issued twice", 0x18);
+  for (auto& [p2, s2] : remote_cids_) {
+    for (auto& [seq, c] : s2.cids) {
+      if (c.cid == f.cid) return fail(TransportErrorCode::kProtocolViolation, "CID issued twice", ftype);
+    }
   }
-  if (f.sequence < remote_retire_prior_to_) {
-    pending_.retire_cid.insert(f.sequence);  // already retired by an earlier retire_prior_to
+  if (f.sequence < set.retire_prior_to) {
+    pending_.retire_cid.insert({pid, f.sequence});  // already retired by an earlier retire_prior_to
     return {};
   }
-  remote_cids_[f.sequence] = RemoteCid{f.cid, f.reset_token, true, false};
-  if (f.retire_prior_to > remote_retire_prior_to_) {
-    remote_retire_prior_to_ = f.retire_prior_to;
-    for (auto it = remote_cids_.begin(); it != remote_cids_.end();) {
-      if (it->first < remote_retire_prior_to_) {
-        pending_.retire_cid.insert(it->first);
-        it = remote_cids_.erase(it);
+  set.cids[f.sequence] = RemoteCid{f.cid, f.reset_token, true, false};
+  if (f.retire_prior_to > set.retire_prior_to) {
+    set.retire_prior_to = f.retire_prior_to;
+    for (auto it = set.cids.begin(); it != set.cids.end();) {
+      if (it->first < set.retire_prior_to) {
+        pending_.retire_cid.insert({pid, it->first});
+        it = set.cids.erase(it);
       } else {
         ++it;
       }
     }
-    // Paths on a retired CID move to a fresh one.
-    for (auto& [id, p] : paths_) {
-      if (p->remote_cid_sequence < remote_retire_prior_to_) {
-        if (auto seq = take_unused_remote_cid()) {
-          p->remote_cid = remote_cids_[*seq].cid;
-          p->remote_cid_sequence = *seq;
+    // A path on a retired CID moves to a fresh one of the same path ID.
+    if (auto* p = find_path(pid); p && p->remote_cid_sequence < set.retire_prior_to) {
+      for (auto& [seq, c] : set.cids) {
+        if (!c.in_use) {
+          c.in_use = true;
+          p->remote_cid = c.cid;
+          p->remote_cid_sequence = seq;
+          break;
         }
       }
     }
   }
-  if (remote_cids_.size() > cfg_.active_connection_id_limit) {
-    return fail(TransportErrorCode::kConnectionIdLimitError, "peer exceeded active_connection_id_limit", 0x18);
+  if (set.cids.size() > cfg_.active_connection_id_limit) {
+    return fail(TransportErrorCode::kConnectionIdLimitError, "peer exceeded active_connection_id_limit", ftype);
   }
   return {};
 }
 
 std::optional<uint64_t> ConnectionImpl::take_unused_remote_cid() {
-  for (auto& [seq, c] : remote_cids_) {
-    if (!c.in_use && seq >= remote_retire_prior_to_) {
+  auto& set = remote_cids_[primary_path().id];
+  for (auto& [seq, c] : set.cids) {
+    if (!c.in_use && seq >= set.retire_prior_to) {
       c.in_use = true;
       return seq;
     }
@@ -98,27 +138,35 @@ std::optional<uint64_t> ConnectionImpl::take_unused_remote_cid() {
   return std::nullopt;
 }
 
-Status ConnectionImpl::on_retire_connection_id(const wire::RetireConnectionIdFrame& f, const ConnectionId& packet_dcid) {
-  (void)packet_dcid;
-  if (f.sequence >= next_local_cid_seq_) {
-    return fail(TransportErrorCode::kProtocolViolation, "RETIRE_CONNECTION_ID for a CID never issued", 0x19);
+Status ConnectionImpl::on_retire_connection_id(const wire::RetireConnectionIdFrame& f, const ConnectionId&) {
+  uint64_t ftype = f.path_id ? 0x3e79 : 0x19;
+  PathId pid = f.path_id.value_or(0);
+  if (f.path_id) {
+    if (auto st = check_path_id_limit(pid, ftype); !st) return st;
   }
-  auto it = local_cids_.find(f.sequence);
-  if (it == local_cids_.end() || it->second.retired) return {};
+  auto sit = local_cids_.find(pid);
+  if (sit == local_cids_.end() || f.sequence >= sit->second.next_seq) {
+    if (f.path_id && retired_path_ids_.count(pid)) return {};
+    return fail(TransportErrorCode::kProtocolViolation, "RETIRE_CONNECTION_ID for a CID never issued", ftype);
+  }
+  auto it = sit->second.cids.find(f.sequence);
+  if (it == sit->second.cids.end() || it->second.retired) return {};
   if (it->second.cid == last_packet_dcid_) {
-    return fail(TransportErrorCode::kProtocolViolation, "RETIRE_CONNECTION_ID names the packet's own CID", 0x19);
+    return fail(TransportErrorCode::kProtocolViolation, "RETIRE_CONNECTION_ID names the packet's own CID", ftype);
   }
   it->second.retired = true;
-  pending_.new_cid.erase(f.sequence);
-  if (handshake_confirmed_) issue_connection_ids();
+  pending_.new_cid.erase({pid, f.sequence});
+  if (handshake_confirmed_) issue_connection_ids();   // replacements (draft §5.2)
   return {};
 }
 
 bool ConnectionImpl::matches_reset_token(std::span<const uint8_t> datagram) const {
   if (datagram.size() < 21 || (datagram[0] & 0x80)) return false;
   auto tail = datagram.last(16);
-  for (auto& [seq, c] : remote_cids_) {
-    if (c.has_token && std::equal(tail.begin(), tail.end(), c.token.begin())) return true;
+  for (auto& [pid, set] : remote_cids_) {
+    for (auto& [seq, c] : set.cids) {
+      if (c.has_token && std::equal(tail.begin(), tail.end(), c.token.begin())) return true;
+    }
   }
   return false;
 }

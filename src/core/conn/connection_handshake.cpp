@@ -32,9 +32,10 @@ ConnectionImpl::ConnectionImpl(TimePoint now, const ConnectionConfig& cfg, const
   original_dcid_ = random_cid(rng_, 8);
   initial_dcid_ = original_dcid_;
   auto scid = random_cid(rng_, cfg_.connection_id_length);
-  local_cids_[0] = LocalCid{scid, reset_token_for(scid), false};
-  next_local_cid_seq_ = 1;
-  remote_cids_[0] = RemoteCid{original_dcid_, {}, false, true};
+  initial_scid_ = scid;
+  local_cids_[0].cids[0] = LocalCid{scid, reset_token_for(scid), false};
+  local_cids_[0].next_seq = 1;
+  remote_cids_[0].cids[0] = RemoteCid{original_dcid_, {}, false, true};
   auto cc = make_congestion_controller(cfg_.congestion_controller, CcConfig{cfg_.initial_mtu});
   if (!cc) cc = make_congestion_controller("cubic", CcConfig{cfg_.initial_mtu});
   auto p = std::make_unique<path::Path>(0, tuple, cfg_.initial_rtt, cfg_.max_ack_delay, std::move(cc),
@@ -42,6 +43,7 @@ ConnectionImpl::ConnectionImpl(TimePoint now, const ConnectionConfig& cfg, const
   p->remote_cid = original_dcid_;
   p->address_validated = true;   // amplification limits bind servers only
   p->validation = path::ValidationState::kValidated;
+  p->state = PathState::kValidating;   // the handshake validates path 0
   paths_.emplace(0, std::move(p));
   auto keys = crypto::derive_initial_keys(initial_dcid_);
   levels_[0].write = std::move(keys.client);
@@ -60,15 +62,17 @@ ConnectionImpl::ConnectionImpl(TimePoint now, const ConnectionConfig& cfg, const
   peer_initial_scid_ = sp.client_scid;
   peer_scid_known_ = true;
   auto scid = random_cid(rng_, cfg_.connection_id_length);
-  local_cids_[0] = LocalCid{scid, reset_token_for(scid), false};
-  next_local_cid_seq_ = 1;
-  remote_cids_[0] = RemoteCid{sp.client_scid, {}, false, true};
+  initial_scid_ = scid;
+  local_cids_[0].cids[0] = LocalCid{scid, reset_token_for(scid), false};
+  local_cids_[0].next_seq = 1;
+  remote_cids_[0].cids[0] = RemoteCid{sp.client_scid, {}, false, true};
   auto cc = make_congestion_controller(cfg_.congestion_controller, CcConfig{cfg_.initial_mtu});
   if (!cc) cc = make_congestion_controller("cubic", CcConfig{cfg_.initial_mtu});
   auto p = std::make_unique<path::Path>(0, tuple, cfg_.initial_rtt, cfg_.max_ack_delay, std::move(cc),
                                         cfg_.initial_mtu);
   p->remote_cid = sp.client_scid;
   p->validation = path::ValidationState::kValidating;
+  p->state = PathState::kValidating;   // the handshake validates path 0
   paths_.emplace(0, std::move(p));
   auto keys = crypto::derive_initial_keys(initial_dcid_);
   levels_[0].write = std::move(keys.server);
@@ -96,13 +100,13 @@ std::vector<uint8_t> ConnectionImpl::local_transport_params() const {
       std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.max_ack_delay).count());
   tp.disable_active_migration = cfg_.disable_active_migration;
   tp.active_connection_id_limit = cfg_.active_connection_id_limit;
-  tp.initial_source_connection_id = local_cids_.at(0).cid;
+  tp.initial_source_connection_id = initial_scid_;
   if (cfg_.max_datagram_frame_size > 0) tp.max_datagram_frame_size = cfg_.max_datagram_frame_size;
   if (cfg_.initial_max_path_id > 0) tp.initial_max_path_id = cfg_.initial_max_path_id;
   if (perspective_ == Perspective::kServer) {
     tp.original_destination_connection_id = original_dcid_;
     tp.retry_source_connection_id = retry_scid_;
-    tp.stateless_reset_token = local_cids_.at(0).token;
+    tp.stateless_reset_token = local_cids_.at(0).cids.at(0).token;
   }
   return tp.encode();
 }
@@ -129,7 +133,7 @@ Status ConnectionImpl::init(TimePoint now) {
   }
   if (qlog_) {
     qlog_->connection_started(now, primary_path().tuple.local, primary_path().tuple.remote,
-                              local_cids_.at(0).cid, primary_path().remote_cid);
+                              initial_scid_, primary_path().remote_cid);
   }
   return {};
 }
@@ -197,8 +201,8 @@ Status ConnectionImpl::apply_peer_transport_params(TimePoint now, std::span<cons
       return fail(TransportErrorCode::kTransportParameterError, "unexpected retry_source_connection_id");
     }
     if (p.stateless_reset_token) {
-      remote_cids_[0].token = *p.stateless_reset_token;
-      remote_cids_[0].has_token = true;
+      remote_cids_[0].cids[0].token = *p.stateless_reset_token;
+      remote_cids_[0].cids[0].has_token = true;
     }
   }
   peer_params_ = p;
@@ -218,7 +222,15 @@ Status ConnectionImpl::apply_peer_transport_params(TimePoint now, std::span<cons
     uint64_t target = std::min<uint64_t>(cap, cfg_.max_udp_payload_size);
     path->pmtu_target = target > path->mtu ? target : 0;
   }
-  if (p.initial_max_path_id && cfg_.initial_max_path_id > 0) multipath_negotiated_ = true;
+  if (p.initial_max_path_id && cfg_.initial_max_path_id > 0) {
+    // Multipath needs non-zero-length CIDs on both sides (draft §2.1).
+    if (peer_initial_scid_.empty() || cfg_.connection_id_length == 0) {
+      return fail(TransportErrorCode::kProtocolViolation, "multipath with a zero-length connection ID");
+    }
+    multipath_negotiated_ = true;
+    local_max_path_id_ = static_cast<PathId>(cfg_.initial_max_path_id);
+    peer_max_path_id_ = static_cast<PathId>(*p.initial_max_path_id);
+  }
   if (qlog_) qlog_->parameters_set(now, "remote", p);
   reset_idle_timer(now);
   return {};
@@ -227,6 +239,10 @@ Status ConnectionImpl::apply_peer_transport_params(TimePoint now, std::span<cons
 void ConnectionImpl::on_handshake_complete(TimePoint now) {
   handshake_complete_ = true;
   state_ = ConnState::kEstablished;
+  if (auto* p0 = find_path(0)) {
+    set_path_state(now, *p0, PathState::kValidated);
+    set_path_state(now, *p0, PathState::kActive);
+  }
   if (qlog_) qlog_->connection_state_updated(now, "handshake_complete");
   emit({ConnectionEventType::kHandshakeCompleted});
   if (perspective_ == Perspective::kServer) {
@@ -284,7 +300,7 @@ void ConnectionImpl::maybe_auto_key_update(TimePoint now) {
   uint64_t limit = k.write.aead ? k.write.aead->confidentiality_limit() : UINT64_MAX;
   bool near_limit = k.packets_protected + 1000 >= limit;
   bool interval = cfg_.key_update_interval_packets > 0 && k.packets_protected >= cfg_.key_update_interval_packets;
-  if ((near_limit || interval) && k.current_phase_acked) do_key_update(now, true);
+  if ((near_limit || interval) && k.current_phase_acked && now >= k.next_update_allowed) do_key_update(now, true);
 }
 
 Status ConnectionImpl::initiate_key_update(TimePoint now) {
@@ -293,6 +309,9 @@ Status ConnectionImpl::initiate_key_update(TimePoint now) {
   }
   if (!app_keys_->current_phase_acked) {
     return fail(TransportErrorCode::kKeyUpdateError, "previous key update not yet acknowledged");
+  }
+  if (app_keys_->generation > 0 && now < app_keys_->next_update_allowed) {
+    return fail(TransportErrorCode::kKeyUpdateError, "too soon after the previous key update");
   }
   do_key_update(now, true);
   return {};
@@ -314,7 +333,7 @@ void ConnectionImpl::do_key_update(TimePoint now, bool initiated_locally) {
   k.current_phase_acked = false;
   k.first_pn_current_phase = primary_path().app.sent.next_packet_number();
   // Old read keys stay for three PTOs to decrypt reordered packets (RFC 9001 §6.5).
-  k.prev_discard_time = now + 3 * pto_period(primary_path(), true);
+  k.prev_discard_time = now + 3 * largest_pto();
   stats_.key_updates++;
   if (qlog_) qlog_->key_updated(now, "1RTT", k.generation, initiated_locally ? "local_update" : "remote_update");
   emit({ConnectionEventType::kKeyUpdated});
@@ -329,7 +348,7 @@ void ConnectionImpl::set_qlog_sink(std::function<void(std::string_view)> sink, T
   qlog_ = std::make_unique<qlog::QlogWriter>(std::move(sink), perspective_ == Perspective::kServer, reference_time,
                                              original_dcid_.hex());
   auto& p = primary_path();
-  qlog_->connection_started(reference_time, p.tuple.local, p.tuple.remote, local_cids_.begin()->second.cid, p.remote_cid);
+  qlog_->connection_started(reference_time, p.tuple.local, p.tuple.remote, initial_scid_, p.remote_cid);
   wire::TransportParameters mine;
   if (auto d = wire::TransportParameters::decode(local_transport_params(), perspective_)) mine = *d;
   qlog_->parameters_set(reference_time, "local", mine);

@@ -17,6 +17,8 @@
 #include "core/conn/send_buffer.h"
 #include "core/crypto/packet_keys.h"
 #include "core/crypto/tls_session.h"
+#include "braid/path_scheduler.h"
+#include "core/path/bonding.h"
 #include "core/path/path.h"
 #include "core/qlog/qlog_writer.h"
 #include "core/wire/frame.h"
@@ -55,6 +57,7 @@ struct AppKeys {
   uint64_t first_pn_current_phase = 0;   // lowest pn we sent with the current keys (path 0 space)
   uint64_t read_phase_start_pn = UINT64_MAX;  // lowest pn received under the current read keys
   bool current_phase_acked = false;      // an ACK covered a packet sent in the current phase
+  TimePoint next_update_allowed{};       // not before 3x the largest PTO after that ACK
   uint64_t packets_protected = 0;
   uint64_t failed_opens = 0;
 };
@@ -93,6 +96,17 @@ struct RemoteCid {
   bool has_token = false;
   bool in_use = false;
 };
+// Connection IDs are issued per path ID (draft-ietf-quic-multipath §5); each path ID has
+// its own sequence-number space. Without multipath everything lives under path ID 0.
+struct LocalCidSet {
+  std::map<uint64_t, LocalCid> cids;   // by sequence; retired ones stay for packet lookup
+  uint64_t next_seq = 0;
+};
+struct RemoteCidSet {
+  std::map<uint64_t, RemoteCid> cids;  // by sequence, not retired
+  uint64_t retire_prior_to = 0;
+};
+using PathSeq = std::pair<PathId, uint64_t>;
 
 // Control frames waiting to be (re)sent. Values are taken at send time so a retransmission
 // carries the newest limit.
@@ -109,13 +123,19 @@ struct PendingControl {
   std::set<StreamId> stream_data_blocked;
   std::set<StreamId> reset_stream;
   std::set<StreamId> stop_sending;
-  std::set<uint64_t> new_cid;        // sequence numbers
-  std::set<uint64_t> retire_cid;     // sequence numbers of the peer's CIDs we retire
+  std::set<PathSeq> new_cid;         // (path, sequence) of our CIDs to announce
+  std::set<PathSeq> retire_cid;      // (path, sequence) of the peer's CIDs we retire
+  std::set<PathId> path_abandon;     // PATH_ABANDON to send
+  std::set<PathId> path_status;      // PATH_STATUS_* to (re)send with the current value
+  std::set<PathId> path_cids_blocked;
+  bool max_path_id = false;
+  bool paths_blocked = false;
   bool any() const {
     return handshake_done || max_data || max_streams_bidi || max_streams_uni || data_blocked ||
            streams_blocked_bidi || streams_blocked_uni || ping || !max_stream_data.empty() ||
            !stream_data_blocked.empty() || !reset_stream.empty() || !stop_sending.empty() ||
-           !new_cid.empty() || !retire_cid.empty();
+           !new_cid.empty() || !retire_cid.empty() || !path_abandon.empty() || !path_status.empty() ||
+           !path_cids_blocked.empty() || max_path_id || paths_blocked;
   }
 };
 
@@ -158,6 +178,14 @@ class ConnectionImpl final : public Connection {
   Status initiate_key_update(TimePoint now) override;
   Status migrate(TimePoint now, const SocketAddress& new_local) override;
   void close(TimePoint now, uint64_t app_error, std::string reason) override;
+  Result<PathId> open_path(TimePoint now, const SocketAddress& local, const SocketAddress& remote) override;
+  Status close_path(TimePoint now, PathId id, uint64_t error_code) override;
+  Status set_path_status(TimePoint now, PathId id, bool backup) override;
+  Status set_stream_path(StreamId id, std::optional<PathId> path) override;
+  void set_datagram_path(std::optional<PathId> path) override { datagram_affinity_ = path; }
+  bool is_multipath() const override { return multipath_negotiated_; }
+  BondingState bonding_state() const override { return bonding_.state(); }
+  std::vector<PathSnapshot> path_snapshots(TimePoint now) const override;
   void set_qlog_sink(std::function<void(std::string_view)> sink, TimePoint reference_time) override;
   bool is_handshake_complete() const override { return handshake_complete_; }
   bool is_closed() const override { return state_ == ConnState::kClosed; }
@@ -256,6 +284,24 @@ class ConnectionImpl final : public Connection {
   StatelessResetToken reset_token_for(const ConnectionId& cid) const;
   std::optional<uint64_t> take_unused_remote_cid();
 
+  // --- multipath (connection_multipath.cpp)
+  std::optional<PathId> path_of_local_cid(const ConnectionId& dcid) const;
+  path::Path* find_path(PathId id);
+  path::Path& create_path(TimePoint now, PathId id, const PathTuple& tuple, bool locally_opened);
+  void set_path_state(TimePoint now, path::Path& p, PathState to);
+  void on_path_validated(TimePoint now, path::Path& p);
+  void abandon_path(TimePoint now, path::Path& p, uint64_t error_code, bool by_peer);
+  void update_bonding(TimePoint now);
+  PathSnapshot snapshot_of(const path::Path& p, TimePoint now) const;
+  bool path_can_send(const path::Path& p) const;
+  bool path_sendable(const path::Path& p) const;   // may carry packets at all
+  Status on_multipath_frame(TimePoint now, path::Path& path, const wire::Frame& f, uint64_t ftype);
+  Status check_path_id_limit(PathId id, uint64_t ftype) const;
+  void collect_closed_paths(TimePoint now);
+  Duration largest_pto() const;
+  path::Path* ack_carrier(const path::Path& acked);
+  path::Path* choose_data_path(TimePoint now);
+
   // --- close and timers (connection_close.cpp)
   void close_with_error(TimePoint now, const TransportError& err);
   void enter_draining(TimePoint now, const TransportError& err, bool peer_closed);
@@ -269,6 +315,7 @@ class ConnectionImpl final : public Connection {
 
   // Helpers
   path::PnSpace& space_for(EncryptionLevel level, path::Path& p);
+  // Path 0 while it lives (it carries the handshake), else the lowest remaining path.
   path::Path& primary_path() { return *paths_.begin()->second; }
   const path::Path& primary_path() const { return *paths_.begin()->second; }
   bool multipath() const { return multipath_negotiated_; }
@@ -306,12 +353,18 @@ class ConnectionImpl final : public Connection {
   // --- paths
   std::map<PathId, std::unique_ptr<path::Path>> paths_;
   bool multipath_negotiated_ = false;
+  PathId local_max_path_id_ = 0;     // highest path ID we accept (initial_max_path_id / MAX_PATH_ID)
+  PathId peer_max_path_id_ = 0;      // highest path ID the peer accepts
+  std::set<PathId> retired_path_ids_;  // abandoned and forgotten: never reused
+  std::unique_ptr<PathScheduler> scheduler_;
+  path::BondingTracker bonding_;
+  std::map<StreamId, PathId> stream_affinity_;
+  std::optional<PathId> datagram_affinity_;
 
   // --- connection IDs
-  std::map<uint64_t, LocalCid> local_cids_;     // by sequence
-  uint64_t next_local_cid_seq_ = 0;
-  std::map<uint64_t, RemoteCid> remote_cids_;   // by sequence
-  uint64_t remote_retire_prior_to_ = 0;
+  std::map<PathId, LocalCidSet> local_cids_;
+  std::map<PathId, RemoteCidSet> remote_cids_;
+  ConnectionId initial_scid_;        // our SCID in long headers (path 0, sequence 0)
   ConnectionId last_packet_dcid_;   // DCID of the packet being processed
 
   // --- streams and flow control

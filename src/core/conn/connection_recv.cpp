@@ -58,7 +58,7 @@ void ConnectionImpl::handle_datagram(TimePoint now, const PathTuple& tuple, std:
   bool all_dropped = true;
   size_t offset = 0;
   std::optional<ConnectionId> first_dcid;
-  size_t short_len = local_cids_.empty() ? cfg_.connection_id_length : local_cids_.begin()->second.cid.size();
+  size_t short_len = initial_scid_.size();
   auto keys_before = std::make_tuple(levels_[1].read.has_value(), app_keys_.has_value() && app_keys_->read.aead);
   while (offset < data.size()) {
     auto rest = data.subspan(offset);
@@ -129,16 +129,30 @@ void ConnectionImpl::process_packet(TimePoint now, const PathTuple& tuple, std::
   wire::PacketKind kind = level == EncryptionLevel::kInitial     ? wire::PacketKind::kInitial
                           : level == EncryptionLevel::kHandshake ? wire::PacketKind::kHandshake
                                                                  : wire::PacketKind::kOneRtt;
-  path::Path* path = path_for_tuple(tuple);
-  bool new_tuple = path == nullptr;
+  // The path: in multipath the path ID the DCID was issued for, otherwise path 0.
+  PathId pid = 0;
+  if (level == EncryptionLevel::kApplication && multipath()) {
+    auto lp = path_of_local_cid(hdr.dcid);
+    if (!lp) return drop("unknown_connection_id");
+    pid = *lp;
+  }
+  path::Path* path = find_path(pid);
+  bool new_path = false;
+  if (!path || path->state == PathState::kClosed) {
+    // A client opening a new path ID: state is created only once the packet authenticates.
+    if (level != EncryptionLevel::kApplication || perspective_ == Perspective::kClient || !handshake_confirmed_ ||
+        !multipath() || retired_path_ids_.count(pid) || pid > local_max_path_id_ || path) {
+      return drop("unknown_path");
+    }
+    new_path = true;
+  }
+  bool new_tuple = path && !(path->tuple == tuple);
   if (new_tuple) {
     // Only 1-RTT packets may arrive from a new address (migration / NAT rebinding), and
     // only a server follows a peer to a new address.
-    if (level != EncryptionLevel::kApplication || perspective_ == Perspective::kClient ||
-        !handshake_confirmed_) {
-      return drop("unknown_connection_id");
+    if (level != EncryptionLevel::kApplication || perspective_ == Perspective::kClient || !handshake_confirmed_) {
+      return drop("unknown_address");
     }
-    path = &primary_path();
   }
 
   crypto::HeaderProtector* hp = nullptr;
@@ -171,11 +185,11 @@ void ConnectionImpl::process_packet(TimePoint now, const PathTuple& tuple, std::
   }
   auto uh = crypto::remove_header_protection(*hp, pkt, hdr.pn_offset);
   if (!uh) return drop("header_protection");
-  auto& space = space_for(level, *path);
-  auto largest = space.acks.largest_received();
+  std::optional<uint64_t> largest;
+  if (path) largest = space_for(level, *path).acks.largest_received();
   uint64_t pn = wire::decode_packet_number(largest ? *largest : UINT64_MAX, uh->truncated_pn, uh->pn_len);
   size_t header_len = hdr.pn_offset + uh->pn_len;
-  uint32_t nonce_path = multipath() ? path->id : 0;
+  uint32_t nonce_path = multipath() ? pid : 0;
 
   std::optional<std::span<uint8_t>> payload;
   if (level == EncryptionLevel::kApplication) {
@@ -218,13 +232,19 @@ void ConnectionImpl::process_packet(TimePoint now, const PathTuple& tuple, std::
     close_with_error(now, TransportError::make(TransportErrorCode::kProtocolViolation, "packet without frames"));
     return;
   }
+  if (new_path) {
+    path = &create_path(now, pid, tuple, false);
+    new_tuple = false;
+  }
+  auto& space = space_for(level, *path);
   if (space.acks.is_duplicate(pn)) return drop("duplicate");
+  path->last_received = now;
 
   if (perspective_ == Perspective::kClient && level != EncryptionLevel::kApplication && !peer_scid_known_) {
     // The server's first long-header packet fixes the DCID we use from now on.
     peer_scid_known_ = true;
     peer_initial_scid_ = hdr.scid;
-    remote_cids_[0].cid = hdr.scid;
+    remote_cids_[0].cids[0].cid = hdr.scid;
     path->remote_cid = hdr.scid;
   } else if (level != EncryptionLevel::kApplication && !(hdr.scid == peer_initial_scid_)) {
     return drop("scid_mismatch");
@@ -333,14 +353,7 @@ Status ConnectionImpl::process_frames(TimePoint now, path::Path& path, Encryptio
           } else if constexpr (std::is_same_v<F, wire::PathChallengeFrame>) {
             if (path.responses_owed.size() < 4) path.responses_owed.push_back(f.data);
           } else if constexpr (std::is_same_v<F, wire::PathResponseFrame>) {
-            if (path.challenge_data && *path.challenge_data == f.data) {
-              path.challenge_data.reset();
-              path.validation = path::ValidationState::kValidated;
-              path.address_validated = true;
-              path.validation_deadline = kNever;
-              path.next_challenge_time = kNever;
-              if (qlog_) qlog_->path_event(now, path.id, "validated", &path.tuple);
-            }
+            if (path.challenge_data && *path.challenge_data == f.data) on_path_validated(now, path);
           } else if constexpr (std::is_same_v<F, wire::ConnectionCloseFrame>) {
             TransportError e{f.error_code, f.frame_type, std::string(f.reason.begin(), f.reason.end()),
                              f.application};
@@ -363,6 +376,8 @@ Status ConnectionImpl::process_frames(TimePoint now, path::Path& path, Encryptio
             // Multipath control frames: only legal once multipath was negotiated.
             if (!multipath()) {
               st = fail(TransportErrorCode::kProtocolViolation, "multipath frame without negotiation", ftype);
+            } else {
+              st = on_multipath_frame(now, path, *fr, ftype);
             }
           }
         },
@@ -381,12 +396,13 @@ Status ConnectionImpl::process_frames(TimePoint now, path::Path& path, Encryptio
 }
 
 Status ConnectionImpl::handle_ack(TimePoint now, EncryptionLevel level, const wire::AckFrame& ack) {
-  path::Path* p = &primary_path();
+  // ACK acknowledges path 0 (and Initial/Handshake); PATH_ACK names its path.
+  PathId acked_path = ack.path_id.value_or(0);
   if (ack.path_id) {
-    auto it = paths_.find(*ack.path_id);
-    if (it == paths_.end()) return {};  // unknown or abandoned path: ignored (multipath §8.2)
-    p = it->second.get();
+    if (auto st = check_path_id_limit(acked_path, ack.ecn ? 0x3f : 0x3e); !st) return st;
   }
+  path::Path* p = level == EncryptionLevel::kApplication ? find_path(acked_path) : &primary_path();
+  if (!p) return {};  // unknown or abandoned path: ignored (multipath §8)
   auto& space = space_for(level, *p);
   Duration ack_delay{};
   Duration max_ack_delay{};
@@ -401,7 +417,11 @@ Status ConnectionImpl::handle_ack(TimePoint now, EncryptionLevel level, const wi
   auto out = space.sent.on_ack_received(ack, ack_delay, now, p->rtt, handshake_confirmed_, max_ack_delay, pc_period,
                                         p->first_rtt_sample);
   if (!out) return std::unexpected(out.error());
-  if (out->rtt_updated && p->first_rtt_sample == kNever) p->first_rtt_sample = now;
+  if (out->rtt_updated) {
+    if (p->first_rtt_sample == kNever) p->first_rtt_sample = now;
+    p->srtt_min_seen = std::min(p->srtt_min_seen, p->rtt.smoothed());
+    p->srtt_max_seen = std::max(p->srtt_max_seen, p->rtt.smoothed());
+  }
   if (!out->newly_acked.empty()) {
     p->last_ack_received = now;
     p->pto_count = 0;
@@ -409,8 +429,11 @@ Status ConnectionImpl::handle_ack(TimePoint now, EncryptionLevel level, const wi
     for (auto& pkt : out->newly_acked) {
       newest_sent = std::max(newest_sent, pkt.time_sent);
       for (auto& f : pkt.frames) on_frame_acked(now, f);
-      if (level == EncryptionLevel::kApplication && app_keys_ && pkt.pn >= app_keys_->first_pn_current_phase) {
+      if (level == EncryptionLevel::kApplication && app_keys_ && pkt.key_generation == app_keys_->generation &&
+          !app_keys_->current_phase_acked) {
         app_keys_->current_phase_acked = true;
+        // Multipath §2.4: the next update waits three of the largest PTO.
+        app_keys_->next_update_allowed = now + 3 * largest_pto();
       }
     }
     if (out->acked_in_flight_bytes > 0) {
@@ -614,11 +637,25 @@ void ConnectionImpl::requeue_lost_frame(const recovery::SentFrame& f) {
       return;
     }
     case K::kNewConnectionId: {
-      auto it = local_cids_.find(f.id);
-      if (it != local_cids_.end() && !it->second.retired) pending_.new_cid.insert(f.id);
+      auto sit = local_cids_.find(f.path_id);
+      if (sit == local_cids_.end()) return;
+      auto it = sit->second.cids.find(f.id);
+      if (it != sit->second.cids.end() && !it->second.retired) pending_.new_cid.insert({f.path_id, f.id});
       return;
     }
-    case K::kRetireConnectionId: pending_.retire_cid.insert(f.id); return;
+    case K::kRetireConnectionId: pending_.retire_cid.insert({f.path_id, f.id}); return;
+    case K::kPathAbandon: {
+      auto* p = find_path(f.path_id);
+      if (p && p->abandon_sent && p->state == PathState::kClosing) pending_.path_abandon.insert(f.path_id);
+      return;
+    }
+    case K::kPathStatus: {
+      auto* p = find_path(f.path_id);
+      // Resend only if it still carries the latest status (draft §8.3).
+      if (p && f.id == p->local_status_seq && p->state != PathState::kClosing) pending_.path_status.insert(f.path_id);
+      return;
+    }
+    case K::kMaxPathId: pending_.max_path_id = true; return;
     case K::kHandshakeDone: pending_.handshake_done = true; return;
     default: return;  // PING, PADDING, DATAGRAM, PATH_CHALLENGE/RESPONSE, blocked signals
   }
@@ -668,7 +705,7 @@ void ConnectionImpl::handle_retry(TimePoint now, std::span<const uint8_t> pkt, c
   retry_scid_ = hdr.scid;
   retry_token_.assign(hdr.token.begin(), hdr.token.end());
   initial_dcid_ = hdr.scid;
-  remote_cids_[0].cid = hdr.scid;
+  remote_cids_[0].cids[0].cid = hdr.scid;
   primary_path().remote_cid = hdr.scid;
   auto keys = crypto::derive_initial_keys(initial_dcid_);
   levels_[0].write = std::move(keys.client);

@@ -56,12 +56,22 @@ bool ConnectionImpl::level_wants_send(TimePoint now, const path::Path& p, Encryp
     if (space.probes_owed > 0) return true;
     return cc_allows && l.send.has_pending();
   }
-  if (!app_keys_ || !app_keys_->write.aead) return false;
+  if (!app_keys_ || !app_keys_->write.aead || !path_sendable(p)) return false;
   if (p.app.acks.ack_pending() && p.app.acks.ack_deadline() <= now) return true;
   if (p.app.probes_owed > 0 || !p.responses_owed.empty() || p.challenge_pending_send) return true;
   if (!injected_frames_[2].empty()) return true;
+  if (multipath()) {
+    // ACKs of other paths that this path carries (abandoned paths, lowest-RTT policy).
+    for (auto& [id, q] : paths_) {
+      if (q.get() != &p && q->app.acks.ack_pending() && q->app.acks.ack_deadline() <= now &&
+          const_cast<ConnectionImpl*>(this)->ack_carrier(*q) == &p) {
+        return true;
+      }
+    }
+  }
   if (!cc_allows) return false;
   if (!handshake_complete_ && perspective_ == Perspective::kServer) return false;
+  if (!(p.state == PathState::kActive || p.state == PathState::kStandby)) return false;
   return pending_.any() || !send_queue_.empty() || !datagrams_out_.empty() || levels_[2].send.has_pending();
 }
 
@@ -77,13 +87,47 @@ std::optional<Transmit> ConnectionImpl::poll_transmit(TimePoint now, std::span<u
   }
   maybe_auto_key_update(now);
 
-  path::Path* target = &primary_path();
+  collect_closed_paths(now);
+  // Which path: validation frames and probes go on their own path; ACKs on their carrier;
+  // data where the scheduler says.
+  path::Path* target = nullptr;
   for (auto& [id, p] : paths_) {
-    if (!p->responses_owed.empty() || p->challenge_pending_send) {
+    if (!path_sendable(*p)) continue;
+    if (!p->responses_owed.empty() || p->challenge_pending_send || p->app.probes_owed > 0) {
       target = p.get();
       break;
     }
   }
+  if (!target && multipath() && handshake_confirmed_) {
+    for (auto& [id, p] : paths_) {
+      if (p->app.acks.ack_pending() && p->app.acks.ack_deadline() <= now) {
+        if (auto* c = ack_carrier(*p)) {
+          target = c;
+          break;
+        }
+      }
+    }
+  }
+  if (!target && multipath() && !pending_.path_abandon.empty()) {
+    // PATH_ABANDON travels on another path than the one it closes (draft §3.4).
+    for (auto& [id, p] : paths_) {
+      if (path_sendable(*p) && (p->state == PathState::kActive || p->state == PathState::kStandby)) {
+        target = p.get();
+        break;
+      }
+    }
+  }
+  if (!target) target = handshake_confirmed_ ? choose_data_path(now) : &primary_path();
+  if (!target) {
+    // No path may send data now; still flush what is owed on any sendable path.
+    for (auto& [id, p] : paths_) {
+      if (path_sendable(*p) && level_wants_send(now, *p, EncryptionLevel::kApplication, false)) {
+        target = p.get();
+        break;
+      }
+    }
+  }
+  if (!target) return std::nullopt;
   auto& p = *target;
   current_ecn_ = ecn_for(p);
   // DPLPMTUD: one probe of the target size, PING and PADDING only (RFC 8899 §4.1).
@@ -183,7 +227,7 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
     if (level == EncryptionLevel::kInitial && perspective_ == Perspective::kClient) token = retry_token_;
     layout = wire::write_long_header(w, level == EncryptionLevel::kInitial ? wire::PacketType::kInitial
                                                                             : wire::PacketType::kHandshake,
-                                     kQuicVersion1, p.remote_cid, local_cids_.begin()->second.cid, token, pn, pn_len);
+                                     kQuicVersion1, p.remote_cid, initial_scid_, token, pn, pn_len);
     if (!layout) return 0;
     pn_offset = layout->pn_offset;
   } else {
@@ -218,8 +262,27 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
       }
     }
   }
+  if (level == EncryptionLevel::kApplication && multipath()) {
+    for (auto& [id, q] : paths_) {
+      if (q.get() == &p || !q->app.acks.ack_pending() || ack_carrier(*q) != &p) continue;
+      auto ack = q->app.acks.build_ack(now, cfg_.ack_delay_exponent);
+      if (!ack) continue;
+      ack->path_id = q->id;
+      if (!wire::encode_ack_frame(w, *ack, std::min<size_t>(w.remaining(), 128))) continue;
+      q->app.acks.on_ack_sent();
+      SentFrame f;
+      f.kind = K::kAck;
+      f.level = 2;
+      f.id = ack->largest();
+      f.offset = q->id;
+      sent.push_back(f);
+      if (log) logged.push_back(*ack);
+    }
+  }
   bool probing = space.probes_owed > 0;
-  bool may_send_data = cc_allows || probing;
+  bool data_path = level != EncryptionLevel::kApplication || p.state == PathState::kActive ||
+                   p.state == PathState::kStandby;
+  bool may_send_data = (cc_allows || probing) && data_path;
 
   if (level == EncryptionLevel::kApplication) {
     // Path validation frames are sent regardless of congestion (RFC 9000 §8.2).
@@ -358,6 +421,7 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
   sp.ack_eliciting = eliciting;
   sp.in_flight = eliciting || pad > 0;
   sp.is_pmtu_probe = building_pmtu_probe_;
+  if (level == EncryptionLevel::kApplication) sp.key_generation = app_keys_->generation;
   if (level == EncryptionLevel::kApplication && current_ecn_ != 0) {
     sp.ecn_marked = true;
     if (p.ecn == path::EcnState::kTesting) p.ecn_testing_sent++;
@@ -374,6 +438,7 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
   ack_eliciting = eliciting;
   stats_.packets_sent++;
   p.packets_sent++;
+  p.last_sent = now;
   if (log) {
     qlog_->packet_sent(now, level == EncryptionLevel::kApplication ? std::optional<uint32_t>(p.id) : std::nullopt,
                        level == EncryptionLevel::kInitial     ? "initial"
@@ -442,22 +507,68 @@ void ConnectionImpl::write_control_frames(TimePoint now, wire::Writer& w, std::v
     it = pending_.stop_sending.erase(it);
   }
   for (auto it = pending_.new_cid.begin(); it != pending_.new_cid.end();) {
-    auto c = local_cids_.find(*it);
-    if (c == local_cids_.end() || c->second.retired) {
+    auto [pid, seq] = *it;
+    auto sit = local_cids_.find(pid);
+    const LocalCid* c = nullptr;
+    if (sit != local_cids_.end()) {
+      auto cit = sit->second.cids.find(seq);
+      if (cit != sit->second.cids.end() && !cit->second.retired) c = &cit->second;
+    }
+    if (!c || (pid != 0 && !multipath())) {
       it = pending_.new_cid.erase(it);
       continue;
     }
-    wire::NewConnectionIdFrame fr{std::nullopt, *it, 0, c->second.cid, c->second.token};
+    std::optional<PathId> fpid;
+    if (pid != 0) fpid = pid;
+    wire::NewConnectionIdFrame fr{fpid, seq, 0, c->cid, c->token};
     SentFrame sf{K::kNewConnectionId};
-    sf.id = *it;
+    sf.id = seq;
+    sf.path_id = pid;
     if (!put(fr, sf)) break;
     it = pending_.new_cid.erase(it);
   }
   for (auto it = pending_.retire_cid.begin(); it != pending_.retire_cid.end();) {
+    auto [pid, seq] = *it;
     SentFrame sf{K::kRetireConnectionId};
-    sf.id = *it;
-    if (!put(wire::RetireConnectionIdFrame{std::nullopt, *it}, sf)) break;
+    sf.id = seq;
+    sf.path_id = pid;
+    std::optional<PathId> fpid;
+    if (pid != 0) fpid = pid;
+    if (!put(wire::RetireConnectionIdFrame{fpid, seq}, sf)) break;
     it = pending_.retire_cid.erase(it);
+  }
+  for (auto it = pending_.path_abandon.begin(); it != pending_.path_abandon.end();) {
+    auto* p = find_path(*it);
+    SentFrame sf{K::kPathAbandon};
+    sf.path_id = *it;
+    if (!put(wire::PathAbandonFrame{*it, p ? p->abandon_error : 0}, sf)) break;
+    it = pending_.path_abandon.erase(it);
+  }
+  for (auto it = pending_.path_status.begin(); it != pending_.path_status.end();) {
+    auto* p = find_path(*it);
+    if (!p) {
+      it = pending_.path_status.erase(it);
+      continue;
+    }
+    SentFrame sf{K::kPathStatus};
+    sf.path_id = *it;
+    sf.id = p->local_status_seq;
+    if (!put(wire::PathStatusFrame{*it, p->local_status_seq, p->local_status != PathStatus::kBackup}, sf)) break;
+    it = pending_.path_status.erase(it);
+  }
+  if (pending_.max_path_id && put(wire::MaxPathIdFrame{local_max_path_id_}, SentFrame{K::kMaxPathId})) {
+    pending_.max_path_id = false;
+  }
+  if (pending_.paths_blocked && put(wire::PathsBlockedFrame{peer_max_path_id_}, SentFrame{K::kPathsBlocked})) {
+    pending_.paths_blocked = false;
+  }
+  for (auto it = pending_.path_cids_blocked.begin(); it != pending_.path_cids_blocked.end();) {
+    uint64_t next = 0;
+    if (auto r = remote_cids_.find(*it); r != remote_cids_.end() && !r->second.cids.empty()) {
+      next = r->second.cids.rbegin()->first + 1;
+    }
+    if (!put(wire::PathCidsBlockedFrame{*it, next}, SentFrame{K::kPathCidsBlocked})) break;
+    it = pending_.path_cids_blocked.erase(it);
   }
   if (pending_.data_blocked && put(wire::DataBlockedFrame{conn_send_limit_.limit()}, SentFrame{K::kDataBlocked})) {
     pending_.data_blocked = false;
@@ -572,7 +683,7 @@ size_t ConnectionImpl::build_close_datagram(TimePoint now, path::Path& p, std::s
     if (level != EncryptionLevel::kApplication) {
       layout = wire::write_long_header(w, level == EncryptionLevel::kInitial ? wire::PacketType::kInitial
                                                                               : wire::PacketType::kHandshake,
-                                       kQuicVersion1, p.remote_cid, local_cids_.begin()->second.cid,
+                                       kQuicVersion1, p.remote_cid, initial_scid_,
                                        level == EncryptionLevel::kInitial && perspective_ == Perspective::kClient
                                            ? std::span<const uint8_t>(retry_token_)
                                            : std::span<const uint8_t>(),

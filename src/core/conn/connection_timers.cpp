@@ -20,7 +20,7 @@ Duration ConnectionImpl::idle_timeout() const {
                       : Duration::zero();
   Duration t = local.count() == 0 ? peer : peer.count() == 0 ? local : std::min(local, peer);
   if (t.count() == 0) return Duration::max();
-  return std::max(t, 3 * pto_period(primary_path(), true));
+  return std::max(t, 3 * largest_pto());
 }
 
 void ConnectionImpl::reset_idle_timer(TimePoint now) {
@@ -126,6 +126,7 @@ TimePoint ConnectionImpl::poll_timeout() const {
     }
   }
   if (app_keys_ && app_keys_->read_prev) t = std::min(t, app_keys_->prev_discard_time);
+  for (auto& [id, p] : paths_) t = std::min(t, p->discard_time);
   return t;
 }
 
@@ -154,12 +155,19 @@ void ConnectionImpl::handle_timeout(TimePoint now) {
       p->validation_deadline = kNever;
       p->next_challenge_time = kNever;
       p->challenge_data.reset();
-      if (qlog_) qlog_->path_event(now, p->id, "failed", &p->tuple);
+      if (qlog_) qlog_->path_event(now, p->id, "validation_failed", &p->tuple);
+      if (multipath() && p->state == PathState::kValidating) {
+        // The path ID is consumed either way: fail it and tell the peer (draft §3.1).
+        set_path_state(now, *p, PathState::kFailed);
+        abandon_path(now, *p, static_cast<uint64_t>(PathErrorCode::kPathUnstableOrPoor), false);
+        break;   // abandon_path may close the connection
+      }
     } else if (p->next_challenge_time <= now && p->challenge_data) {
       p->challenge_pending_send = true;  // retransmit the challenge with fresh timing
       p->next_challenge_time = now + pto_period(*p, true);
     }
   }
+  collect_closed_paths(now);
   // Loss timers may fire several spaces at once; loop while something is due.
   for (int i = 0; i < 4 && loss_timer(nullptr, nullptr) <= now; ++i) on_loss_timeout(now);
 }
@@ -171,7 +179,7 @@ void ConnectionImpl::close(TimePoint now, uint64_t app_error, std::string reason
   close_error_ = e;
   state_ = ConnState::kClosing;
   close_send_pending_ = true;
-  close_deadline_ = now + 3 * pto_period(primary_path(), true);
+  close_deadline_ = now + 3 * largest_pto();
   if (qlog_) qlog_->connection_closed(now, "local", app_error, true, e.reason);
   emit({ConnectionEventType::kConnectionClosed, 0, 0, app_error, e.reason, e});
 }
@@ -182,7 +190,7 @@ void ConnectionImpl::close_with_error(TimePoint now, const TransportError& err) 
   close_error_ = err;
   state_ = ConnState::kClosing;
   close_send_pending_ = true;
-  close_deadline_ = now + 3 * pto_period(primary_path(), true);
+  close_deadline_ = now + 3 * largest_pto();
   if (qlog_) qlog_->connection_closed(now, "local", err.code, err.application, err.reason);
   emit({ConnectionEventType::kConnectionClosed, 0, 0, err.code, err.reason, err});
 }
@@ -191,7 +199,7 @@ void ConnectionImpl::enter_draining(TimePoint now, const TransportError& err, bo
   if (state_ == ConnState::kDraining || state_ == ConnState::kClosed) return;
   bool was_closing = state_ == ConnState::kClosing;
   state_ = ConnState::kDraining;
-  close_deadline_ = now + 3 * pto_period(primary_path(), true);
+  close_deadline_ = now + 3 * largest_pto();
   if (!was_closing) {
     close_error_ = err;
     if (qlog_) qlog_->connection_closed(now, peer_closed ? "remote" : "local", err.code, err.application, err.reason);
@@ -228,9 +236,10 @@ Status ConnectionImpl::migrate(TimePoint now, const SocketAddress& new_local) {
   auto& p = primary_path();
   // Retire the CID used on the old path so the two paths cannot be linked (RFC 9000 §9.5).
   auto old_seq = p.remote_cid_sequence;
-  remote_cids_.erase(old_seq);
-  pending_.retire_cid.insert(old_seq);
-  p.remote_cid = remote_cids_[*seq].cid;
+  auto& set = remote_cids_[p.id];
+  set.cids.erase(old_seq);
+  pending_.retire_cid.insert({p.id, old_seq});
+  p.remote_cid = set.cids[*seq].cid;
   p.remote_cid_sequence = *seq;
   bool same_ip = p.tuple.local.same_ip(new_local);
   p.tuple.local = new_local;
@@ -252,13 +261,14 @@ Status ConnectionImpl::migrate(TimePoint now, const SocketAddress& new_local) {
 
 ConnectionStats ConnectionImpl::stats() const {
   ConnectionStats s = stats_;
+  s.multipath = multipath_negotiated_;
+  s.bonding = std::string(bonding_state_name(bonding_.state()));
   for (auto& [id, p] : paths_) {
     PathStats ps;
     ps.id = id;
     ps.tuple = p->tuple;
-    ps.state = p->validation == path::ValidationState::kFailed ? "failed"
-               : p->validation == path::ValidationState::kValidating ? "validating"
-                                                                      : "active";
+    ps.state = std::string(path_state_name(p->state));
+    ps.backup = p->local_status == PathStatus::kBackup || p->peer_status == PathStatus::kBackup;
     ps.smoothed_rtt = p->rtt.smoothed();
     ps.min_rtt = p->rtt.min();
     ps.latest_rtt = p->rtt.latest();

@@ -11,6 +11,7 @@
 
 #include "braid/address.h"
 #include "braid/congestion_controller.h"
+#include "braid/path.h"
 #include "braid/types.h"
 #include "core/cc/pacer.h"
 #include "core/recovery/ack_tracker.h"
@@ -71,6 +72,22 @@ struct Path {
   uint64_t pmtu_target = 0;        // size we try to reach; 0 = search done
   bool pmtu_probe_in_flight = false;
   uint32_t pmtu_probe_failures = 0;
+
+  // Multipath lifecycle and status (draft-ietf-quic-multipath §3).
+  PathState state = PathState::kCreated;
+  PathStatus local_status = PathStatus::kUnknown;   // what we asked the peer
+  uint64_t local_status_seq = 0;
+  PathStatus peer_status = PathStatus::kUnknown;    // what the peer asked us
+  uint64_t peer_status_seq = 0;
+  bool peer_status_seen = false;
+  bool abandon_sent = false;
+  bool abandon_received = false;
+  uint64_t abandon_error = 0;
+  TimePoint discard_time = kNever;                  // state kept 3 PTO after abandon
+  TimePoint last_received{};
+  TimePoint last_sent{};
+  Duration srtt_min_seen = Duration::max();
+  Duration srtt_max_seen{};
 
   // Connection ID we put in packets we send on this path.
   ConnectionId remote_cid;

@@ -34,6 +34,7 @@ struct SentPacket {
   bool in_flight = false;
   bool is_pmtu_probe = false;
   bool ecn_marked = false;     // sent with ECT(0)
+  uint64_t key_generation = 0; // 1-RTT key generation that protected it
   std::vector<SentFrame> frames;
   // Delivery-rate sampling state at send time (BBR draft "Delivery Rate Sampling").
   uint64_t delivered = 0;

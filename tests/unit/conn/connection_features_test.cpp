@@ -44,12 +44,14 @@ TEST(ConnectionFeatures, DatagramsRefusedWhenPeerDidNotOffer) {
 TEST(ConnectionFeatures, KeyUpdateMidTransfer) {
   auto o = PairHarness::default_options();
   o.server.key_update_interval_packets = 300;  // server rotates keys every 300 packets
+  o.link.rate_bps = 50'000'000;                 // long enough for several spaced updates
   PairHarness h(o);
   ASSERT_TRUE(h.handshake());
   // The client also initiates one explicitly once the handshake is confirmed.
   ASSERT_TRUE(h.run_until([&] { return h.client().initiate_key_update(h.now()).has_value(); }));
-  auto r = run_transfer(h, false, {pattern_bytes(3 << 20, 10)});
+  auto r = run_transfer(h, false, {pattern_bytes(8 << 20, 10)});
   EXPECT_TRUE(r.ok) << r.failure;
+  // Updates are spaced by three of the largest PTO after the previous one was acknowledged.
   EXPECT_GE(h.server_conn()->stats().key_updates, 3u);
   EXPECT_GE(h.client().stats().key_updates, 3u);
 }

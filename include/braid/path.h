@@ -1,0 +1,77 @@
+// Multipath vocabulary shared by the connection, plugins and applications: path and
+// bonding states (with their legal transitions), path status, and the read-only per-path
+// snapshot every scheduler, coupled controller and failure detector works from.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "braid/address.h"
+#include "braid/time.h"
+#include "braid/types.h"
+
+namespace braid {
+
+// CREATED → VALIDATING → VALIDATED → ACTIVE ⇄ STANDBY → CLOSING → CLOSED/FAILED.
+// Nothing leaves CLOSED or FAILED; nothing returns from CLOSING.
+enum class PathState : uint8_t { kCreated, kValidating, kValidated, kActive, kStandby, kClosing, kClosed, kFailed };
+
+bool path_transition_allowed(PathState from, PathState to);
+std::string_view path_state_name(PathState s);
+
+// SINGLE_PATH: one usable path. PENDING: one usable, another validating. BONDED: two or more
+// usable. DEGRADED: a path was lost after bonding and traffic was redistributed.
+enum class BondingState : uint8_t { kSinglePath, kPending, kBonded, kDegraded };
+std::string_view bonding_state_name(BondingState s);
+
+enum class PathStatus : uint8_t { kUnknown, kAvailable, kBackup };
+
+enum class PathHealth : uint8_t { kHealthy, kSuspect, kFailed, kProbing };
+
+// Everything a path plugin may read about one path, filled by the connection before each
+// decision (ALGORITHMS.md §1). Units are in the names or types.
+struct PathSnapshot {
+  PathId path_id = 0;
+  PathState state = PathState::kCreated;
+  bool validated = false;
+  bool abandoned = false;
+  PathStatus local_status = PathStatus::kUnknown;
+  PathStatus peer_status = PathStatus::kUnknown;
+  bool backup = false;               // local or peer status says backup
+  PathHealth health = PathHealth::kHealthy;
+  bool potentially_failed = false;
+
+  bool has_rtt_sample = false;
+  Duration smoothed_rtt{}, rtt_variance{}, latest_rtt{}, min_rtt{};
+  Duration srtt_min_seen{}, srtt_max_seen{};
+
+  uint64_t congestion_window = 0;
+  uint64_t ssthresh = UINT64_MAX;
+  bool in_slow_start = false;
+  bool in_recovery = false;
+  uint64_t bytes_in_flight = 0;
+  uint64_t ack_eliciting_in_flight = 0;
+  uint64_t max_datagram_size = 1200;
+
+  uint64_t pacing_rate_bytes_per_second = 0;
+  TimePoint next_send_time{};
+  bool can_send_now = false;          // cwnd ∧ pacing ∧ anti-amplification allow a packet
+  uint64_t delivery_rate_bytes_per_second = 0;
+
+  uint64_t packets_sent = 0, packets_lost = 0;
+  double loss_rate = 0;               // lost / sent over the path's life
+  uint32_t pto_count = 0;
+  TimePoint last_sent{}, last_ack_received{}, last_received{};
+  PathTuple tuple;
+};
+
+// What the scheduler is asked to place.
+enum class SendKind : uint8_t { kNewData, kRetransmission, kDatagram, kProbe, kAckOnly };
+struct SendIntent {
+  SendKind kind = SendKind::kNewData;
+  uint64_t bytes = 0;                       // bytes ready to send
+  std::optional<PathId> affinity;           // pinned stream / datagram flow
+};
+
+}  // namespace braid

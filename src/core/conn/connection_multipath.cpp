@@ -1,0 +1,372 @@
+// Multipath (draft-ietf-quic-multipath-21): opening, validating and abandoning paths, path
+// status, MAX_PATH_ID and the blocked signals, per-path snapshots for the scheduler, the
+// path state machine with events, and the connection's bonding state.
+#include <fmt/format.h>
+
+#include "core/conn/connection_impl.h"
+
+namespace braid::conn {
+
+path::Path* ConnectionImpl::find_path(PathId id) {
+  auto it = paths_.find(id);
+  return it == paths_.end() ? nullptr : it->second.get();
+}
+
+Duration ConnectionImpl::largest_pto() const {
+  Duration m{};
+  for (auto& [id, p] : paths_) m = std::max(m, pto_period(*p, true));
+  return m;
+}
+
+bool ConnectionImpl::path_sendable(const path::Path& p) const {
+  if (p.abandon_sent || p.remote_cid.empty()) return false;
+  switch (p.state) {
+    case PathState::kCreated:
+    case PathState::kValidating:
+    case PathState::kValidated:
+    case PathState::kActive:
+    case PathState::kStandby: return true;
+    default: return false;
+  }
+}
+
+bool ConnectionImpl::path_can_send(const path::Path& p) const {
+  return path_sendable(p) && (p.state == PathState::kActive || p.state == PathState::kStandby) &&
+         send_window_available(p) > 0 && amplification_budget(p) >= p.mtu;
+}
+
+path::Path& ConnectionImpl::create_path(TimePoint now, PathId id, const PathTuple& tuple, bool locally_opened) {
+  auto cc = make_congestion_controller(cfg_.congestion_controller, CcConfig{cfg_.initial_mtu});
+  if (!cc) cc = make_congestion_controller("cubic", CcConfig{cfg_.initial_mtu});
+  auto p = std::make_unique<path::Path>(id, tuple, cfg_.initial_rtt, cfg_.max_ack_delay, std::move(cc), cfg_.initial_mtu);
+  p->address_validated = perspective_ == Perspective::kClient;
+  if (peer_params_applied_) {
+    uint64_t cap = std::max<uint64_t>(1200, peer_params_.max_udp_payload_size);
+    uint64_t target = std::min<uint64_t>(cap, cfg_.max_udp_payload_size);
+    p->pmtu_target = target > p->mtu ? target : 0;
+  }
+  // The DCID: the peer's first unused CID for this path ID.
+  auto& set = remote_cids_[id];
+  for (auto& [seq, c] : set.cids) {
+    if (!c.in_use) {
+      c.in_use = true;
+      p->remote_cid = c.cid;
+      p->remote_cid_sequence = seq;
+      break;
+    }
+  }
+  auto& ref = *p;
+  paths_.emplace(id, std::move(p));
+  if (qlog_) qlog_->path_event(now, id, "created", &ref.tuple);
+  emit({ConnectionEventType::kPathEvent, 0, id, 0, "created"});
+  // Both sides validate the other's address on a new path (draft §3.1).
+  std::array<uint8_t, 8> data;
+  rng_.fill(data);
+  ref.challenge_data = data;
+  ref.challenge_pending_send = true;
+  ref.validation = path::ValidationState::kValidating;
+  Duration pto = std::max(pto_period(ref, true), largest_pto());
+  ref.next_challenge_time = now + pto;
+  ref.validation_deadline = now + 3 * std::max(pto, 3 * cfg_.initial_rtt);
+  set_path_state(now, ref, PathState::kValidating);
+  if (scheduler_) scheduler_->on_path_event(id, PathEventKind::kAdded, now);
+  (void)locally_opened;
+  return ref;
+}
+
+void ConnectionImpl::set_path_state(TimePoint now, path::Path& p, PathState to) {
+  if (p.state == to) return;
+  if (!path_transition_allowed(p.state, to)) return;   // illegal transitions are refused
+  p.state = to;
+  auto name = path_state_name(to);
+  if (qlog_) qlog_->path_event(now, p.id, name, &p.tuple);
+  emit({ConnectionEventType::kPathEvent, 0, p.id, 0, std::string(name)});
+  update_bonding(now);
+}
+
+void ConnectionImpl::update_bonding(TimePoint now) {
+  std::vector<path::BondingInput> in;
+  for (auto& [id, p] : paths_) {
+    in.push_back({id, p->state, p->cc->window(), p->rtt.has_sample() ? p->rtt.smoothed() : cfg_.initial_rtt});
+  }
+  if (auto t = bonding_.update(in)) {
+    auto name = bonding_state_name(t->to);
+    if (qlog_) qlog_->generic(now, "braid:bonding_state_updated", {{"old", bonding_state_name(t->from)}, {"new", name}});
+    emit({ConnectionEventType::kBondingChanged, 0, 0, 0, std::string(name)});
+  }
+}
+
+void ConnectionImpl::on_path_validated(TimePoint now, path::Path& p) {
+  p.challenge_data.reset();
+  p.validation = path::ValidationState::kValidated;
+  p.address_validated = true;
+  p.validation_deadline = kNever;
+  p.next_challenge_time = kNever;
+  if (p.state == PathState::kValidating) {
+    set_path_state(now, p, PathState::kValidated);
+    bool backup = p.local_status == PathStatus::kBackup || p.peer_status == PathStatus::kBackup;
+    set_path_state(now, p, backup ? PathState::kStandby : PathState::kActive);
+    if (scheduler_) scheduler_->on_path_event(p.id, PathEventKind::kValidated, now);
+  } else if (qlog_) {
+    qlog_->path_event(now, p.id, "validated", &p.tuple);
+  }
+}
+
+void ConnectionImpl::abandon_path(TimePoint now, path::Path& p, uint64_t error_code, bool by_peer) {
+  if (by_peer) p.abandon_received = true;
+  if (!p.abandon_sent) {
+    p.abandon_sent = true;
+    p.abandon_error = error_code;
+    pending_.path_abandon.insert(p.id);
+  }
+  if (p.state != PathState::kFailed) set_path_state(now, p, PathState::kClosing);
+  // Nothing is lost: what was in flight here goes again on the remaining paths.
+  for (auto& pkt : p.app.sent.take_all()) {
+    for (auto& f : pkt.frames) requeue_lost_frame(f);
+  }
+  p.app.probes_owed = 0;
+  p.responses_owed.clear();
+  p.challenge_pending_send = false;
+  p.challenge_data.reset();
+  p.validation_deadline = kNever;
+  p.next_challenge_time = kNever;
+  remote_cids_.erase(p.id);   // the peer's CIDs for this path are retired with it
+  p.discard_time = now + 3 * largest_pto();
+  if (scheduler_) scheduler_->on_path_event(p.id, PathEventKind::kAbandoned, now);
+  // Let the peer open a replacement path.
+  if (multipath() && local_max_path_id_ < UINT32_MAX) {
+    local_max_path_id_++;
+    pending_.max_path_id = true;
+  }
+  bool any_left = false;
+  for (auto& [id, q] : paths_) any_left |= path_sendable(*q);
+  if (!any_left && !is_draining()) {
+    close_with_error(now, TransportError{static_cast<uint64_t>(TransportErrorCode::kNoError), 0,
+                                         by_peer ? "peer abandoned the last path" : "last path abandoned", false});
+  }
+}
+
+void ConnectionImpl::collect_closed_paths(TimePoint now) {
+  for (auto it = paths_.begin(); it != paths_.end();) {
+    auto& p = *it->second;
+    bool done = p.discard_time <= now;
+    if (!done || paths_.size() == 1) {
+      ++it;
+      continue;
+    }
+    if (p.state == PathState::kClosing) set_path_state(now, p, PathState::kClosed);
+    if (auto c = local_cids_.find(p.id); c != local_cids_.end()) {
+      for (auto& [seq, cid] : c->second.cids) cid.retired = true;
+    }
+    retired_path_ids_.insert(p.id);
+    it = paths_.erase(it);
+  }
+}
+
+Status ConnectionImpl::check_path_id_limit(PathId id, uint64_t ftype) const {
+  if (id > local_max_path_id_) {
+    return fail(TransportErrorCode::kProtocolViolation, fmt::format("path ID {} beyond our maximum {}", id, local_max_path_id_),
+                ftype);
+  }
+  return {};
+}
+
+Status ConnectionImpl::on_multipath_frame(TimePoint now, path::Path& path, const wire::Frame& fr, uint64_t ftype) {
+  (void)path;
+  if (auto* f = std::get_if<wire::PathAbandonFrame>(&fr)) {
+    if (auto st = check_path_id_limit(f->path_id, ftype); !st) return st;
+    if (auto* p = find_path(f->path_id)) {
+      if (p->state == PathState::kClosed) return {};
+      abandon_path(now, *p, f->error_code, true);
+    } else if (!retired_path_ids_.count(f->path_id)) {
+      // Abandoned before it was ever used: consume the path ID and echo (draft §3.4).
+      retired_path_ids_.insert(f->path_id);
+      remote_cids_.erase(f->path_id);
+      pending_.path_abandon.insert(f->path_id);
+    }
+    return {};
+  }
+  if (auto* f = std::get_if<wire::PathStatusFrame>(&fr)) {
+    if (auto st = check_path_id_limit(f->path_id, ftype); !st) return st;
+    auto* p = find_path(f->path_id);
+    if (!p) return {};
+    if (p->peer_status_seen && f->sequence <= p->peer_status_seq) return {};   // stale: ignored
+    p->peer_status_seen = true;
+    p->peer_status_seq = f->sequence;
+    p->peer_status = f->available ? PathStatus::kAvailable : PathStatus::kBackup;
+    bool backup = p->local_status == PathStatus::kBackup || p->peer_status == PathStatus::kBackup;
+    if (p->state == PathState::kActive || p->state == PathState::kStandby || p->state == PathState::kValidated) {
+      set_path_state(now, *p, backup ? PathState::kStandby : PathState::kActive);
+    }
+    if (scheduler_) scheduler_->on_path_event(p->id, PathEventKind::kStatusChanged, now);
+    return {};
+  }
+  if (auto* f = std::get_if<wire::MaxPathIdFrame>(&fr)) {
+    if (f->maximum > peer_max_path_id_) {
+      peer_max_path_id_ = f->maximum;
+      if (handshake_confirmed_) issue_connection_ids();
+    }
+    return {};
+  }
+  if (auto* f = std::get_if<wire::PathsBlockedFrame>(&fr)) {
+    if (f->maximum > local_max_path_id_) {
+      return fail(TransportErrorCode::kProtocolViolation, "PATHS_BLOCKED above our maximum path ID", ftype);
+    }
+    return {};
+  }
+  if (auto* f = std::get_if<wire::PathCidsBlockedFrame>(&fr)) {
+    if (auto st = check_path_id_limit(f->path_id, ftype); !st) return st;
+    auto it = local_cids_.find(f->path_id);
+    uint64_t next = it == local_cids_.end() ? 0 : it->second.next_seq;
+    if (f->next_sequence > next) {
+      return fail(TransportErrorCode::kProtocolViolation, "PATH_CIDS_BLOCKED beyond the next sequence number", ftype);
+    }
+    return {};
+  }
+  return {};
+}
+
+PathSnapshot ConnectionImpl::snapshot_of(const path::Path& p, TimePoint now) const {
+  PathSnapshot s;
+  s.path_id = p.id;
+  s.state = p.state;
+  s.validated = p.state == PathState::kActive || p.state == PathState::kStandby || p.state == PathState::kValidated;
+  s.abandoned = p.abandon_sent || p.abandon_received;
+  s.local_status = p.local_status;
+  s.peer_status = p.peer_status;
+  s.backup = p.local_status == PathStatus::kBackup || p.peer_status == PathStatus::kBackup;
+  s.has_rtt_sample = p.rtt.has_sample();
+  s.smoothed_rtt = p.rtt.smoothed();
+  s.rtt_variance = p.rtt.variance();
+  s.latest_rtt = p.rtt.latest();
+  s.min_rtt = p.rtt.min();
+  s.srtt_min_seen = p.srtt_min_seen == Duration::max() ? Duration::zero() : p.srtt_min_seen;
+  s.srtt_max_seen = p.srtt_max_seen;
+  auto m = p.cc->metrics();
+  s.congestion_window = m.congestion_window;
+  s.ssthresh = m.ssthresh;
+  s.in_slow_start = m.state == "slow_start" || m.state == "conservative_slow_start";
+  s.in_recovery = m.state == "recovery";
+  s.bytes_in_flight = p.app.sent.bytes_in_flight();
+  s.ack_eliciting_in_flight = p.app.sent.ack_eliciting_in_flight();
+  s.max_datagram_size = p.mtu;
+  s.pacing_rate_bytes_per_second = static_cast<uint64_t>(p.pacer.rate_bytes_per_second());
+  s.next_send_time = cfg_.pacing ? p.pacer.next_send_time(now, p.mtu) : now;
+  s.can_send_now = path_can_send(p) && s.next_send_time <= now;
+  s.packets_sent = p.packets_sent;
+  s.packets_lost = p.packets_lost;
+  s.loss_rate = p.packets_sent ? static_cast<double>(p.packets_lost) / static_cast<double>(p.packets_sent) : 0.0;
+  s.pto_count = p.pto_count;
+  s.last_sent = p.last_sent;
+  s.last_ack_received = p.last_ack_received;
+  s.last_received = p.last_received;
+  s.tuple = p.tuple;
+  return s;
+}
+
+std::vector<PathSnapshot> ConnectionImpl::path_snapshots(TimePoint now) const {
+  std::vector<PathSnapshot> out;
+  for (auto& [id, p] : paths_) out.push_back(snapshot_of(*p, now));
+  return out;
+}
+
+path::Path* ConnectionImpl::ack_carrier(const path::Path& acked) {
+  auto lowest_rtt = [&]() -> path::Path* {
+    path::Path* best = nullptr;
+    for (auto& [id, p] : paths_) {
+      if (!path_sendable(*p) || !(p->state == PathState::kActive || p->state == PathState::kStandby)) continue;
+      if (!best || p->rtt.smoothed() < best->rtt.smoothed()) best = p.get();
+    }
+    return best;
+  };
+  if (cfg_.ack_path == ConnectionConfig::AckPath::kLowestRtt && multipath()) {
+    if (auto* p = lowest_rtt()) return p;
+  }
+  // Same path by default: true per-path RTT, and a dead path cannot hide behind another
+  // path's ACKs. A path that can no longer send has its ACKs carried elsewhere.
+  if (path_sendable(acked)) return const_cast<path::Path*>(&acked);
+  return lowest_rtt();
+}
+
+path::Path* ConnectionImpl::choose_data_path(TimePoint now) {
+  if (paths_.size() == 1) return &primary_path();
+  std::vector<PathSnapshot> snaps;
+  snaps.reserve(paths_.size());
+  for (auto& [id, p] : paths_) {
+    if (p->state == PathState::kClosed || p->state == PathState::kFailed) continue;
+    snaps.push_back(snapshot_of(*p, now));
+  }
+  SendIntent intent;
+  intent.kind = SendKind::kNewData;
+  if (!send_queue_.empty()) {
+    if (auto a = stream_affinity_.find(send_queue_.front()); a != stream_affinity_.end()) intent.affinity = a->second;
+  } else if (!datagrams_out_.empty()) {
+    intent.kind = SendKind::kDatagram;
+    intent.affinity = datagram_affinity_;
+  }
+  if (!scheduler_) scheduler_ = make_path_scheduler(cfg_.scheduler);
+  if (!scheduler_) scheduler_ = make_path_scheduler("minrtt");
+  auto pick = scheduler_->select(snaps, intent, now);
+  if (!pick) return nullptr;
+  return find_path(*pick);
+}
+
+Result<PathId> ConnectionImpl::open_path(TimePoint now, const SocketAddress& local, const SocketAddress& remote) {
+  if (perspective_ != Perspective::kClient) return fail(TransportErrorCode::kInternalError, "only clients open paths");
+  if (!handshake_confirmed_) return fail(TransportErrorCode::kInternalError, "handshake not confirmed yet");
+  if (!multipath()) return fail(TransportErrorCode::kInternalError, "the peer did not negotiate multipath");
+  if (is_draining()) return fail(TransportErrorCode::kInternalError, "connection is closing");
+  PathTuple tuple{local, remote};
+  for (auto& [id, p] : paths_) {
+    if (p->tuple == tuple && path_sendable(*p)) {
+      return fail(TransportErrorCode::kInternalError, fmt::format("path {} already uses {}", id, local.to_string()));
+    }
+  }
+  PathId max = std::min(local_max_path_id_, peer_max_path_id_);
+  for (PathId id = 1; id <= max; ++id) {
+    if (paths_.count(id) || retired_path_ids_.count(id)) continue;
+    auto r = remote_cids_.find(id);
+    bool have_remote = r != remote_cids_.end() && !r->second.cids.empty();
+    bool have_local = local_cids_.count(id) && !local_cids_[id].cids.empty();
+    if (!have_remote || !have_local) {
+      pending_.path_cids_blocked.insert(id);
+      return fail(TransportErrorCode::kInternalError, fmt::format("no connection ID from the peer for path {} yet", id));
+    }
+    create_path(now, id, tuple, true);
+    return id;
+  }
+  if (peer_max_path_id_ <= local_max_path_id_) pending_.paths_blocked = true;
+  return fail(TransportErrorCode::kInternalError, fmt::format("path ID limit {} reached", max));
+}
+
+Status ConnectionImpl::close_path(TimePoint now, PathId id, uint64_t error_code) {
+  auto* p = find_path(id);
+  if (!p || p->abandon_sent) return fail(TransportErrorCode::kInternalError, fmt::format("no open path {}", id));
+  if (!multipath()) return fail(TransportErrorCode::kInternalError, "the peer did not negotiate multipath");
+  abandon_path(now, *p, error_code, false);
+  return {};
+}
+
+Status ConnectionImpl::set_path_status(TimePoint now, PathId id, bool backup) {
+  auto* p = find_path(id);
+  if (!p || !path_sendable(*p)) return fail(TransportErrorCode::kInternalError, fmt::format("no open path {}", id));
+  p->local_status = backup ? PathStatus::kBackup : PathStatus::kAvailable;
+  p->local_status_seq++;
+  if (multipath()) pending_.path_status.insert(id);
+  bool effective = backup || p->peer_status == PathStatus::kBackup;
+  if (p->state == PathState::kActive || p->state == PathState::kStandby) {
+    set_path_state(now, *p, effective ? PathState::kStandby : PathState::kActive);
+  }
+  if (scheduler_) scheduler_->on_path_event(id, PathEventKind::kStatusChanged, now);
+  return {};
+}
+
+Status ConnectionImpl::set_stream_path(StreamId id, std::optional<PathId> path) {
+  if (!streams_.count(id)) return fail(TransportErrorCode::kStreamStateError, fmt::format("no stream {}", id));
+  if (path && !paths_.count(*path)) return fail(TransportErrorCode::kInternalError, fmt::format("no path {}", *path));
+  if (path) stream_affinity_[id] = *path;
+  else stream_affinity_.erase(id);
+  return {};
+}
+
+}  // namespace braid::conn

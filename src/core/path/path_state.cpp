@@ -1,0 +1,45 @@
+// The path and bonding state machines' transition tables and names.
+#include "braid/path.h"
+
+namespace braid {
+
+bool path_transition_allowed(PathState from, PathState to) {
+  using S = PathState;
+  switch (from) {
+    case S::kCreated: return to == S::kValidating || to == S::kClosing || to == S::kFailed;
+    case S::kValidating: return to == S::kValidated || to == S::kClosing || to == S::kFailed;
+    case S::kValidated: return to == S::kActive || to == S::kStandby || to == S::kClosing || to == S::kFailed;
+    case S::kActive: return to == S::kStandby || to == S::kClosing || to == S::kFailed;
+    case S::kStandby: return to == S::kActive || to == S::kClosing || to == S::kFailed;
+    case S::kClosing: return to == S::kClosed || to == S::kFailed;
+    case S::kClosed:
+    case S::kFailed: return false;
+  }
+  return false;
+}
+
+std::string_view path_state_name(PathState s) {
+  switch (s) {
+    case PathState::kCreated: return "created";
+    case PathState::kValidating: return "validating";
+    case PathState::kValidated: return "validated";
+    case PathState::kActive: return "active";
+    case PathState::kStandby: return "standby";
+    case PathState::kClosing: return "closing";
+    case PathState::kClosed: return "closed";
+    case PathState::kFailed: return "failed";
+  }
+  return "unknown";
+}
+
+std::string_view bonding_state_name(BondingState s) {
+  switch (s) {
+    case BondingState::kSinglePath: return "single_path";
+    case BondingState::kPending: return "pending";
+    case BondingState::kBonded: return "bonded";
+    case BondingState::kDegraded: return "degraded";
+  }
+  return "unknown";
+}
+
+}  // namespace braid
