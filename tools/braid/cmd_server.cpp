@@ -1,0 +1,95 @@
+// `braid server`: hq-interop file server, QUIC perf server and DATAGRAM echo on one UDP
+// socket, until SIGINT/SIGTERM or --duration.
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "io/monotonic_clock.h"
+#include "tools/braid/file_server.h"
+#include "tools/braid/subcommand.h"
+#include "tools/braid/tool_support.h"
+#include "tools/braid/units.h"
+
+namespace braid::tool {
+
+// Shared with `braid perf server`.
+void run_file_server(const std::string& cmd, FileServerOptions opts, const std::string& duration_text) {
+  std::optional<Duration> duration;
+  if (!duration_text.empty()) {
+    auto d = parse_duration(duration_text);
+    if (!d) fail_command(cmd, "--duration: " + d.error(), 2);
+    duration = *d;
+  }
+  auto loop = io::EventLoop::create();
+  if (!loop) fail_command(cmd, "cannot create the event loop: " + loop.error().message());
+  auto server = FileServer::create(**loop, std::move(opts));
+  if (!server) fail_command(cmd, server.error());
+  auto& s = **server;
+  if (!s.generated_fingerprint().empty()) {
+    fmt::print("self-signed certificate, SHA-256 fingerprint {}\n", s.generated_fingerprint());
+  }
+  auto sock = s.driver().socket().gso_enabled() ? "GSO" : "no GSO";
+  fmt::print("listening on {} ({}, {})\n", s.local_address().to_string(), sock,
+             s.driver().socket().gro_enabled() ? "GRO" : "no GRO");
+  std::fflush(stdout);
+  stop_loop_on_signals(loop->get());
+  if (duration) (*loop)->add_timer(io::monotonic_now() + *duration, [l = loop->get()] { l->stop(); });
+  (*loop)->run();
+  stop_loop_on_signals(nullptr);
+  s.shutdown();
+  // Give the CONNECTION_CLOSE frames a moment to leave; nothing waits for the peers.
+  (*loop)->run_until(io::monotonic_now() + std::chrono::milliseconds(20));
+  fmt::print(stderr, "server stopped after {} connection(s)\n", s.connections_accepted());
+}
+
+namespace {
+
+struct ServerFlags {
+  std::string listen = "0.0.0.0:4433";
+  std::string root, cert, key, qlog_dir, keylog, duration, cc = "cubic";
+  std::vector<std::string> alpn;
+  bool retry = false;
+  size_t max_connections = 4096;
+  bool quiet = false;
+};
+
+void setup_server(CLI::App& app) {
+  auto f = std::make_shared<ServerFlags>();
+  auto* cmd = app.add_subcommand("server", "hq-interop file server, QUIC perf server and DATAGRAM echo");
+  cmd->add_option("--listen", f->listen, "ADDR:PORT to listen on (port 0 picks a free port)")->capture_default_str();
+  cmd->add_option("--root", f->root, "directory served for GET /path (without it every GET is 'not found')");
+  cmd->add_option("--cert", f->cert, "certificate chain (PEM); without it a self-signed one is generated");
+  cmd->add_option("--key", f->key, "private key (PEM) for --cert");
+  cmd->add_option("--alpn", f->alpn, "ALPN protocols to accept (default: hq-interop perf)");
+  cmd->add_option("--qlog-dir", f->qlog_dir, "write <odcid>_server.sqlog per connection here (also $QLOGDIR)");
+  cmd->add_option("--keylog", f->keylog, "append NSS key-log lines (TLS secrets!) to this file");
+  cmd->add_option("--cc", f->cc, "congestion controller: cubic or reno")->capture_default_str();
+  cmd->add_flag("--retry", f->retry, "validate client addresses with a Retry first");
+  cmd->add_option("--max-connections", f->max_connections, "refuse connections beyond this many")->capture_default_str();
+  cmd->add_option("--duration", f->duration, "stop after this long (e.g. 30s)");
+  cmd->add_flag("--quiet", f->quiet, "no per-connection log lines");
+  cmd->callback([f] {
+    FileServerOptions o;
+    auto addr = SocketAddress::parse(f->listen);
+    if (!addr) fail_command("server", fmt::format("--listen {}: expected ADDR:PORT, e.g. 127.0.0.1:4433", f->listen), 2);
+    o.listen = *addr;
+    o.root = f->root;
+    o.cert_file = f->cert;
+    o.key_file = f->key;
+    if (!f->alpn.empty()) o.alpn = f->alpn;
+    o.qlog_dir = qlog_directory(f->qlog_dir);
+    o.keylog_file = f->keylog;
+    o.congestion_controller = f->cc;
+    o.retry = f->retry;
+    o.max_connections = f->max_connections;
+    o.log_connections = !f->quiet;
+    run_file_server("server", std::move(o), f->duration);
+  });
+}
+
+}  // namespace
+
+BRAID_SUBCOMMAND(server, "server", setup_server);
+
+}  // namespace braid::tool

@@ -1,0 +1,320 @@
+// FileServer: per-stream jobs for hq-interop (file responses read with pread) and perf
+// (N zero bytes after an 8-byte big-endian length, upload discarded), DATAGRAM echo.
+#include "tools/braid/file_server.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <map>
+#include <unordered_map>
+
+#include "core/crypto/tls_session.h"
+#include "io/sockaddr_conv.h"
+#include "tools/braid/tool_support.h"
+
+namespace braid::tool {
+
+namespace fs = std::filesystem;
+
+const char* hq_error_name(uint64_t code) {
+  switch (code) {
+    case kHqBadRequest: return "bad request";
+    case kHqNotFound: return "not found";
+    case kHqReadError: return "read error";
+    default: return "unknown error";
+  }
+}
+
+namespace {
+constexpr size_t kMaxRequestBytes = 4096;
+constexpr size_t kChunkBytes = 256 * 1024;
+}  // namespace
+
+struct FileServer::Job {
+  enum class Kind : uint8_t { kHq, kPerf } kind = Kind::kHq;
+  std::string request;          // hq: request bytes so far
+  uint8_t perf_header[8]{};
+  size_t perf_header_len = 0;
+  bool responding = false;      // response size known, writing
+  bool response_done = false;   // FIN or RESET_STREAM written
+  bool request_done = false;    // request FIN read (or reset)
+  int fd = -1;
+  uint64_t size = 0, offset = 0;
+  ~Job() {
+    if (fd >= 0) ::close(fd);
+  }
+  Job() = default;
+  Job(const Job&) = delete;
+  Job& operator=(const Job&) = delete;
+};
+
+struct FileServer::ConnState {
+  uint64_t id = 0;
+  std::string alpn;
+  std::map<StreamId, std::unique_ptr<Job>> jobs;
+  std::vector<StreamId> senders;  // jobs with response bytes left to write
+};
+
+std::expected<std::unique_ptr<FileServer>, std::string> FileServer::create(io::EventLoop& loop, FileServerOptions opts) {
+  std::unique_ptr<FileServer> s(new FileServer());
+  s->conns_ = std::make_unique<std::unordered_map<const Connection*, ConnState>>();
+  s->scratch_.resize(kChunkBytes);
+  if (!opts.root.empty()) {
+    std::error_code ec;
+    auto canon = fs::canonical(opts.root, ec);
+    if (ec || !fs::is_directory(canon)) return std::unexpected(fmt::format("--root {}: not a directory", opts.root));
+    s->root_canonical_ = canon.string();
+  }
+
+  io::EndpointDriverOptions o;
+  o.bind = opts.listen;
+  o.qlog_dir = opts.qlog_dir;
+  auto& cc = o.endpoint.connection;
+  cc.tls.alpn = opts.alpn;
+  cc.congestion_controller = opts.congestion_controller;
+  if (!opts.cert_file.empty() || !opts.key_file.empty()) {
+    if (opts.cert_file.empty() || opts.key_file.empty()) return std::unexpected("--cert and --key go together");
+    cc.tls.cert_file = opts.cert_file;
+    cc.tls.key_file = opts.key_file;
+  } else {
+    std::vector<std::string> names{"localhost"};
+    if (io::is_wildcard(opts.listen)) {
+      names.push_back(opts.listen.family == SocketAddress::Family::kV6 ? "::1" : "127.0.0.1");
+    } else {
+      names.push_back(opts.listen.ip_string());
+    }
+    auto cert = crypto::generate_self_signed(names, s->rng_.next_u64() >> 1, std::time(nullptr) - 3600, 30);
+    if (!cert) return std::unexpected("cannot generate a certificate: " + cert.error().reason);
+    cc.tls.cert_pem = cert->cert_pem;
+    cc.tls.key_pem = cert->key_pem;
+    s->fingerprint_ = cert->sha256_fingerprint;
+    s->cert_pem_ = cert->cert_pem;
+  }
+  try {
+    cc.tls.keylog = keylog_to_file(opts.keylog_file);
+  } catch (const std::exception& e) {
+    return std::unexpected(e.what());
+  }
+  o.endpoint.require_retry = opts.retry;
+  o.endpoint.max_connections = opts.max_connections;
+
+  io::DriverCallbacks cb;
+  FileServer* self = s.get();
+  cb.on_connection = [self](Connection& c) { self->on_connection(c); };
+  cb.on_event = [self](Connection& c, const ConnectionEvent& ev) { self->on_event(c, ev); };
+  cb.on_service = [self](Connection& c) { self->on_service(c); };
+  cb.on_closed = [self](Connection& c) { self->on_closed(c); };
+  auto d = io::EndpointDriver::create(loop, s->rng_, std::move(o), std::move(cb));
+  if (!d) return std::unexpected(d.error());
+  s->driver_ = std::move(*d);
+  s->opts_ = std::move(opts);
+  return s;
+}
+
+FileServer::~FileServer() {
+  driver_.reset();  // callbacks may still touch conns_ while connections are destroyed
+}
+
+void FileServer::shutdown() { driver_->close_all(0, "server shutting down"); }
+
+void FileServer::on_connection(Connection& c) {
+  auto& cs = (*conns_)[&c];
+  cs.id = ++accepted_;
+  if (opts_.log_connections) {
+    auto st = c.stats();
+    fmt::print(stderr, "[conn {}] from {}\n", cs.id, st.paths.empty() ? "?" : st.paths[0].tuple.remote.to_string());
+  }
+}
+
+void FileServer::on_closed(Connection& c) {
+  auto it = conns_->find(&c);
+  if (it == conns_->end()) return;
+  if (opts_.log_connections) {
+    auto st = c.stats();
+    auto reason = c.close_reason();
+    fmt::print(stderr, "[conn {}] closed ({}): sent {} in {} packets, {} lost\n", it->second.id,
+               reason ? describe_error(*reason) : std::string("no reason"), format_bytes(st.stream_bytes_sent),
+               st.packets_sent, st.packets_lost);
+  }
+  conns_->erase(it);
+}
+
+void FileServer::on_event(Connection& c, const ConnectionEvent& ev) {
+  auto it = conns_->find(&c);
+  if (it == conns_->end()) return;
+  ConnState& cs = it->second;
+  switch (ev.type) {
+    case ConnectionEventType::kHandshakeCompleted:
+      cs.alpn = c.alpn();
+      break;
+    case ConnectionEventType::kStreamOpened:
+    case ConnectionEventType::kStreamReadable:
+      on_readable(c, cs, ev.stream_id);
+      break;
+    case ConnectionEventType::kStreamReset:
+    case ConnectionEventType::kStreamStopSending: {
+      auto j = cs.jobs.find(ev.stream_id);
+      if (j == cs.jobs.end()) break;
+      if (ev.type == ConnectionEventType::kStreamReset) j->second->request_done = true;
+      if (ev.type == ConnectionEventType::kStreamStopSending || !j->second->responding) {
+        // The core answers STOP_SENDING with RESET_STREAM itself; a request abandoned
+        // before it was complete gets no answer.
+        if (!j->second->responding) (void)c.stream_reset(ev.stream_id, kHqBadRequest);
+        j->second->response_done = true;
+      }
+      if (j->second->response_done && j->second->request_done) cs.jobs.erase(j);
+      break;
+    }
+    case ConnectionEventType::kStreamFinished: {
+      auto j = cs.jobs.find(ev.stream_id);
+      if (j != cs.jobs.end() && j->second->request_done) cs.jobs.erase(j);
+      break;
+    }
+    case ConnectionEventType::kDatagramReceived:
+      while (auto d = c.recv_datagram()) (void)c.send_datagram(*d);
+      break;
+    default:
+      break;
+  }
+}
+
+void FileServer::on_readable(Connection& c, ConnState& cs, StreamId id) {
+  if ((id & 0x3) != 0) return;  // only client-initiated bidirectional streams carry requests
+  auto& slot = cs.jobs[id];
+  if (!slot) {
+    slot = std::make_unique<Job>();
+    if (cs.alpn.empty()) cs.alpn = c.alpn();
+    slot->kind = cs.alpn == "perf" ? Job::Kind::kPerf : Job::Kind::kHq;
+  }
+  Job& job = *slot;
+  uint8_t buf[16384];
+  for (;;) {
+    bool fin = false;
+    auto n = c.stream_read(id, buf, fin);
+    if (!n) return;
+    if (job.kind == Job::Kind::kPerf) {
+      size_t used = 0;
+      while (job.perf_header_len < 8 && used < *n) job.perf_header[job.perf_header_len++] = buf[used++];
+      if (job.perf_header_len == 8 && !job.responding) {
+        uint64_t v = 0;
+        for (uint8_t b : job.perf_header) v = (v << 8) | b;
+        job.size = v;
+        job.responding = true;
+        cs.senders.push_back(id);
+      }
+    } else if (!job.responding && !job.response_done) {
+      job.request.append(reinterpret_cast<const char*>(buf), *n);
+      if (job.request.size() > kMaxRequestBytes) {
+        (void)c.stream_reset(id, kHqBadRequest);
+        (void)c.stream_stop_sending(id, kHqBadRequest);
+        job.response_done = job.request_done = true;
+        return;
+      }
+      if (fin || job.request.find('\n') != std::string::npos) start_hq(c, job, id);
+    }
+    if (fin) {
+      job.request_done = true;
+      if (job.kind == Job::Kind::kPerf && !job.responding) {
+        (void)c.stream_reset(id, kHqBadRequest);  // FIN before the 8-byte length
+        job.response_done = true;
+      } else if (job.kind == Job::Kind::kHq && !job.responding && !job.response_done) {
+        start_hq(c, job, id);
+      }
+      return;
+    }
+    if (*n == 0) return;
+  }
+}
+
+void FileServer::start_hq(Connection& c, Job& job, StreamId id) {
+  auto reject = [&](uint64_t code) {
+    (void)c.stream_reset(id, code);
+    job.response_done = true;
+  };
+  std::string_view req(job.request);
+  if (auto nl = req.find('\n'); nl != std::string_view::npos) req = req.substr(0, nl);
+  if (!req.empty() && req.back() == '\r') req.remove_suffix(1);
+  if (!req.starts_with("GET /")) return reject(kHqBadRequest);
+  std::string_view path = req.substr(4);
+  if (auto sp = path.find(' '); sp != std::string_view::npos) path = path.substr(0, sp);  // "GET /x HTTP/1.0"
+  if (auto q = path.find_first_of("?#"); q != std::string_view::npos) path = path.substr(0, q);
+  if (root_canonical_.empty()) return reject(kHqNotFound);
+  // Resolve symlinks and ".." and require the result to stay under --root.
+  std::error_code ec;
+  fs::path full = fs::weakly_canonical(fs::path(root_canonical_) / fs::path(path).relative_path(), ec);
+  if (ec) return reject(kHqNotFound);
+  std::string fs_str = full.string();
+  if (fs_str != root_canonical_ && !(fs_str.starts_with(root_canonical_) && fs_str[root_canonical_.size()] == '/')) {
+    return reject(kHqBadRequest);
+  }
+  int fd = ::open(fs_str.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return reject(kHqNotFound);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return reject(kHqNotFound);
+  }
+  job.fd = fd;
+  job.size = static_cast<uint64_t>(st.st_size);
+  job.responding = true;
+  auto& cs = conns_->at(&c);
+  cs.senders.push_back(id);
+}
+
+bool FileServer::write_response(Connection& c, Job& job, StreamId id) {
+  while (true) {
+    uint64_t left = job.size - job.offset;
+    size_t chunk = static_cast<size_t>(std::min<uint64_t>(left, kChunkBytes));
+    if (chunk > 0) {
+      if (job.kind == Job::Kind::kHq) {
+        ssize_t r = ::pread(job.fd, scratch_.data(), chunk, static_cast<off_t>(job.offset));
+        if (r <= 0) {
+          (void)c.stream_reset(id, kHqReadError);
+          return true;
+        }
+        chunk = static_cast<size_t>(r);
+      }
+    }
+    static const std::vector<uint8_t> zeros(kChunkBytes, 0);
+    const uint8_t* data = job.kind == Job::Kind::kHq ? scratch_.data() : zeros.data();
+    bool fin = chunk == left;
+    auto n = c.stream_write(id, std::span<const uint8_t>(data, chunk), fin);
+    if (!n) return true;  // stream reset or connection closing
+    job.offset += *n;
+    if (fin && *n == chunk) return true;
+    if (*n < chunk) return false;  // send buffer full: kStreamWritable or the next round
+  }
+}
+
+void FileServer::on_service(Connection& c) {
+  auto it = conns_->find(&c);
+  if (it == conns_->end()) return;
+  ConnState& cs = it->second;
+  for (size_t i = 0; i < cs.senders.size();) {
+    StreamId id = cs.senders[i];
+    auto j = cs.jobs.find(id);
+    bool done = true;
+    if (j != cs.jobs.end() && !j->second->response_done) {
+      done = write_response(c, *j->second, id);
+      if (done) {
+        j->second->response_done = true;
+        if (j->second->fd >= 0) {
+          ::close(j->second->fd);
+          j->second->fd = -1;
+        }
+      }
+    }
+    if (done) {
+      cs.senders.erase(cs.senders.begin() + static_cast<long>(i));
+    } else {
+      ++i;
+    }
+  }
+}
+
+}  // namespace braid::tool

@@ -1,0 +1,77 @@
+// The server behind `braid server`, `braid perf server` and `braid demo`: hq-interop file
+// serving ("GET /path" on each client bidi stream, HTTP/0.9 style), the QUIC perf protocol
+// (ALPN "perf", draft-banks-quic-performance) and DATAGRAM echo, on one EndpointDriver.
+//
+// hq-interop answers that are not a file end with RESET_STREAM carrying one of the
+// application error codes below.
+#pragma once
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "braid/address.h"
+#include "io/crypto_random.h"
+#include "io/endpoint_driver.h"
+
+namespace braid::tool {
+
+// RESET_STREAM codes of the hq-interop server.
+inline constexpr uint64_t kHqBadRequest = 0x1;  // not "GET /path", or the path leaves --root
+inline constexpr uint64_t kHqNotFound = 0x2;    // no such regular file under --root
+inline constexpr uint64_t kHqReadError = 0x3;   // the file could not be read
+const char* hq_error_name(uint64_t code);
+
+struct FileServerOptions {
+  SocketAddress listen;
+  std::string root;                    // empty: every GET is answered with kHqNotFound
+  std::string cert_file, key_file;     // empty: a self-signed certificate is generated
+  std::vector<std::string> alpn{"hq-interop", "perf"};
+  std::string qlog_dir;
+  std::string keylog_file;
+  std::string congestion_controller = "cubic";
+  bool retry = false;
+  size_t max_connections = 4096;
+  bool log_connections = true;         // one stderr line per connection accepted/closed
+};
+
+class FileServer {
+ public:
+  // Must run on the loop's thread.
+  static std::expected<std::unique_ptr<FileServer>, std::string> create(io::EventLoop& loop, FileServerOptions opts);
+  ~FileServer();
+
+  SocketAddress local_address() const { return driver_->local_address(); }
+  // SHA-256 fingerprint of the generated certificate; empty when --cert was given.
+  const std::string& generated_fingerprint() const { return fingerprint_; }
+  const std::string& generated_cert_pem() const { return cert_pem_; }
+  void shutdown();  // CONNECTION_CLOSE(NO_ERROR) to every client
+  io::EndpointDriver& driver() { return *driver_; }
+  uint64_t connections_accepted() const { return accepted_; }
+
+  struct Job;
+  struct ConnState;
+
+ private:
+  FileServer() = default;
+  void on_connection(Connection& c);
+  void on_event(Connection& c, const ConnectionEvent& ev);
+  void on_service(Connection& c);
+  void on_closed(Connection& c);
+  void on_readable(Connection& c, ConnState& cs, StreamId id);
+  void start_hq(Connection& c, Job& job, StreamId id);
+  bool write_response(Connection& c, Job& job, StreamId id);  // true when the FIN was written
+
+  FileServerOptions opts_;
+  io::CryptoRandom rng_;
+  std::unique_ptr<io::EndpointDriver> driver_;
+  std::string fingerprint_, cert_pem_;
+  std::string root_canonical_;
+  std::vector<uint8_t> scratch_;
+  uint64_t accepted_ = 0;
+  std::unique_ptr<std::unordered_map<const Connection*, ConnState>> conns_;
+};
+
+}  // namespace braid::tool

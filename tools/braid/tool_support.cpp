@@ -1,0 +1,147 @@
+// Shared helpers of the networking subcommands.
+#include "tools/braid/tool_support.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <gnutls/gnutls.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+
+namespace braid::tool {
+
+void fail_command(const std::string& cmd, const std::string& msg, int exit_code) {
+  std::fflush(stdout);
+  fmt::print(stderr, "braid {}: {}\n", cmd, msg);
+  throw CLI::RuntimeError(exit_code);
+}
+
+namespace {
+std::atomic<io::EventLoop*> g_stop_loop{nullptr};
+std::atomic<bool> g_stop_received{false};
+extern "C" void on_stop_signal(int) {
+  g_stop_received.store(true);
+  if (auto* l = g_stop_loop.load()) l->stop();
+}
+}  // namespace
+
+void stop_loop_on_signals(io::EventLoop* loop) {
+  g_stop_loop.store(loop);
+  std::signal(SIGINT, loop ? on_stop_signal : SIG_DFL);
+  std::signal(SIGTERM, loop ? on_stop_signal : SIG_DFL);
+}
+
+bool stop_signal_received() { return g_stop_received.load(); }
+
+std::function<void(const std::string&)> keylog_to_file(const std::string& path) {
+  if (path.empty()) return {};
+  std::FILE* f = std::fopen(path.c_str(), "a");
+  if (!f) throw std::runtime_error(fmt::format("cannot open key log file {}", path));
+  struct File {
+    std::FILE* f;
+    std::mutex m;
+    ~File() { std::fclose(f); }
+  };
+  auto file = std::make_shared<File>();
+  file->f = f;
+  return [file](const std::string& line) {
+    std::lock_guard lock(file->m);
+    std::fputs(line.c_str(), file->f);
+    if (line.empty() || line.back() != '\n') std::fputc('\n', file->f);
+    std::fflush(file->f);
+  };
+}
+
+std::string qlog_directory(const std::string& flag) {
+  std::string dir = flag;
+  if (dir.empty()) {
+    if (const char* env = std::getenv("QLOGDIR")) dir = env;
+  }
+  if (!dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+  }
+  return dir;
+}
+
+std::string describe_error(const TransportError& e) {
+  std::string s;
+  if (e.application) {
+    s = fmt::format("application error 0x{:x}", e.code);
+  } else if (e.code >= 0x100 && e.code <= 0x1ff) {
+    auto alert = static_cast<gnutls_alert_description_t>(e.code - 0x100);
+    const char* name = gnutls_alert_get_strname(alert);
+    s = fmt::format("CRYPTO_ERROR 0x{:x} (TLS alert {})", e.code, name ? name : "unknown");
+  } else {
+    s = fmt::format("{} (0x{:x})", error_code_name(e.code), e.code);
+  }
+  if (!e.reason.empty()) s += ": " + e.reason;
+  return s;
+}
+
+double to_ms(Duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+std::string format_bytes(uint64_t b) {
+  if (b >= (1ull << 30)) return fmt::format("{:.2f} GiB", b / double(1ull << 30));
+  if (b >= (1ull << 20)) return fmt::format("{:.1f} MiB", b / double(1ull << 20));
+  if (b >= (1ull << 10)) return fmt::format("{:.1f} KiB", b / double(1ull << 10));
+  return fmt::format("{} B", b);
+}
+
+nlohmann::json stats_json(const ConnectionStats& s) {
+  nlohmann::json j;
+  j["packets_sent"] = s.packets_sent;
+  j["packets_received"] = s.packets_received;
+  j["packets_lost"] = s.packets_lost;
+  j["packets_dropped"] = s.packets_dropped;
+  j["bytes_sent"] = s.bytes_sent;
+  j["bytes_received"] = s.bytes_received;
+  j["stream_bytes_sent"] = s.stream_bytes_sent;
+  j["stream_bytes_received"] = s.stream_bytes_received;
+  j["spurious_losses"] = s.spurious_losses;
+  j["key_updates"] = s.key_updates;
+  j["paths"] = nlohmann::json::array();
+  for (const auto& p : s.paths) {
+    j["paths"].push_back({
+        {"path_id", p.id},
+        {"local", p.tuple.local.to_string()},
+        {"remote", p.tuple.remote.to_string()},
+        {"state", p.state},
+        {"smoothed_rtt_ms", to_ms(p.smoothed_rtt)},
+        {"min_rtt_ms", to_ms(p.min_rtt)},
+        {"latest_rtt_ms", to_ms(p.latest_rtt)},
+        {"rtt_variance_ms", to_ms(p.rtt_variance)},
+        {"congestion_window", p.congestion_window},
+        {"bytes_in_flight", p.bytes_in_flight},
+        {"packets_sent", p.packets_sent},
+        {"packets_received", p.packets_received},
+        {"packets_lost", p.packets_lost},
+        {"bytes_sent", p.bytes_sent},
+        {"bytes_received", p.bytes_received},
+        {"stream_bytes_sent", p.stream_bytes_sent},
+        {"stream_bytes_received", p.stream_bytes_received},
+        {"mtu", p.mtu},
+    });
+  }
+  return j;
+}
+
+nlohmann::json socket_json(const io::UdpSocketCounters& c) {
+  return {
+      {"send_syscalls", c.send_syscalls},
+      {"datagrams_sent", c.datagrams_sent},
+      {"gso_batches_sent", c.gso_batches_sent},
+      {"send_errors", c.send_errors},
+      {"recv_syscalls", c.recv_syscalls},
+      {"datagrams_received", c.datagrams_received},
+      {"gro_batches_received", c.gro_batches_received},
+      {"gro_coalesced_datagrams", c.gro_coalesced_datagrams},
+  };
+}
+
+}  // namespace braid::tool
