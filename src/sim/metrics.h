@@ -1,0 +1,92 @@
+// What a simulation measures, as plain values: progress of in-order delivery (and its
+// longest stall), latency samples, per-path and per-client results, and Jain's fairness.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "braid/time.h"
+
+namespace braid::sim {
+
+// Longest gap between successive pieces of new in-order data delivered to the receiving
+// application, counted from `start` (the first gap includes the wait for the first byte).
+class StallTracker {
+ public:
+  void start(TimePoint t) {
+    if (!started_) last_ = t, started_ = true;
+  }
+  void on_progress(TimePoint t) {
+    if (!started_) return start(t);
+    if (t - last_ > longest_) longest_ = t - last_, longest_ends_at_ = t;
+    last_ = t;
+  }
+  Duration longest() const { return longest_; }
+  TimePoint longest_ends_at() const { return longest_ends_at_; }
+
+ private:
+  bool started_ = false;
+  TimePoint last_{};
+  Duration longest_{};
+  TimePoint longest_ends_at_{};
+};
+
+struct LatencySummary {
+  uint64_t samples = 0;
+  double mean_ms = 0, p50_ms = 0, p99_ms = 0, max_ms = 0;
+};
+LatencySummary summarize_latencies(std::vector<Duration> samples);
+
+// Jain's fairness index of non-negative values: 1 when equal, 1/n when one takes all.
+double jain_fairness(const std::vector<double>& values);
+
+struct PathResult {
+  std::string name;              // from the scenario
+  std::string local_address;     // the client interface
+  bool used = false;             // the client connection has a path on this interface
+  // From the client connection's per-path stats (zero when unused).
+  uint64_t bytes_sent = 0, bytes_received = 0;
+  uint64_t packets_sent = 0, packets_received = 0, packets_lost = 0;
+  double srtt_ms = 0;
+  // From the links: datagrams delivered / dropped in each direction.
+  uint64_t up_delivered_bytes = 0, down_delivered_bytes = 0;
+  uint64_t up_dropped = 0, down_dropped = 0;
+};
+
+struct ClientResult {
+  std::string name;
+  std::string workload;
+  bool completed = false;
+  std::string failure;            // why not, when not completed (closed, time limit)
+  double handshake_s = 0;         // from the client's start; 0 if never completed
+  double completion_s = 0;        // from the client's start to the workload's end
+  double goodput_mbps = 0;        // application bytes over (completion - handshake)
+  uint64_t app_bytes = 0;         // application bytes delivered in order
+  double longest_stall_s = 0;
+  double longest_stall_end_s = 0; // when that stall ended, from the client's start
+  // Loss recovery, summed over both endpoints of the connection.
+  uint64_t packets_sent = 0, packets_lost = 0;
+  uint64_t retransmitted_stream_bytes = 0;  // stream bytes sent beyond the payload
+  uint64_t duplicate_stream_bytes = 0;      // received twice: spurious retransmissions
+  uint64_t spurious_losses = 0;             // as reported by the core
+  // Request/response and datagram flows.
+  uint64_t messages_sent = 0, messages_delivered = 0;
+  LatencySummary latency;
+  std::vector<PathResult> paths;
+};
+
+struct SimulationResult {
+  std::string scenario;
+  uint64_t seed = 0;
+  std::string congestion_controller, scheduler;
+  double virtual_time_s = 0;       // when the run ended
+  bool time_limit_reached = false;
+  std::vector<ClientResult> clients;
+  double total_goodput_mbps = 0;
+  double jain_fairness = 1;        // over the clients' goodputs
+  uint64_t events_run = 0;
+  uint64_t datagrams_delivered = 0;
+};
+
+}  // namespace braid::sim

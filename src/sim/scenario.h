@@ -1,0 +1,91 @@
+// A simulation scenario as plain values: named links, clients with one or more paths (each
+// path = a client interface + an uplink and a downlink), the workload each client runs,
+// transport settings and the expectations a test asserts. Loaded by scenario_loader.h.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "braid/time.h"
+#include "sim/link_model.h"
+
+namespace braid::sim {
+
+enum class WorkloadKind : uint8_t { kBulkDownload, kBulkUpload, kRequestResponse, kDatagramFlow };
+const char* to_string(WorkloadKind k);
+
+struct WorkloadSpec {
+  WorkloadKind kind = WorkloadKind::kBulkDownload;
+  Duration start{};             // when the client connects, from the simulation start
+  // Bulk transfers: `bytes` in total, split evenly over `streams` unidirectional streams.
+  uint64_t bytes = 0;
+  uint32_t streams = 1;
+  // Request/response: `count` requests of request_bytes at `rate_per_s`, each answered with
+  // response_bytes on the same bidirectional stream.
+  uint32_t count = 0;
+  double rate_per_s = 0;
+  uint64_t request_bytes = 0, response_bytes = 0;
+  // Datagram flow: `count` datagrams of datagram_bytes at `rate_per_s`, server to client when
+  // `downstream`, client to server otherwise; the flow ends `drain` after the last send.
+  uint64_t datagram_bytes = 0;
+  bool downstream = true;
+  Duration drain = std::chrono::seconds(1);
+};
+
+// A link endpoint of a path: either an inline configuration (one Link per path direction) or
+// the name of a shared link from [links.NAME] (several paths queue into the same Link).
+struct LinkRef {
+  std::string shared_name;  // non-empty: a shared link
+  LinkConfig config;        // inline configuration otherwise
+};
+
+struct PathSpec {
+  std::string name;
+  LinkRef up, down;
+};
+
+struct ClientSpec {
+  std::string name;
+  uint32_t count = 1;  // identical copies (fairness/load); named NAME-0, NAME-1, ...
+  std::vector<PathSpec> paths;
+  WorkloadSpec workload;
+};
+
+struct TransportSpec {
+  std::string congestion_controller = "cubic";
+  std::string scheduler = "minrtt";  // recorded; takes effect once the core has multipath
+  bool pacing = true;
+  Duration idle_timeout = std::chrono::seconds(30);
+  uint64_t max_udp_payload_bytes = 1452;
+};
+
+// Each bound is checked only when set.
+struct Expectations {
+  bool must_complete = false;
+  bool must_not_complete = false;                // honest single-path limits (e.g. handover)
+  std::optional<double> min_goodput_mbps;        // every client
+  std::optional<double> max_goodput_mbps;        // every client (e.g. single path ≈ path 0)
+  std::optional<double> min_total_goodput_mbps;  // sum over clients
+  std::optional<double> max_completion_s;        // every client
+  std::optional<double> max_stall_s;             // every client
+  std::optional<double> min_stall_s;             // some client (an outage must show)
+  std::optional<double> min_jain_fairness;
+  std::optional<double> min_delivery_ratio;      // datagram flows
+  std::optional<double> max_p99_latency_ms;      // request/response and datagram flows
+  std::optional<uint64_t> min_packets_lost;      // sum over clients (loss must be seen)
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  uint64_t seed = 1;
+  Duration time_limit = std::chrono::seconds(120);  // virtual time
+  TransportSpec transport;
+  std::map<std::string, LinkConfig> shared_links;
+  std::vector<ClientSpec> clients;
+  Expectations expect;
+};
+
+}  // namespace braid::sim

@@ -1,0 +1,438 @@
+// Scenario validation: each table is read through a KeyReader that knows its key path, so
+// a wrong type, an out-of-range value or an unknown (misspelt) key yields one clear message.
+#include "sim/scenario_loader.h"
+
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "braid/congestion_controller.h"
+
+namespace braid::sim {
+
+const char* to_string(WorkloadKind k) {
+  switch (k) {
+    case WorkloadKind::kBulkDownload: return "bulk_download";
+    case WorkloadKind::kBulkUpload: return "bulk_upload";
+    case WorkloadKind::kRequestResponse: return "request_response";
+    case WorkloadKind::kDatagramFlow: return "datagram_flow";
+  }
+  return "?";
+}
+
+namespace {
+
+struct Failure {
+  ScenarioError error;
+};
+
+[[noreturn]] void fail(const std::string& msg, bool missing_trace = false) { throw Failure{{msg, missing_trace}}; }
+
+Duration seconds_to_duration(double s) {
+  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
+}
+
+// Reads the keys of one table; every key read is remembered so leftovers can be reported.
+class KeyReader {
+ public:
+  KeyReader(const toml::table& t, std::string path) : t_(t), path_(std::move(path)) {}
+
+  std::string key_path(std::string_view key) const {
+    return path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key);
+  }
+  const toml::node* get(std::string_view key) {
+    seen_.insert(std::string(key));
+    return t_.get(key);
+  }
+  bool has(std::string_view key) const { return t_.contains(key); }
+
+  std::optional<double> number(std::string_view key, double lo, double hi) {
+    const toml::node* n = get(key);
+    if (!n) return std::nullopt;
+    auto v = n->value<double>();
+    if (!v || n->is_boolean()) fail(fmt::format("{}: expected a number", key_path(key)));
+    if (!(*v >= lo && *v <= hi)) fail(fmt::format("{}: {} is out of range [{}, {}]", key_path(key), *v, lo, hi));
+    return v;
+  }
+  std::optional<uint64_t> integer(std::string_view key, uint64_t lo, uint64_t hi) {
+    const toml::node* n = get(key);
+    if (!n) return std::nullopt;
+    if (!n->is_integer()) fail(fmt::format("{}: expected an integer", key_path(key)));
+    int64_t v = *n->value<int64_t>();
+    if (v < 0 || uint64_t(v) < lo || uint64_t(v) > hi) {
+      fail(fmt::format("{}: {} is out of range [{}, {}]", key_path(key), v, lo, hi));
+    }
+    return uint64_t(v);
+  }
+  std::optional<bool> boolean(std::string_view key) {
+    const toml::node* n = get(key);
+    if (!n) return std::nullopt;
+    if (!n->is_boolean()) fail(fmt::format("{}: expected true or false", key_path(key)));
+    return *n->value<bool>();
+  }
+  std::optional<std::string> string(std::string_view key) {
+    const toml::node* n = get(key);
+    if (!n) return std::nullopt;
+    if (!n->is_string()) fail(fmt::format("{}: expected a string", key_path(key)));
+    return *n->value<std::string>();
+  }
+  std::optional<Duration> seconds(std::string_view key, double hi = 1e6) {
+    auto v = number(key, 0, hi);
+    if (!v) return std::nullopt;
+    return seconds_to_duration(*v);
+  }
+  std::optional<Duration> millis(std::string_view key) {
+    auto v = number(key, 0, 1e7);
+    if (!v) return std::nullopt;
+    return seconds_to_duration(*v / 1000.0);
+  }
+  const toml::table* table(std::string_view key) {
+    const toml::node* n = get(key);
+    if (!n) return nullptr;
+    if (!n->is_table()) fail(fmt::format("{}: expected a table", key_path(key)));
+    return n->as_table();
+  }
+  const toml::array* array(std::string_view key) {
+    const toml::node* n = get(key);
+    if (!n) return nullptr;
+    if (!n->is_array()) fail(fmt::format("{}: expected an array", key_path(key)));
+    return n->as_array();
+  }
+  void require(std::string_view key) {
+    if (!has(key)) fail(fmt::format("{}: missing (required)", key_path(key)));
+  }
+  // Call after reading: any key not read is a typo or an unsupported option.
+  void reject_unknown() const {
+    for (const auto& [k, v] : t_) {
+      if (!seen_.count(std::string(k.str()))) fail(fmt::format("{}: unknown key", key_path(k.str())));
+    }
+  }
+
+ private:
+  const toml::table& t_;
+  std::string path_;
+  std::set<std::string> seen_;
+};
+
+const toml::table& as_table_at(const toml::node& n, const std::string& path) {
+  if (!n.is_table()) fail(fmt::format("{}: expected a table", path));
+  return *n.as_table();
+}
+
+class Loader {
+ public:
+  Loader(std::string origin, const LoadOptions& opts) : origin_(std::move(origin)), opts_(opts) {}
+
+  Scenario load(const toml::table& root) {
+    Scenario s;
+    KeyReader r(root, "");
+    s.name = r.string("name").value_or("");
+    if (s.name.empty()) fail("name: missing (required)");
+    s.description = r.string("description").value_or("");
+    s.seed = r.integer("seed", 0, UINT64_MAX >> 1).value_or(1);
+    if (auto d = r.seconds("time_limit_s", 1e5)) s.time_limit = *d;
+    if (auto* t = r.table("transport")) s.transport = transport(*t, "transport");
+    if (auto* t = r.table("links")) {
+      for (const auto& [name, node] : *t) {
+        std::string path = fmt::format("links.{}", name.str());
+        LinkConfig c = default_link();
+        apply_link(c, as_table_at(node, path), path);
+        s.shared_links.emplace(std::string(name.str()), std::move(c));
+      }
+    }
+    const toml::array* clients = r.array("clients");
+    if (!clients || clients->empty()) fail("clients: at least one [[clients]] table is required");
+    for (size_t i = 0; i < clients->size(); ++i) {
+      std::string path = fmt::format("clients[{}]", i);
+      s.clients.push_back(client(as_table_at(*clients->get(i), path), path, s, i));
+    }
+    if (auto* t = r.table("expect")) s.expect = expectations(*t, "expect");
+    r.reject_unknown();
+    return s;
+  }
+
+ private:
+  static LinkConfig default_link() {
+    LinkConfig c;
+    c.queue_bytes = 1 << 20;  // like braid netem; unbounded queues hide congestion control
+    return c;
+  }
+
+  TransportSpec transport(const toml::table& t, const std::string& path) {
+    TransportSpec tr;
+    KeyReader r(t, path);
+    if (auto cc = r.string("congestion_controller")) {
+      auto names = congestion_controller_names();
+      if (std::find(names.begin(), names.end(), *cc) == names.end()) {
+        fail(fmt::format("{}.congestion_controller: unknown controller '{}' (known: {})", path, *cc,
+                         fmt::join(names, ", ")));
+      }
+      tr.congestion_controller = *cc;
+    }
+    if (auto s = r.string("scheduler")) tr.scheduler = *s;
+    if (auto p = r.boolean("pacing")) tr.pacing = *p;
+    if (auto d = r.seconds("idle_timeout_s")) tr.idle_timeout = *d;
+    if (auto m = r.integer("max_udp_payload_bytes", 1200, 65527)) tr.max_udp_payload_bytes = *m;
+    r.reject_unknown();
+    return tr;
+  }
+
+  void apply_link(LinkConfig& c, const toml::table& t, const std::string& path) {
+    KeyReader r(t, path);
+    if (auto v = r.number("rate_mbps", 0, 1e6)) c.rate_bps = static_cast<uint64_t>(*v * 1e6 + 0.5);
+    if (auto v = r.millis("delay_ms")) c.delay = *v;
+    if (auto v = r.millis("jitter_ms")) c.jitter = *v;
+    if (auto v = r.boolean("reorder")) c.jitter_reorders = *v;
+    if (auto v = r.integer("queue_bytes", 0, uint64_t(1) << 40)) c.queue_bytes = *v;
+    if (auto v = r.number("loss", 0, 1)) c.loss = *v;
+    if (auto v = r.number("duplicate", 0, 1)) c.duplicate = *v;
+    if (auto v = r.integer("mtu", 100, 65535)) c.mtu = static_cast<uint32_t>(*v);
+    if (auto* ge = r.table("burst_loss")) {
+      KeyReader g(*ge, r.key_path("burst_loss"));
+      c.burst_loss.p_good_to_bad = g.number("p_good_to_bad", 0, 1).value_or(0);
+      c.burst_loss.p_bad_to_good = g.number("p_bad_to_good", 0, 1).value_or(1);
+      c.burst_loss.loss_in_bad = g.number("loss_in_bad", 0, 1).value_or(1);
+      c.burst_loss.loss_in_good = g.number("loss_in_good", 0, 1).value_or(0);
+      g.reject_unknown();
+    }
+    if (auto name = r.string("trace")) c.trace = trace(*name, r.key_path("trace"));
+    if (auto* ev = r.array("events")) {
+      for (size_t i = 0; i < ev->size(); ++i) {
+        std::string p = fmt::format("{}[{}]", r.key_path("events"), i);
+        c.events.push_back(event(as_table_at(*ev->get(i), p), p));
+      }
+    }
+    r.reject_unknown();
+  }
+
+  LinkEvent event(const toml::table& t, const std::string& path) {
+    KeyReader r(t, path);
+    r.require("kind");
+    r.require("at_s");
+    std::string kind = *r.string("kind");
+    Duration at = *r.seconds("at_s");
+    LinkEvent e;
+    if (kind == "outage") {
+      r.require("until_s");
+      Duration until = *r.seconds("until_s");
+      if (until <= at) fail(fmt::format("{}.until_s: must be after at_s", path));
+      e = LinkEvent::outage(at, until);
+    } else if (kind == "down") {
+      e = LinkEvent::down(at);
+    } else if (kind == "up") {
+      e = LinkEvent::up(at);
+    } else if (kind == "rate") {
+      r.require("rate_mbps");
+      e = LinkEvent::rate(at, static_cast<uint64_t>(*r.number("rate_mbps", 0, 1e6) * 1e6 + 0.5));
+    } else if (kind == "delay") {
+      r.require("delay_ms");
+      e = LinkEvent::delay_change(at, *r.millis("delay_ms"));
+    } else if (kind == "loss") {
+      r.require("loss");
+      e = LinkEvent::loss_change(at, *r.number("loss", 0, 1));
+    } else {
+      fail(fmt::format("{}.kind: unknown event '{}' (outage, down, up, rate, delay, loss)", path, kind));
+    }
+    r.reject_unknown();
+    return e;
+  }
+
+  std::shared_ptr<const Trace> trace(const std::string& name, const std::string& key) {
+    if (auto it = traces_.find(name); it != traces_.end()) return it->second;
+    namespace fs = std::filesystem;
+    fs::path file = fs::path(name).is_absolute() ? fs::path(name) : fs::path(opts_.traces_dir) / name;
+    if (!fs::exists(file)) {
+      fail(fmt::format("{}: trace '{}' not found (traces dir '{}'; set --traces-dir or BRAID_TRACES_DIR)", key,
+                       name, opts_.traces_dir),
+           true);
+    }
+    auto t = Trace::load(file.string());
+    if (!t) fail(fmt::format("{}: {}", key, t.error()));
+    auto p = std::make_shared<const Trace>(std::move(*t));
+    traces_.emplace(name, p);
+    return p;
+  }
+
+  // `up`/`down` may be a shared link's name or a table applied over the path's `link`.
+  LinkRef link_ref(KeyReader& r, std::string_view key, const LinkConfig& base, const Scenario& s) {
+    LinkRef ref;
+    ref.config = base;
+    const toml::node* n = r.get(key);
+    if (!n) return ref;
+    if (n->is_string()) {
+      ref.shared_name = *n->value<std::string>();
+      if (!s.shared_links.count(ref.shared_name)) {
+        fail(fmt::format("{}: no link named '{}' in [links]", r.key_path(key), ref.shared_name));
+      }
+      return ref;
+    }
+    if (!n->is_table()) fail(fmt::format("{}: expected a link table or the name of a [links] entry", r.key_path(key)));
+    apply_link(ref.config, *n->as_table(), r.key_path(key));
+    return ref;
+  }
+
+  ClientSpec client(const toml::table& t, const std::string& path, const Scenario& s, size_t index) {
+    ClientSpec c;
+    KeyReader r(t, path);
+    c.name = r.string("name").value_or(fmt::format("client{}", index));
+    c.count = static_cast<uint32_t>(r.integer("count", 1, 1000).value_or(1));
+    const toml::array* paths = r.array("paths");
+    if (!paths || paths->empty()) fail(fmt::format("{}.paths: at least one [[clients.paths]] is required", path));
+    for (size_t i = 0; i < paths->size(); ++i) {
+      std::string pp = fmt::format("{}.paths[{}]", path, i);
+      KeyReader pr(as_table_at(*paths->get(i), pp), pp);
+      PathSpec ps;
+      ps.name = pr.string("name").value_or(fmt::format("path{}", i));
+      LinkConfig base = default_link();
+      if (auto* l = pr.table("link")) apply_link(base, *l, pr.key_path("link"));
+      ps.up = link_ref(pr, "up", base, s);
+      ps.down = link_ref(pr, "down", base, s);
+      pr.reject_unknown();
+      c.paths.push_back(std::move(ps));
+    }
+    r.require("workload");
+    c.workload = workload(*r.table("workload"), path + ".workload");
+    r.reject_unknown();
+    return c;
+  }
+
+  WorkloadSpec workload(const toml::table& t, const std::string& path) {
+    WorkloadSpec w;
+    KeyReader r(t, path);
+    r.require("kind");
+    std::string kind = *r.string("kind");
+    if (auto d = r.seconds("start_s")) w.start = *d;
+    if (kind == "bulk_download" || kind == "bulk_upload") {
+      w.kind = kind == "bulk_download" ? WorkloadKind::kBulkDownload : WorkloadKind::kBulkUpload;
+      r.require("bytes");
+      w.bytes = *r.integer("bytes", 1, uint64_t(1) << 40);
+      w.streams = static_cast<uint32_t>(r.integer("streams", 1, 100).value_or(1));
+    } else if (kind == "request_response") {
+      w.kind = WorkloadKind::kRequestResponse;
+      r.require("count");
+      r.require("rate_per_s");
+      w.count = static_cast<uint32_t>(*r.integer("count", 1, 10'000'000));
+      w.rate_per_s = *r.number("rate_per_s", 1e-3, 1e6);
+      w.request_bytes = r.integer("request_bytes", 1, 1 << 24).value_or(100);
+      w.response_bytes = r.integer("response_bytes", 1, 1 << 26).value_or(1000);
+    } else if (kind == "datagram_flow") {
+      w.kind = WorkloadKind::kDatagramFlow;
+      r.require("count");
+      r.require("rate_per_s");
+      w.count = static_cast<uint32_t>(*r.integer("count", 1, 10'000'000));
+      w.rate_per_s = *r.number("rate_per_s", 1e-3, 1e6);
+      w.datagram_bytes = r.integer("datagram_bytes", 16, 1200).value_or(1000);
+      if (auto d = r.string("direction")) {
+        if (*d != "down" && *d != "up") fail(fmt::format("{}.direction: '{}' is not 'down' or 'up'", path, *d));
+        w.downstream = *d == "down";
+      }
+      if (auto d = r.seconds("drain_s")) w.drain = *d;
+    } else {
+      fail(fmt::format("{}.kind: unknown workload '{}' (bulk_download, bulk_upload, request_response, datagram_flow)",
+                       path, kind));
+    }
+    r.reject_unknown();
+    return w;
+  }
+
+  Expectations expectations(const toml::table& t, const std::string& path) {
+    Expectations e;
+    KeyReader r(t, path);
+    e.must_complete = r.boolean("must_complete").value_or(false);
+    e.must_not_complete = r.boolean("must_not_complete").value_or(false);
+    if (e.must_complete && e.must_not_complete) fail(fmt::format("{}: must_complete and must_not_complete both set", path));
+    e.min_goodput_mbps = r.number("min_goodput_mbps", 0, 1e6);
+    e.max_goodput_mbps = r.number("max_goodput_mbps", 0, 1e6);
+    e.min_total_goodput_mbps = r.number("min_total_goodput_mbps", 0, 1e6);
+    e.max_completion_s = r.number("max_completion_s", 0, 1e6);
+    e.max_stall_s = r.number("max_stall_s", 0, 1e6);
+    e.min_stall_s = r.number("min_stall_s", 0, 1e6);
+    e.min_jain_fairness = r.number("min_jain_fairness", 0, 1);
+    e.min_delivery_ratio = r.number("min_delivery_ratio", 0, 1);
+    e.max_p99_latency_ms = r.number("max_p99_latency_ms", 0, 1e9);
+    e.min_packets_lost = r.integer("min_packets_lost", 0, UINT64_MAX >> 1);
+    r.reject_unknown();
+    return e;
+  }
+
+  std::string origin_;
+  const LoadOptions& opts_;
+  std::map<std::string, std::shared_ptr<const Trace>> traces_;
+};
+
+std::expected<Scenario, ScenarioError> load_table(const toml::table& root, std::string_view origin,
+                                                  const LoadOptions& opts) {
+  try {
+    return Loader(std::string(origin), opts).load(root);
+  } catch (const Failure& f) {
+    return std::unexpected(ScenarioError{fmt::format("{}: {}", origin, f.error.message), f.error.missing_trace});
+  }
+}
+
+// JSON scenarios are converted to the TOML tree so both formats share one validator.
+std::unique_ptr<toml::node> to_toml(const nlohmann::json& j) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::object: {
+      auto t = std::make_unique<toml::table>();
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        auto child = to_toml(it.value());
+        if (child) t->insert(it.key(), std::move(*child));
+      }
+      return t;
+    }
+    case nlohmann::json::value_t::array: {
+      auto a = std::make_unique<toml::array>();
+      for (const auto& v : j) {
+        auto child = to_toml(v);
+        if (child) a->push_back(std::move(*child));
+      }
+      return a;
+    }
+    case nlohmann::json::value_t::string: return std::make_unique<toml::value<std::string>>(j.get<std::string>());
+    case nlohmann::json::value_t::boolean: return std::make_unique<toml::value<bool>>(j.get<bool>());
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned: return std::make_unique<toml::value<int64_t>>(j.get<int64_t>());
+    case nlohmann::json::value_t::number_float: return std::make_unique<toml::value<double>>(j.get<double>());
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+std::expected<Scenario, ScenarioError> parse_scenario_toml(std::string_view text, std::string_view origin,
+                                                           const LoadOptions& opts) {
+  toml::table root;
+  try {
+    root = toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    const auto& b = e.source().begin;
+    return std::unexpected(ScenarioError{fmt::format("{}:{}:{}: {}", origin, b.line, b.column, e.description())});
+  }
+  return load_table(root, origin, opts);
+}
+
+std::expected<Scenario, ScenarioError> parse_scenario_json(std::string_view text, std::string_view origin,
+                                                           const LoadOptions& opts) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded()) return std::unexpected(ScenarioError{fmt::format("{}: invalid JSON", origin)});
+  if (!j.is_object()) return std::unexpected(ScenarioError{fmt::format("{}: the top level must be an object", origin)});
+  auto root = to_toml(j);
+  return load_table(*root->as_table(), origin, opts);
+}
+
+std::expected<Scenario, ScenarioError> load_scenario(const std::string& path, const LoadOptions& opts) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::unexpected(ScenarioError{fmt::format("{}: cannot open", path)});
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  if (path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0) return parse_scenario_json(text, path, opts);
+  return parse_scenario_toml(text, path, opts);
+}
+
+}  // namespace braid::sim

@@ -1,0 +1,98 @@
+// The simulation loop: real braid endpoints (sans-IO core, real TLS) exchanging datagrams
+// over the Topology's Links in virtual time. Everything runs from one EventQueue: link
+// deliveries at Link::next_delivery_time(), connection timers at poll_timeout(), workload
+// wake-ups; after each event the touched connections are drained (events → workload →
+// poll_transmit → Link::enqueue). Same scenario and seed → same run.
+//
+// Paths: each client host has N paths (interface address + uplink + downlink). Routing is
+// already per path: a datagram leaves on the path whose client address is its tuple's
+// client side. The client connection starts on path 0; opening the others is the job of
+// on_multipath_ready (see below) once the core can open paths.
+#pragma once
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "braid/connection.h"
+#include "braid/endpoint.h"
+#include "sim/event_queue.h"
+#include "sim/metrics.h"
+#include "sim/packet_store.h"
+#include "sim/scenario.h"
+#include "sim/topology.h"
+#include "sim/workload.h"
+
+namespace braid::sim {
+
+struct SimulationOptions {
+  std::optional<uint64_t> seed;  // overrides the scenario's seed
+  std::string qlog_dir;          // non-empty: one .sqlog per connection (virtual times)
+};
+
+class Simulation {
+ public:
+  Simulation(const Scenario& scenario, SimulationOptions opts = {});
+  ~Simulation();
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+
+  // Runs until every client's workload completed or failed, or the time limit.
+  SimulationResult run();
+
+  // Multipath hook, called once per client whose host has more than one path, when its
+  // connection's handshake completes. The core cannot open extra paths yet, so nothing is
+  // installed by default and such clients run on path 0 only. Once it can, this is where
+  // each extra path opens, e.g.
+  //   for (size_t p = 1; p < host.paths.size(); ++p)
+  //     conn.open_path(now, host.paths[p].local, server);
+  // Datagrams the connection then sends from host.paths[p].local travel path p's links.
+  std::function<void(TimePoint now, Connection& conn, const ClientHost& host, const SocketAddress& server)>
+      on_multipath_ready;
+
+  EventQueue& events() { return queue_; }
+  Topology& topology() { return topology_; }
+  TimePoint origin() const { return origin_; }
+  Connection* client_connection(size_t client);
+  Connection* server_connection(size_t client);
+
+ private:
+  struct ClientState;
+
+  void start_client(size_t i);
+  void flush(size_t i);
+  bool drain_events(size_t i, Side side);
+  bool transmit(size_t i, Side side);
+  void send_on_path(const Topology::PathRef& ref, bool to_server, std::span<const uint8_t> data, uint8_t ecn);
+  void schedule_link(size_t link);
+  void on_link(size_t link);
+  void deliver(const Delivery& d);
+  void schedule_timer(size_t i, Side side);
+  void schedule_wake(size_t i);
+  void mark_dirty(size_t i);
+  void flush_dirty();
+  void check_failure(size_t i);
+  bool all_finished() const;
+  SimulationResult collect(TimePoint end, bool time_limit_reached);
+
+  const Scenario& scenario_;
+  SimulationOptions opts_;
+  uint64_t seed_;
+  TimePoint origin_;
+  EventQueue queue_;
+  Topology topology_;
+  PacketStore store_;
+  std::unique_ptr<SeededRandom> server_rng_;
+  std::unique_ptr<Endpoint> server_;
+  std::vector<std::unique_ptr<ClientState>> clients_;
+  std::vector<TimePoint> link_wake_at_;
+  std::vector<EventQueue::EventId> link_wake_id_;
+  std::vector<size_t> dirty_;
+  std::vector<Delivery> deliveries_;
+  std::vector<uint8_t> tx_buf_, rx_buf_;
+  size_t new_connection_client_ = 0;  // the client whose datagram the server is handling
+  uint64_t events_run_ = 0, datagrams_delivered_ = 0, unroutable_ = 0;
+};
+
+}  // namespace braid::sim

@@ -1,0 +1,110 @@
+// Summary formatting with fixed precision (µs for times, kbit/s for rates).
+#include "sim/summary.h"
+
+#include <cmath>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace braid::sim {
+
+namespace {
+double round_to(double v, double unit) { return std::round(v / unit) * unit; }
+}  // namespace
+
+std::string format_summary_text(const SimulationResult& r) {
+  std::string out;
+  auto line = [&]<typename... Args>(fmt::format_string<Args...> f, Args&&... args) {
+    fmt::format_to(std::back_inserter(out), f, std::forward<Args>(args)...);
+    out += '\n';
+  };
+  line("scenario {} seed {} cc {} scheduler {}", r.scenario, r.seed, r.congestion_controller, r.scheduler);
+  line("virtual time {:.6f} s{}; {} events, {} datagrams delivered", r.virtual_time_s,
+       r.time_limit_reached ? " (time limit reached)" : "", r.events_run, r.datagrams_delivered);
+  for (const auto& c : r.clients) {
+    line("client {} ({}): {}", c.name, c.workload, c.completed ? "completed" : "NOT completed: " + c.failure);
+    line("  handshake {:.6f} s, completion {:.6f} s, goodput {:.3f} Mbit/s, {} app bytes", c.handshake_s,
+         c.completion_s, c.goodput_mbps, c.app_bytes);
+    line("  longest stall {:.6f} s (ended at {:.6f} s)", c.longest_stall_s, c.longest_stall_end_s);
+    line("  packets sent {}, lost {}; retransmitted stream bytes {}; duplicate stream bytes received {}; "
+         "spurious losses (core) {}",
+         c.packets_sent, c.packets_lost, c.retransmitted_stream_bytes, c.duplicate_stream_bytes, c.spurious_losses);
+    if (c.messages_sent || c.messages_delivered) {
+      line("  messages sent {}, delivered {}; latency mean {:.3f} ms, p50 {:.3f} ms, p99 {:.3f} ms, max {:.3f} ms",
+           c.messages_sent, c.messages_delivered, c.latency.mean_ms, c.latency.p50_ms, c.latency.p99_ms,
+           c.latency.max_ms);
+    }
+    for (size_t i = 0; i < c.paths.size(); ++i) {
+      const auto& p = c.paths[i];
+      line("  path {} {} ({}): {}sent {} B, received {} B, lost {} pkts, srtt {:.3f} ms; link up {} B (drops {}), "
+           "down {} B (drops {})",
+           i, p.name, p.local_address, p.used ? "" : "unused, ", p.bytes_sent, p.bytes_received, p.packets_lost,
+           p.srtt_ms, p.up_delivered_bytes, p.up_dropped, p.down_delivered_bytes, p.down_dropped);
+    }
+  }
+  line("total goodput {:.3f} Mbit/s, Jain fairness {:.4f}", r.total_goodput_mbps, r.jain_fairness);
+  return out;
+}
+
+std::string format_summary_json(const SimulationResult& r) {
+  using nlohmann::ordered_json;
+  ordered_json j;
+  j["scenario"] = r.scenario;
+  j["seed"] = r.seed;
+  j["congestion_controller"] = r.congestion_controller;
+  j["scheduler"] = r.scheduler;
+  j["virtual_time_s"] = round_to(r.virtual_time_s, 1e-6);
+  j["time_limit_reached"] = r.time_limit_reached;
+  j["events"] = r.events_run;
+  j["datagrams_delivered"] = r.datagrams_delivered;
+  j["total_goodput_mbps"] = round_to(r.total_goodput_mbps, 1e-3);
+  j["jain_fairness"] = round_to(r.jain_fairness, 1e-4);
+  ordered_json clients = ordered_json::array();
+  for (const auto& c : r.clients) {
+    ordered_json jc;
+    jc["name"] = c.name;
+    jc["workload"] = c.workload;
+    jc["completed"] = c.completed;
+    if (!c.completed) jc["failure"] = c.failure;
+    jc["handshake_s"] = round_to(c.handshake_s, 1e-6);
+    jc["completion_s"] = round_to(c.completion_s, 1e-6);
+    jc["goodput_mbps"] = round_to(c.goodput_mbps, 1e-3);
+    jc["app_bytes"] = c.app_bytes;
+    jc["longest_stall_s"] = round_to(c.longest_stall_s, 1e-6);
+    jc["longest_stall_end_s"] = round_to(c.longest_stall_end_s, 1e-6);
+    jc["packets_sent"] = c.packets_sent;
+    jc["packets_lost"] = c.packets_lost;
+    jc["retransmitted_stream_bytes"] = c.retransmitted_stream_bytes;
+    jc["duplicate_stream_bytes"] = c.duplicate_stream_bytes;
+    jc["spurious_losses"] = c.spurious_losses;
+    if (c.messages_sent || c.messages_delivered) {
+      jc["messages_sent"] = c.messages_sent;
+      jc["messages_delivered"] = c.messages_delivered;
+      jc["latency_ms"] = {{"mean", round_to(c.latency.mean_ms, 1e-3)},
+                          {"p50", round_to(c.latency.p50_ms, 1e-3)},
+                          {"p99", round_to(c.latency.p99_ms, 1e-3)},
+                          {"max", round_to(c.latency.max_ms, 1e-3)}};
+    }
+    ordered_json paths = ordered_json::array();
+    for (const auto& p : c.paths) {
+      paths.push_back({{"name", p.name},
+                       {"local_address", p.local_address},
+                       {"used", p.used},
+                       {"bytes_sent", p.bytes_sent},
+                       {"bytes_received", p.bytes_received},
+                       {"packets_sent", p.packets_sent},
+                       {"packets_received", p.packets_received},
+                       {"packets_lost", p.packets_lost},
+                       {"srtt_ms", round_to(p.srtt_ms, 1e-3)},
+                       {"link_up_delivered_bytes", p.up_delivered_bytes},
+                       {"link_down_delivered_bytes", p.down_delivered_bytes},
+                       {"link_up_dropped", p.up_dropped},
+                       {"link_down_dropped", p.down_dropped}});
+    }
+    jc["paths"] = std::move(paths);
+    clients.push_back(std::move(jc));
+  }
+  j["clients"] = std::move(clients);
+  return j.dump(2) + "\n";
+}
+
+}  // namespace braid::sim

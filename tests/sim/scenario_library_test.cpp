@@ -1,0 +1,56 @@
+// Table-driven over scenarios/: every scenario loads, runs, and meets its own [expect]
+// table. Trace-driven scenarios skip when the shared traces directory is absent.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "sim/expectations.h"
+#include "sim/scenario_loader.h"
+#include "sim/simulation.h"
+#include "sim/summary.h"
+
+namespace braid::sim {
+namespace {
+
+std::vector<std::string> scenario_files() {
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(BRAID_SCENARIOS_DIR)) {
+    if (e.path().extension() == ".toml" || e.path().extension() == ".json") files.push_back(e.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+class ScenarioLibrary : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ScenarioLibrary, MeetsItsExpectations) {
+  auto s = load_scenario(GetParam(), {BRAID_TRACES_DIR});
+  if (!s && s.error().missing_trace) GTEST_SKIP() << s.error().message;
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  Simulation sim(*s);
+  SimulationResult r = sim.run();
+  auto failures = check_expectations(s->expect, r);
+  for (const auto& f : failures) ADD_FAILURE() << f;
+  if (!failures.empty()) std::cerr << format_summary_text(r);
+}
+
+INSTANTIATE_TEST_SUITE_P(Scenarios, ScenarioLibrary, ::testing::ValuesIn(scenario_files()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return std::filesystem::path(info.param).stem().string();
+                         });
+
+TEST(ScenarioLibraryContents, HasTheRequiredScenarios) {
+  auto files = scenario_files();
+  for (const char* name : {"clean_50mbit", "wan_two_unequal", "wifi_lte", "satellite_terrestrial", "lossy_cellular",
+                           "blackhole_midtransfer", "handover", "many_clients_fairness", "request_response",
+                           "datagram_flow"}) {
+    bool found = std::any_of(files.begin(), files.end(), [&](const std::string& f) {
+      return std::filesystem::path(f).stem() == name;
+    });
+    EXPECT_TRUE(found) << name;
+  }
+}
+
+}  // namespace
+}  // namespace braid::sim
