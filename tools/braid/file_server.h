@@ -74,4 +74,8 @@ class FileServer {
   std::unique_ptr<std::unordered_map<const Connection*, ConnState>> conns_;
 };
 
+// Runs a FileServer on this thread until SIGINT/SIGTERM or `duration_text` (empty: no
+// limit), printing the listen address; failures end the subcommand `cmd` (cmd_server.cpp).
+void run_file_server(const std::string& cmd, FileServerOptions opts, const std::string& duration_text);
+
 }  // namespace braid::tool

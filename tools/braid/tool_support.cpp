@@ -6,6 +6,7 @@
 #include <gnutls/gnutls.h>
 
 #include <atomic>
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -75,8 +76,11 @@ std::string describe_error(const TransportError& e) {
     s = fmt::format("application error 0x{:x}", e.code);
   } else if (e.code >= 0x100 && e.code <= 0x1ff) {
     auto alert = static_cast<gnutls_alert_description_t>(e.code - 0x100);
-    const char* name = gnutls_alert_get_strname(alert);
-    s = fmt::format("CRYPTO_ERROR 0x{:x} (TLS alert {})", e.code, name ? name : "unknown");
+    // "GNUTLS_A_BAD_CERTIFICATE" -> "bad_certificate", the RFC 8446 spelling.
+    std::string name = gnutls_alert_get_strname(alert) ? gnutls_alert_get_strname(alert) : "unknown";
+    if (name.starts_with("GNUTLS_A_")) name = name.substr(9);
+    for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    s = fmt::format("CRYPTO_ERROR 0x{:x} (TLS alert {})", e.code, name);
   } else {
     s = fmt::format("{} (0x{:x})", error_code_name(e.code), e.code);
   }
