@@ -1,0 +1,252 @@
+// The `braid` binary end to end on 127.0.0.1: `braid server` as a subprocess on port 0,
+// `braid client` downloads compared by SHA-256, the JSON report, and clear failures for a
+// missing server and an unverifiable certificate.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "tests/net/net_support.h"
+
+extern char** environ;
+
+namespace braid::net_test {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Child {
+  pid_t pid = -1;
+  int out_fd = -1;  // stdout
+  int err_fd = -1;  // stderr
+};
+
+Child spawn(const std::vector<std::string>& args) {
+  int out[2], err[2];
+  EXPECT_EQ(pipe2(out, O_CLOEXEC), 0);
+  EXPECT_EQ(pipe2(err, O_CLOEXEC), 0);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  Child c;
+  EXPECT_EQ(posix_spawn(&c.pid, argv[0], &fa, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&fa);
+  close(out[1]);
+  close(err[1]);
+  c.out_fd = out[0];
+  c.err_fd = err[0];
+  return c;
+}
+
+// Reads whatever is available from `fd` into `buf` until `deadline`; false on EOF/timeout.
+bool read_some(int fd, std::string& buf, std::chrono::steady_clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  if (left.count() <= 0) return false;
+  pollfd p{fd, POLLIN, 0};
+  if (poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+  char tmp[4096];
+  ssize_t n = read(fd, tmp, sizeof tmp);
+  if (n <= 0) return false;
+  buf.append(tmp, static_cast<size_t>(n));
+  return true;
+}
+
+struct Result {
+  int exit_code = -1;  // -1: killed after the deadline
+  std::string out, err;
+  double seconds = 0;
+};
+
+// Runs to completion (killed after `limit`), collecting stdout and stderr.
+Result run(const std::vector<std::string>& args, std::chrono::seconds limit = std::chrono::seconds(20)) {
+  auto start = std::chrono::steady_clock::now();
+  auto deadline = start + limit;
+  Child c = spawn(args);
+  Result r;
+  bool out_open = true, err_open = true;
+  while ((out_open || err_open) && std::chrono::steady_clock::now() < deadline) {
+    pollfd p[2] = {{out_open ? c.out_fd : -1, POLLIN, 0}, {err_open ? c.err_fd : -1, POLLIN, 0}};
+    if (poll(p, 2, 100) <= 0) continue;
+    char tmp[65536];
+    if (p[0].revents) {
+      ssize_t n = read(c.out_fd, tmp, sizeof tmp);
+      if (n <= 0) out_open = false; else r.out.append(tmp, static_cast<size_t>(n));
+    }
+    if (p[1].revents) {
+      ssize_t n = read(c.err_fd, tmp, sizeof tmp);
+      if (n <= 0) err_open = false; else r.err.append(tmp, static_cast<size_t>(n));
+    }
+  }
+  int status = 0;
+  if (out_open || err_open) kill(c.pid, SIGKILL);
+  waitpid(c.pid, &status, 0);
+  close(c.out_fd);
+  close(c.err_fd);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!out_open && !err_open && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  return r;
+}
+
+std::string file_sha256(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto d = sha256(data);
+  std::string s;
+  for (uint8_t b : d) s += fmt::format("{:02x}", b);
+  return s;
+}
+
+class ToolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / fmt::format("braid-tool-test-{}-{}", getpid(), counter_++);
+    fs::create_directories(dir_ / "root");
+    std::vector<uint8_t> data(3u << 20);
+    for (size_t i = 0; i < data.size(); ++i) data[i] = pattern_byte(i * 7 + 3);
+    std::ofstream(dir_ / "root" / "file.bin", std::ios::binary)
+        .write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+    std::ofstream(dir_ / "root" / "small.txt") << "hello over QUIC\n";
+    std::ofstream(dir_ / "secret.txt") << "outside the root\n";
+
+    server_ = spawn({BRAID_BINARY, "server", "--listen", "127.0.0.1:0", "--root", (dir_ / "root").string(),
+                     "--duration", "60s", "--quiet"});
+    std::string out;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    std::smatch m;
+    static const std::regex re("listening on 127\\.0\\.0\\.1:([0-9]+)");
+    while (!std::regex_search(out, m, re) && read_some(server_.out_fd, out, deadline)) {
+    }
+    ASSERT_TRUE(std::regex_search(out, m, re)) << "server said: " << out;
+    port_ = std::stoi(m[1].str());
+    std::smatch fp;
+    if (std::regex_search(out, fp, std::regex("fingerprint ([0-9A-F:]+)"))) fingerprint_ = fp[1].str();
+  }
+
+  void TearDown() override {
+    if (server_.pid > 0) {
+      kill(server_.pid, SIGTERM);
+      int status = 0;
+      for (int i = 0; i < 100 && waitpid(server_.pid, &status, WNOHANG) == 0; ++i) usleep(20000);
+      if (waitpid(server_.pid, &status, WNOHANG) == 0) {
+        kill(server_.pid, SIGKILL);
+        waitpid(server_.pid, &status, 0);
+        ADD_FAILURE() << "server did not stop on SIGTERM";
+      } else {
+        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "server exit status " << status;
+      }
+      close(server_.out_fd);
+      close(server_.err_fd);
+    }
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  std::string url(const std::string& path) { return fmt::format("https://127.0.0.1:{}{}", port_, path); }
+
+  static inline int counter_ = 0;
+  fs::path dir_;
+  Child server_;
+  int port_ = 0;
+  std::string fingerprint_;
+};
+
+TEST_F(ToolTest, DownloadMatchesAndJsonReports) {
+  fs::path out = dir_ / "out.bin";
+  auto r = run({BRAID_BINARY, "client", url("/file.bin"), "--insecure", "--output", out.string(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(file_sha256(out), file_sha256(dir_ / "root" / "file.bin"));
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j["ok"].get<bool>());
+  EXPECT_EQ(j["alpn"], "hq-interop");
+  EXPECT_EQ(j["bytes"].get<uint64_t>(), 3u << 20);
+  EXPECT_GT(j["goodput_mbps"].get<double>(), 0.0);
+  ASSERT_EQ(j["streams"].size(), 1u);
+  EXPECT_TRUE(j["streams"][0]["complete"].get<bool>());
+  ASSERT_GE(j["paths"].size(), 1u);
+  EXPECT_GT(j["paths"][0]["smoothed_rtt_ms"].get<double>(), 0.0);
+  EXPECT_GT(j["paths"][0]["packets_received"].get<uint64_t>(), 2000u);
+  EXPECT_TRUE(j["connection"].contains("packets_lost"));
+  EXPECT_GT(j["socket"]["gro_coalesced_datagrams"].get<uint64_t>(), 0u);
+}
+
+TEST_F(ToolTest, SeveralUrlsIntoDirectory) {
+  fs::path out = dir_ / "outdir";
+  auto r = run({BRAID_BINARY, "client", url("/file.bin"), url("/small.txt"), "--insecure", "--output",
+                out.string() + "/", "--sha256"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(file_sha256(out / "file.bin"), file_sha256(dir_ / "root" / "file.bin"));
+  EXPECT_EQ(file_sha256(out / "small.txt"), file_sha256(dir_ / "root" / "small.txt"));
+  EXPECT_NE(r.out.find(file_sha256(dir_ / "root" / "small.txt")), std::string::npos) << r.out;
+}
+
+TEST_F(ToolTest, MissingFileAndTraversalAreRefused) {
+  auto r = run({BRAID_BINARY, "client", url("/nope.bin"), "--insecure", "--output", "/dev/null"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("0x2 (not found)"), std::string::npos) << r.err;
+  r = run({BRAID_BINARY, "client", url("/../secret.txt"), "--insecure", "--output", "/dev/null"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("0x1 (bad request)"), std::string::npos) << r.err;
+}
+
+TEST_F(ToolTest, UntrustedCertificateIsAClearError) {
+  auto r = run({BRAID_BINARY, "client", url("/small.txt"), "--output", "/dev/null", "--timeout", "5s"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("handshake failed"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("bad_certificate"), std::string::npos) << r.err;
+  EXPECT_LT(r.seconds, 5.0);
+}
+
+TEST_F(ToolTest, PerfDownload) {
+  // The file server also speaks the perf protocol.
+  auto r = run({BRAID_BINARY, "perf", "client", fmt::format("127.0.0.1:{}", port_), "--download", "4M", "--streams",
+                "2", "-k", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["downloaded_bytes"].get<uint64_t>(), 4u << 20);
+  EXPECT_GT(j["goodput_mbps"].get<double>(), 0.0);
+}
+
+TEST(ToolClient, NoServerFailsWithinTimeout) {
+  // Port of a socket we bind and never answer on: nothing else can be listening there.
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  socklen_t len = sizeof sa;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  auto r = run({BRAID_BINARY, "client", fmt::format("https://127.0.0.1:{}/x", ntohs(sa.sin_port)), "--insecure",
+                "--timeout", "1s", "--json"});
+  close(fd);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("no handshake"), std::string::npos) << r.err;
+  EXPECT_LT(r.seconds, 4.0);
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_FALSE(j["ok"].get<bool>());
+}
+
+TEST(ToolDemo, RunsAndVerifies) {
+  auto r = run({BRAID_BINARY, "demo"}, std::chrono::seconds(40));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("SHA-256 verified"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace braid::net_test
