@@ -351,6 +351,13 @@ class Interop : public ::testing::Test {
     return a;
   }
 
+  // Whether `braid client --help` lists `flag`.
+  bool braid_client_has_flag(const std::string& flag) {
+    Process& p = spawn("braid-client-help", {BRAID_BINARY, "client", "--help"});
+    p.wait(10s);
+    return p.out().find(flag + " ") != std::string::npos || p.out().find(flag + "\n") != std::string::npos;
+  }
+
   static std::string url(int port, const std::string& file) {
     return "https://127.0.0.1:" + std::to_string(port) + "/" + file;
   }
@@ -426,6 +433,18 @@ TEST_F(Interop, HandshakeQuicGoClientToBraidServer) {
   expect_quicgo_got(c->out(), port, "hello.txt");
 }
 
+// quic-go clients that own their socket use zero-length connection IDs (RFC 9000 §5.1
+// allows it); this variant makes the client use 8-byte ones, which tells a CID-handling
+// bug on the braid server apart from everything else.
+TEST_F(Interop, HandshakeQuicGoClientWithConnectionIdsToBraidServer) {
+  int port = start_server("braid-server", braid_server());
+  ASSERT_NE(port, 0);
+  Process* c = nullptr;
+  int rc = run_client("quicgo-client", quicgo_client(port, {"hello.txt"}, {"-cid-len", "8"}), &c);
+  ASSERT_EQ(rc, 0) << c->out();
+  expect_quicgo_got(c->out(), port, "hello.txt");
+}
+
 // ------------------------------------------------------------------ 50 MB transfer
 
 TEST_F(Interop, Download50MBQuicGoServerToBraidClient) {
@@ -475,6 +494,10 @@ TEST_F(Interop, ParallelStreamsQuicGoServerToBraidClient) {
 // ------------------------------------------------------------------ datagrams (RFC 9221)
 
 TEST_F(Interop, DatagramBraidClientToQuicGoEchoServer) {
+  if (!braid_client_has_flag("--datagram")) {
+    GTEST_SKIP() << "braid client has no --datagram option yet (braid's datagram path against quic-go "
+                    "is covered by DatagramQuicGoClientToBraidEchoServer)";
+  }
   int port = start_server("quicgo-server", quicgo_server({"-datagrams"}));
   ASSERT_NE(port, 0);
   fs::path out = dir_ / "hello.txt";

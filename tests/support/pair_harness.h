@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <queue>
+#include <set>
 #include <vector>
 
 #include "braid/connection.h"
@@ -34,6 +35,7 @@ struct LinkParams {
   uint64_t rate_bps = 0;                             // 0 = unlimited
   bool bleach_ecn = false;                           // clear ECN bits (ECN-hostile middlebox)
   double ce_mark = 0.0;                              // probability an ECT packet gets CE
+  size_t queue_packets = 0;                          // drop-tail bound (0 = unbounded)
 };
 
 class PairHarness {
@@ -82,6 +84,12 @@ class PairHarness {
   LinkParams& link() { return opts_.link; }
   PathTuple& client_tuple() { return client_tuple_; }
   uint64_t delivered_to_server() const { return delivered_to_server_; }
+  // Per-path links, keyed by the client's local address (default: the `link` option).
+  void set_path_link(const SocketAddress& client_local, const LinkParams& l) { path_links_[client_local] = l; }
+  // Drops everything to and from this client address while present (path blackhole).
+  std::set<SocketAddress> blackholed;
+  // Per-address NAT rebinding: datagrams from `key` appear to come from the mapped address.
+  std::map<SocketAddress, SocketAddress> nat;
   // NAT rebinding: datagrams from the client appear to come from this address.
   std::optional<SocketAddress> rewrite_client_source;
   // Server crash: all connection state is lost; the endpoint (and its reset key) remain.
@@ -158,28 +166,45 @@ class PairHarness {
   double uniform() { return static_cast<double>(link_rng_.next_u64() >> 11) / 9007199254740992.0; }
 
   void send(bool from_client, const PathTuple& sender_tuple, std::span<const uint8_t> bytes, uint8_t ecn = 0) {
-    if (opts_.link.bleach_ecn) ecn = 0;
-    if (ecn && opts_.link.ce_mark > 0 && uniform() < opts_.link.ce_mark) ecn = 3;
+    {
+      SocketAddress ca = from_client ? sender_tuple.local : sender_tuple.remote;
+      auto li = path_links_.find(ca);
+      const LinkParams& l = li == path_links_.end() ? opts_.link : li->second;
+      if (l.bleach_ecn) ecn = 0;
+      if (ecn && l.ce_mark > 0 && uniform() < l.ce_mark) ecn = 3;
+    }
     if (std::getenv("BRAID_TRACE")) {
       fprintf(stderr, "[%8.3f ms] %s %zu bytes first=0x%02x\n", to_us(now_) / 1000.0 - 1000,
               from_client ? "C->S" : "S->C", bytes.size(), bytes.empty() ? 0 : bytes[0]);
     }
     if (blackhole) return;
-    if (opts_.link.loss > 0 && uniform() < opts_.link.loss) return;
+    SocketAddress client_addr = from_client ? sender_tuple.local : sender_tuple.remote;
+    if (blackholed.count(client_addr)) return;
+    auto lit = path_links_.find(client_addr);
+    const LinkParams& link = lit == path_links_.end() ? opts_.link : lit->second;
+    if (link.loss > 0 && uniform() < link.loss) return;
     std::vector<uint8_t> v(bytes.begin(), bytes.end());
     if (from_client && client_to_server_filter && !client_to_server_filter(v)) return;
     if (!from_client && server_to_client_filter && !server_to_client_filter(v)) return;
-    TimePoint& busy = from_client ? up_busy_ : down_busy_;
+    auto& busy_pair = busy_[client_addr];
+    TimePoint& busy = from_client ? busy_pair.first : busy_pair.second;
     TimePoint start = std::max(now_, busy);
-    if (opts_.link.rate_bps) {
-      auto ser = std::chrono::nanoseconds(static_cast<int64_t>(v.size() * 8 * 1e9 / opts_.link.rate_bps));
+    if (link.rate_bps) {
+      auto ser = std::chrono::nanoseconds(static_cast<int64_t>(v.size() * 8 * 1e9 / link.rate_bps));
+      if (link.queue_packets && busy > now_ &&
+          (busy - now_) > ser * static_cast<int64_t>(link.queue_packets)) {
+        return;  // drop-tail
+      }
       busy = start + ser;
       start = busy;
     }
-    TimePoint at = start + opts_.link.delay;
-    if (opts_.link.reorder > 0 && uniform() < opts_.link.reorder) at += opts_.link.reorder_delay;
+    TimePoint at = start + link.delay;
+    if (link.reorder > 0 && uniform() < link.reorder) at += link.reorder_delay;
     PathTuple recv_tuple{sender_tuple.remote, sender_tuple.local};
     if (from_client && rewrite_client_source) recv_tuple.remote = *rewrite_client_source;
+    if (from_client) {
+      if (auto n = nat.find(sender_tuple.local); n != nat.end()) recv_tuple.remote = n->second;
+    }
     queue_.push(InFlight{at, seq_++, from_client, recv_tuple, std::move(v), ecn});
   }
 
@@ -204,7 +229,10 @@ class PairHarness {
       } else {
         // The client's socket may have moved (migration): deliver to its current local address.
         PathTuple t = f.tuple;
-        if (rewrite_client_source && t.local == *rewrite_client_source) t.local = client_->stats().paths.front().tuple.local;
+        if (rewrite_client_source && t.local == *rewrite_client_source) t.local = client_tuple_.local;
+        for (auto& [inner, outer] : nat) {
+          if (t.local == outer) t.local = inner;
+        }
         client_->handle_datagram(now_, t, f.bytes, f.ecn);
       }
     }
@@ -227,7 +255,8 @@ class PairHarness {
   PathTuple client_tuple_;
   std::priority_queue<InFlight, std::vector<InFlight>, std::greater<>> queue_;
   uint64_t seq_ = 0;
-  TimePoint up_busy_{}, down_busy_{};
+  std::map<SocketAddress, std::pair<TimePoint, TimePoint>> busy_;
+  std::map<SocketAddress, LinkParams> path_links_;
   uint64_t delivered_to_server_ = 0;
   bool forgotten_ = false;
 };

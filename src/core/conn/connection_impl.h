@@ -400,6 +400,7 @@ class ConnectionImpl final : public Connection {
   // --- per-datagram send state
   uint8_t current_ecn_ = 0;          // ECN codepoint of the datagram being built
   bool building_pmtu_probe_ = false;
+  bool data_allowed_ = true;         // the scheduler placed new data on this path
 
   // --- test hooks
   std::array<std::vector<std::vector<uint8_t>>, 3> injected_frames_;

@@ -257,6 +257,8 @@ PathSnapshot ConnectionImpl::snapshot_of(const path::Path& p, TimePoint now) con
   s.packets_lost = p.packets_lost;
   s.loss_rate = p.packets_sent ? static_cast<double>(p.packets_lost) / static_cast<double>(p.packets_sent) : 0.0;
   s.pto_count = p.pto_count;
+  // Two PTOs without an ACK on a path flag it potentially failed; any ACK clears it.
+  s.potentially_failed = p.pto_count >= 2;
   s.last_sent = p.last_sent;
   s.last_ack_received = p.last_ack_received;
   s.last_received = p.last_received;

@@ -117,6 +117,11 @@ std::optional<Transmit> ConnectionImpl::poll_transmit(TimePoint now, std::span<u
       }
     }
   }
+  data_allowed_ = true;
+  if (target && multipath() && paths_.size() > 1 && target->app.probes_owed == 0) {
+    // Chosen for ACKs or validation: it carries data only if the scheduler would put it there.
+    data_allowed_ = choose_data_path(now) == target;
+  }
   if (!target) target = handshake_confirmed_ ? choose_data_path(now) : &primary_path();
   if (!target) {
     // No path may send data now; still flush what is owed on any sendable path.
@@ -282,7 +287,8 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
   bool probing = space.probes_owed > 0;
   bool data_path = level != EncryptionLevel::kApplication || p.state == PathState::kActive ||
                    p.state == PathState::kStandby;
-  bool may_send_data = (cc_allows || probing) && data_path;
+  bool may_send_data = (cc_allows || probing) && data_path && (data_allowed_ || probing) &&
+                       !(probing && p.probe_ping_only);
 
   if (level == EncryptionLevel::kApplication) {
     // Path validation frames are sent regardless of congestion (RFC 9000 §8.2).

@@ -100,8 +100,26 @@ void ConnectionImpl::on_loss_timeout(TimePoint now) {
   }
   // PTO: send probes, re-sending the oldest unacknowledged data so the probe is useful.
   p.pto_count++;
-  for (const auto* pkt : space.sent.oldest_unacked(2)) {
-    for (const auto& f : pkt->frames) requeue_lost_frame(f);
+  bool other_path_usable = false;
+  if (sp == PnSpace::kApplication && multipath()) {
+    for (auto& [id, q] : paths_) {
+      if (q.get() != &p && path_sendable(*q) && (q->state == PathState::kActive || q->state == PathState::kStandby) &&
+          q->pto_count == 0) {
+        other_path_usable = true;
+      }
+    }
+  }
+  p.probe_ping_only = other_path_usable;
+  if (other_path_usable) {
+    // The path may be broken: everything it holds goes again on the others now rather
+    // than one probe's worth per backed-off PTO (reinjection). Duplicates are harmless.
+    for (const auto* pkt : space.sent.oldest_unacked(space.sent.size())) {
+      for (const auto& f : pkt->frames) requeue_lost_frame(f);
+    }
+  } else {
+    for (const auto* pkt : space.sent.oldest_unacked(2)) {
+      for (const auto& f : pkt->frames) requeue_lost_frame(f);
+    }
   }
   space.probes_owed = 2;
   if (qlog_) qlog_->generic(now, "recovery:pto", {{"path_id", p.id}, {"pto_count", p.pto_count}});

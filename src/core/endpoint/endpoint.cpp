@@ -39,7 +39,7 @@ Endpoint::Entry* Endpoint::route(const ConnectionId& cid) {
 void Endpoint::add_routes(uint64_t handle) {
   auto& e = conns_.at(handle);
   for (auto& cid : e.conn->local_connection_ids()) {
-    if (routes_.emplace(cid, handle).second) e.routes.push_back(cid);
+    if (routes_.try_emplace(cid, handle).second) e.routes.push_back(cid);  // no node allocated for known CIDs
   }
 }
 

@@ -49,6 +49,7 @@ struct Path {
   cc::Pacer pacer;
   uint64_t mtu;
   uint32_t pto_count = 0;
+  bool probe_ping_only = false;   // PTO probes carry PING only: the data went to other paths
   TimePoint first_rtt_sample = kNever;
 
   // Address validation (RFC 9000 §8.2) and anti-amplification (§8.1).

@@ -389,6 +389,7 @@ func runClient(args []string) int {
 	keyUpdateInterval := fs.Uint64("keyupdate-interval", 0, "initiate key updates every N packets")
 	timeout := fs.Duration("timeout", 60*time.Second, "give up after this long")
 	qlogDir := fs.String("qlog", "", "write qlog files into this directory")
+	cidLen := fs.Int("cid-len", 0, "length of the client's connection IDs, 4-18 (default: quic-go's choice, zero-length)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -437,6 +438,9 @@ func runClient(args []string) int {
 		HandshakeIdleTimeout: 10 * time.Second,
 		MaxIdleTimeout:       30 * time.Second,
 		Tracer:               tracer(stats, *qlogDir),
+		// quic-go clients that own their socket use zero-length connection IDs unless told
+		// otherwise; both variants are worth testing against a server.
+		ConnectionIDLength: *cidLen,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()

@@ -1,0 +1,289 @@
+// Multipath end to end in virtual time (draft-ietf-quic-multipath-21): negotiation and
+// single-path fallback, path open/validate/abandon, status, NAT rebinding per path, failure
+// of validation, blackholes, and aggregation of two unequal paths.
+#include <gtest/gtest.h>
+
+#include "tests/support/transfer.h"
+
+namespace braid {
+namespace {
+
+using test::LinkParams;
+using test::PairHarness;
+using test::pattern_bytes;
+using test::run_transfer;
+
+const SocketAddress kServer = *SocketAddress::parse("10.0.0.2:443");
+const SocketAddress kLocal0 = *SocketAddress::parse("10.0.0.1:5000");
+const SocketAddress kLocal1 = *SocketAddress::parse("10.0.1.1:5001");
+const SocketAddress kLocal2 = *SocketAddress::parse("10.0.2.1:5002");
+
+std::optional<PathStats> path_stats(Connection& c, PathId id) {
+  for (auto& p : c.stats().paths) {
+    if (p.id == id) return p;
+  }
+  return std::nullopt;
+}
+
+// Opens a path from `local` and waits until both sides call it active.
+std::optional<PathId> open_and_wait(PairHarness& h, const SocketAddress& local) {
+  h.run_for(std::chrono::milliseconds(50));   // PATH_NEW_CONNECTION_ID frames arrive
+  auto id = h.client().open_path(h.now(), local, kServer);
+  EXPECT_TRUE(id.has_value()) << (id ? "" : id.error().reason);
+  if (!id) return std::nullopt;
+  bool ok = h.run_until([&] {
+    auto c = path_stats(h.client(), *id);
+    auto s = path_stats(*h.server_conn(), *id);
+    return c && s && (c->state == "active" || c->state == "standby") && (s->state == "active" || s->state == "standby");
+  }, std::chrono::seconds(5));
+  EXPECT_TRUE(ok);
+  if (!ok) return std::nullopt;
+  return *id;
+}
+
+TEST(Multipath, NegotiatedByDefault) {
+  PairHarness h(PairHarness::default_options());
+  ASSERT_TRUE(h.handshake());
+  EXPECT_TRUE(h.client().is_multipath());
+  EXPECT_TRUE(h.server_conn()->is_multipath());
+  EXPECT_EQ(h.client().bonding_state(), BondingState::kSinglePath);
+}
+
+TEST(Multipath, FallbackWhenClientDoesNotOffer) {
+  auto o = PairHarness::default_options();
+  o.client.initial_max_path_id = 0;
+  PairHarness h(o);
+  ASSERT_TRUE(h.handshake());
+  EXPECT_FALSE(h.client().is_multipath());
+  EXPECT_FALSE(h.server_conn()->is_multipath());
+  auto r = run_transfer(h, false, {pattern_bytes(1 << 20, 1)});
+  EXPECT_TRUE(r.ok) << r.failure;
+  h.run_for(std::chrono::milliseconds(50));
+  auto p = h.client().open_path(h.now(), kLocal1, kServer);
+  ASSERT_FALSE(p.has_value());
+  EXPECT_NE(p.error().reason.find("multipath"), std::string::npos);
+}
+
+TEST(Multipath, FallbackWhenServerDoesNotOffer) {
+  auto o = PairHarness::default_options();
+  o.server.initial_max_path_id = 0;
+  PairHarness h(o);
+  ASSERT_TRUE(h.handshake());
+  EXPECT_FALSE(h.client().is_multipath());
+  EXPECT_FALSE(h.server_conn()->is_multipath());
+  auto r = run_transfer(h, true, {pattern_bytes(1 << 20, 2)});
+  EXPECT_TRUE(r.ok) << r.failure;
+}
+
+TEST(Multipath, TwoPathDownloadWithKeyUpdate) {
+  auto o = PairHarness::default_options();
+  o.server.key_update_interval_packets = 500;
+  PairHarness h(o);
+  h.set_path_link(kLocal0, LinkParams{std::chrono::milliseconds(10), 0, 0, {}, 20'000'000, false, 0, 64});
+  h.set_path_link(kLocal1, LinkParams{std::chrono::milliseconds(30), 0, 0, {}, 10'000'000, false, 0, 64});
+  ASSERT_TRUE(h.handshake());
+  auto p1 = open_and_wait(h, kLocal1);
+  ASSERT_TRUE(p1.has_value());
+  EXPECT_EQ(h.client().bonding_state(), BondingState::kBonded);
+  auto r = run_transfer(h, false, {pattern_bytes(6 << 20, 3)});
+  ASSERT_TRUE(r.ok) << r.failure;
+  auto s0 = path_stats(*h.server_conn(), 0);
+  auto s1 = path_stats(*h.server_conn(), *p1);
+  ASSERT_TRUE(s0 && s1);
+  EXPECT_GT(s0->stream_bytes_sent, 1u << 20);
+  EXPECT_GT(s1->stream_bytes_sent, 512u << 10);
+  EXPECT_GE(h.server_conn()->stats().key_updates, 1u);
+  EXPECT_GE(h.client().stats().key_updates, 1u);
+}
+
+TEST(Multipath, AbandonOneOpenAnotherAbandonTheFirst) {
+  PairHarness h(PairHarness::default_options());
+  ASSERT_TRUE(h.handshake());
+  auto p1 = open_and_wait(h, kLocal1);
+  ASSERT_TRUE(p1.has_value());
+  ASSERT_TRUE(h.client().close_path(h.now(), *p1).has_value());
+  ASSERT_TRUE(h.run_until([&] {
+    auto s = path_stats(*h.server_conn(), *p1);
+    return !s || s->state == "closing" || s->state == "closed";
+  }));
+  auto r1 = run_transfer(h, false, {pattern_bytes(500'000, 4)});
+  ASSERT_TRUE(r1.ok) << r1.failure;
+  auto p2 = open_and_wait(h, kLocal2);
+  ASSERT_TRUE(p2.has_value());
+  EXPECT_GT(*p2, *p1);   // path IDs are never reused
+  ASSERT_TRUE(h.client().close_path(h.now(), 0).has_value());
+  auto r2 = run_transfer(h, false, {pattern_bytes(1 << 20, 5)});
+  ASSERT_TRUE(r2.ok) << r2.failure;
+  // Everything after the abandon went over path 2.
+  auto s2 = path_stats(*h.server_conn(), *p2);
+  ASSERT_TRUE(s2.has_value());
+  EXPECT_GE(s2->stream_bytes_sent, 1u << 20);
+  EXPECT_FALSE(h.client().is_draining());
+  // Abandoned paths are forgotten after 3 PTO.
+  h.run_for(std::chrono::seconds(2));
+  EXPECT_FALSE(path_stats(h.client(), 0).has_value());
+  EXPECT_FALSE(path_stats(h.client(), *p1).has_value());
+}
+
+TEST(Multipath, AbandoningTheLastPathClosesTheConnection) {
+  PairHarness h(PairHarness::default_options());
+  ASSERT_TRUE(h.handshake());
+  ASSERT_TRUE(h.client().close_path(h.now(), 0).has_value());
+  ASSERT_TRUE(h.run_until([&] { return h.client().is_draining() && h.server_conn()->is_draining(); }));
+}
+
+TEST(Multipath, NatRebindingOnSecondPath) {
+  PairHarness h(PairHarness::default_options());
+  ASSERT_TRUE(h.handshake());
+  auto p1 = open_and_wait(h, kLocal1);
+  ASSERT_TRUE(p1.has_value());
+  auto rebound = *SocketAddress::parse("10.0.1.1:7001");
+  h.nat[kLocal1] = rebound;
+  // Pin the stream to path 1 so the rebinding is exercised by data.
+  auto sid = h.server_conn()->open_stream(false);
+  ASSERT_TRUE(sid.has_value());
+  ASSERT_TRUE(h.server_conn()->set_stream_path(*sid, *p1).has_value());
+  auto data = pattern_bytes(300'000, 6);
+  size_t written = 0;
+  std::vector<uint8_t> got, buf(65536);
+  bool fin = false;
+  ASSERT_TRUE(h.run_until([&] {
+    if (written < data.size()) {
+      auto w = h.server_conn()->stream_write(*sid, std::span(data).subspan(written), true);
+      if (w) written += *w;
+    }
+    for (;;) {
+      auto n = h.client().stream_read(*sid, buf, fin);
+      if (!n) break;
+      got.insert(got.end(), buf.begin(), buf.begin() + *n);
+      if (fin || *n == 0) break;
+    }
+    return fin;
+  }));
+  EXPECT_EQ(got, data);
+  auto s1 = path_stats(*h.server_conn(), *p1);
+  ASSERT_TRUE(s1.has_value());
+  EXPECT_EQ(s1->tuple.remote, rebound);
+  EXPECT_EQ(path_stats(*h.server_conn(), 0)->tuple.remote, kLocal0);   // path 0 untouched
+}
+
+TEST(Multipath, BackupCarriesNoDataUntilAvailable) {
+  PairHarness h(PairHarness::default_options());
+  ASSERT_TRUE(h.handshake());
+  auto p1 = open_and_wait(h, kLocal1);
+  ASSERT_TRUE(p1.has_value());
+  ASSERT_TRUE(h.client().set_path_status(h.now(), *p1, true).has_value());
+  ASSERT_TRUE(h.run_until([&] { return path_stats(*h.server_conn(), *p1)->state == "standby"; }));
+  uint64_t before = path_stats(*h.server_conn(), *p1)->stream_bytes_sent;
+  auto r = run_transfer(h, false, {pattern_bytes(2 << 20, 7)});
+  ASSERT_TRUE(r.ok) << r.failure;
+  EXPECT_EQ(path_stats(*h.server_conn(), *p1)->stream_bytes_sent, before);
+  // PATH_STATUS_AVAILABLE restores it.
+  ASSERT_TRUE(h.client().set_path_status(h.now(), *p1, false).has_value());
+  ASSERT_TRUE(h.run_until([&] { return path_stats(*h.server_conn(), *p1)->state == "active"; }));
+  auto r2 = run_transfer(h, false, {pattern_bytes(4 << 20, 8)});
+  ASSERT_TRUE(r2.ok) << r2.failure;
+  EXPECT_GT(path_stats(*h.server_conn(), *p1)->stream_bytes_sent, before + 30'000);
+}
+
+TEST(Multipath, StalePathStatusIgnored) {
+  PairHarness h(PairHarness::default_options());
+  ASSERT_TRUE(h.handshake());
+  auto p1 = open_and_wait(h, kLocal1);
+  ASSERT_TRUE(p1.has_value());
+  // Two updates; the first (backup, seq 1) arrives after the second (available, seq 2).
+  bool held = false;
+  std::vector<uint8_t> delayed;
+  h.client_to_server_filter = [&](std::vector<uint8_t>& d) {
+    if (!held) {
+      held = true;
+      delayed = d;
+      return false;
+    }
+    return true;
+  };
+  ASSERT_TRUE(h.client().set_path_status(h.now(), *p1, true).has_value());
+  h.flush();
+  h.client_to_server_filter = nullptr;
+  ASSERT_TRUE(h.client().set_path_status(h.now(), *p1, false).has_value());
+  h.run_for(std::chrono::milliseconds(200));
+  // Replay the held (older) status packet: it must not flip the path back to standby.
+  PathTuple t{kServer, kLocal0};
+  h.endpoint().handle_datagram(h.now(), t, delayed, 0);
+  h.run_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(path_stats(*h.server_conn(), *p1)->state, "active");
+}
+
+TEST(Multipath, ValidationFailureConsumesThePathId) {
+  PairHarness h(PairHarness::default_options());
+  ASSERT_TRUE(h.handshake());
+  h.blackholed.insert(kLocal1);
+  h.run_for(std::chrono::milliseconds(50));
+  auto p1 = h.client().open_path(h.now(), kLocal1, kServer);
+  ASSERT_TRUE(p1.has_value());
+  std::vector<std::string> states;
+  ASSERT_TRUE(h.run_until([&] {
+    while (auto e = h.client().poll_event()) {
+      if (e->type == ConnectionEventType::kPathEvent && e->path_id == *p1) states.push_back(e->detail);
+    }
+    return !states.empty() && states.back() == "failed";
+  }, std::chrono::seconds(10)));
+  EXPECT_FALSE(h.client().is_draining());
+  auto r = run_transfer(h, false, {pattern_bytes(200'000, 9)});
+  EXPECT_TRUE(r.ok) << r.failure;
+  h.blackholed.clear();
+  auto p2 = open_and_wait(h, kLocal2);
+  ASSERT_TRUE(p2.has_value());
+  EXPECT_GT(*p2, *p1);
+}
+
+TEST(Multipath, BlackholeMidTransferCompletesOnSurvivingPath) {
+  PairHarness h(PairHarness::default_options());
+  h.set_path_link(kLocal0, LinkParams{std::chrono::milliseconds(10), 0, 0, {}, 20'000'000, false, 0, 64});
+  h.set_path_link(kLocal1, LinkParams{std::chrono::milliseconds(20), 0, 0, {}, 20'000'000, false, 0, 64});
+  ASSERT_TRUE(h.handshake());
+  auto p1 = open_and_wait(h, kLocal1);
+  ASSERT_TRUE(p1.has_value());
+  auto sid = h.server_conn()->open_stream(false);
+  ASSERT_TRUE(sid.has_value());
+  auto data = pattern_bytes(4 << 20, 10);
+  size_t written = 0;
+  std::vector<uint8_t> got, buf(65536);
+  bool fin = false;
+  TimePoint start = h.now();
+  ASSERT_TRUE(h.run_until([&] {
+    if (h.now() > start + std::chrono::milliseconds(400)) h.blackholed.insert(kLocal0);
+    if (written < data.size()) {
+      auto w = h.server_conn()->stream_write(*sid, std::span(data).subspan(written), true);
+      if (w) written += *w;
+    }
+    for (;;) {
+      auto n = h.client().stream_read(*sid, buf, fin);
+      if (!n) break;
+      got.insert(got.end(), buf.begin(), buf.begin() + *n);
+      if (fin || *n == 0) break;
+    }
+    return fin;
+  }, std::chrono::seconds(30)));
+  EXPECT_EQ(got, data);
+  EXPECT_FALSE(h.client().is_draining());
+}
+
+TEST(Multipath, AggregatesTwoUnequalPaths) {
+  PairHarness h(PairHarness::default_options());
+  h.set_path_link(kLocal0, LinkParams{std::chrono::milliseconds(10), 0, 0, {}, 20'000'000, false, 0, 100});
+  h.set_path_link(kLocal1, LinkParams{std::chrono::milliseconds(30), 0, 0, {}, 10'000'000, false, 0, 100});
+  ASSERT_TRUE(h.handshake());
+  auto p1 = open_and_wait(h, kLocal1);
+  ASSERT_TRUE(p1.has_value());
+  size_t bytes = 50u << 20;
+  auto r = run_transfer(h, false, {pattern_bytes(bytes, 11)}, std::chrono::seconds(60));
+  ASSERT_TRUE(r.ok) << r.failure;
+  double mbps = static_cast<double>(bytes) * 8 / std::chrono::duration<double>(r.elapsed).count() / 1e6;
+  RecordProperty("goodput_mbps", std::to_string(mbps));
+  std::printf("aggregate goodput over 20+10 Mbit/s: %.2f Mbit/s\n", mbps);
+  EXPECT_GT(mbps, 27.0);
+}
+
+}  // namespace
+}  // namespace braid
