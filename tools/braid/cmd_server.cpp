@@ -40,7 +40,13 @@ void run_file_server(const std::string& cmd, FileServerOptions opts, const std::
   s.shutdown();
   // Give the CONNECTION_CLOSE frames a moment to leave; nothing waits for the peers.
   (*loop)->run_until(io::monotonic_now() + std::chrono::milliseconds(20));
-  fmt::print(stderr, "server stopped after {} connection(s)\n", s.connections_accepted());
+  const auto& sc = s.driver().socket().counters();
+  const auto& dc = s.driver().counters();
+  fmt::print(stderr,
+             "server stopped after {} connection(s); sent {} datagrams in {} sendmmsg calls ({} GSO batches), "
+             "received {} ({} GRO-coalesced); {} timer wake-ups, {} EAGAIN stalls\n",
+             s.connections_accepted(), sc.datagrams_sent, sc.send_syscalls, sc.gso_batches_sent, sc.datagrams_received,
+             sc.gro_coalesced_datagrams, dc.timer_fires, dc.write_blocked);
 }
 
 namespace {

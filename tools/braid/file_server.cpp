@@ -44,7 +44,9 @@ struct FileServer::Job {
   bool response_done = false;   // FIN or RESET_STREAM written
   bool request_done = false;    // request FIN read (or reset)
   int fd = -1;
-  uint64_t size = 0, offset = 0;
+  uint64_t size = 0, offset = 0;     // response size and bytes accepted by the stream
+  std::vector<uint8_t> buffered;     // hq: file bytes read but not yet accepted
+  size_t buffered_off = 0;
   ~Job() {
     if (fd >= 0) ::close(fd);
   }
@@ -63,7 +65,6 @@ struct FileServer::ConnState {
 std::expected<std::unique_ptr<FileServer>, std::string> FileServer::create(io::EventLoop& loop, FileServerOptions opts) {
   std::unique_ptr<FileServer> s(new FileServer());
   s->conns_ = std::make_unique<std::unordered_map<const Connection*, ConnState>>();
-  s->scratch_.resize(kChunkBytes);
   if (!opts.root.empty()) {
     std::error_code ec;
     auto canon = fs::canonical(opts.root, ec);
@@ -267,27 +268,34 @@ void FileServer::start_hq(Connection& c, Job& job, StreamId id) {
 }
 
 bool FileServer::write_response(Connection& c, Job& job, StreamId id) {
+  static const std::vector<uint8_t> zeros(kChunkBytes, 0);
   while (true) {
-    uint64_t left = job.size - job.offset;
-    size_t chunk = static_cast<size_t>(std::min<uint64_t>(left, kChunkBytes));
-    if (chunk > 0) {
-      if (job.kind == Job::Kind::kHq) {
-        ssize_t r = ::pread(job.fd, scratch_.data(), chunk, static_cast<off_t>(job.offset));
-        if (r <= 0) {
-          (void)c.stream_reset(id, kHqReadError);
-          return true;
-        }
-        chunk = static_cast<size_t>(r);
+    // File bytes are read once into the job's buffer and kept until the stream takes them
+    // all: a full send buffer often accepts only a few KiB per round.
+    if (job.kind == Job::Kind::kHq && job.buffered_off == job.buffered.size() && job.offset < job.size) {
+      size_t want = static_cast<size_t>(std::min<uint64_t>(job.size - job.offset, kChunkBytes));
+      job.buffered.resize(want);
+      ssize_t r = ::pread(job.fd, job.buffered.data(), want, static_cast<off_t>(job.offset));
+      if (r <= 0) {
+        (void)c.stream_reset(id, kHqReadError);
+        return true;
       }
+      job.buffered.resize(static_cast<size_t>(r));
+      job.buffered_off = 0;
     }
-    static const std::vector<uint8_t> zeros(kChunkBytes, 0);
-    const uint8_t* data = job.kind == Job::Kind::kHq ? scratch_.data() : zeros.data();
-    bool fin = chunk == left;
-    auto n = c.stream_write(id, std::span<const uint8_t>(data, chunk), fin);
+    std::span<const uint8_t> data;
+    if (job.kind == Job::Kind::kHq) {
+      data = std::span<const uint8_t>(job.buffered).subspan(job.buffered_off);
+    } else {
+      data = std::span<const uint8_t>(zeros).first(static_cast<size_t>(std::min<uint64_t>(job.size - job.offset, kChunkBytes)));
+    }
+    bool fin = job.offset + data.size() == job.size;
+    auto n = c.stream_write(id, data, fin);
     if (!n) return true;  // stream reset or connection closing
     job.offset += *n;
-    if (fin && *n == chunk) return true;
-    if (*n < chunk) return false;  // send buffer full: kStreamWritable or the next round
+    if (job.kind == Job::Kind::kHq) job.buffered_off += *n;
+    if (fin && *n == data.size()) return true;
+    if (*n < data.size()) return false;  // send buffer full: kStreamWritable or the next round
   }
 }
 
@@ -307,6 +315,7 @@ void FileServer::on_service(Connection& c) {
           ::close(j->second->fd);
           j->second->fd = -1;
         }
+        j->second->buffered = {};
       }
     }
     if (done) {

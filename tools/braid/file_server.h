@@ -69,7 +69,6 @@ class FileServer {
   std::unique_ptr<io::EndpointDriver> driver_;
   std::string fingerprint_, cert_pem_;
   std::string root_canonical_;
-  std::vector<uint8_t> scratch_;
   uint64_t accepted_ = 0;
   std::unique_ptr<std::unordered_map<const Connection*, ConnState>> conns_;
 };
