@@ -2,10 +2,12 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "braid/address.h"
 #include "braid/time.h"
 
 namespace braid {
@@ -46,6 +48,11 @@ struct ConnectionConfig {
   uint64_t max_connection_window = 64u << 20;
   uint64_t max_stream_window = 16u << 20;
   uint64_t max_send_buffer_per_stream = 8u << 20;
+
+  // Server: advertise this address in preferred_address (RFC 9000 §9.6); the client moves
+  // path 0 there after the handshake. Client: ignore_preferred_address keeps the original.
+  std::optional<SocketAddress> preferred_address;
+  bool ignore_preferred_address = false;
 
   std::string congestion_controller = "cubic";
   Duration initial_rtt = std::chrono::milliseconds(333);

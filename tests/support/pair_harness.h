@@ -88,6 +88,8 @@ class PairHarness {
   void set_path_link(const SocketAddress& client_local, const LinkParams& l) { path_links_[client_local] = l; }
   // Drops everything to and from this client address while present (path blackhole).
   std::set<SocketAddress> blackholed;
+  // Drops client datagrams addressed to this server address (unreachable address).
+  std::optional<SocketAddress> drop_to_server_address;
   // Per-address NAT rebinding: datagrams from `key` appear to come from the mapped address.
   std::map<SocketAddress, SocketAddress> nat;
   // NAT rebinding: datagrams from the client appear to come from this address.
@@ -178,6 +180,7 @@ class PairHarness {
               from_client ? "C->S" : "S->C", bytes.size(), bytes.empty() ? 0 : bytes[0]);
     }
     if (blackhole) return;
+    if (from_client && drop_to_server_address && sender_tuple.remote == *drop_to_server_address) return;
     SocketAddress client_addr = from_client ? sender_tuple.local : sender_tuple.remote;
     if (blackholed.count(client_addr)) return;
     auto lit = path_links_.find(client_addr);

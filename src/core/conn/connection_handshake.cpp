@@ -65,6 +65,12 @@ ConnectionImpl::ConnectionImpl(TimePoint now, const ConnectionConfig& cfg, const
   initial_scid_ = scid;
   local_cids_[0].cids[0] = LocalCid{scid, reset_token_for(scid), false};
   local_cids_[0].next_seq = 1;
+  if (cfg_.preferred_address) {
+    // The preferred address comes with its own CID: sequence 1 of path 0.
+    auto pcid = random_cid(rng_, cfg_.connection_id_length);
+    local_cids_[0].cids[1] = LocalCid{pcid, reset_token_for(pcid), false};
+    local_cids_[0].next_seq = 2;
+  }
   remote_cids_[0].cids[0] = RemoteCid{sp.client_scid, {}, false, true};
   auto cc = make_congestion_controller(cfg_.congestion_controller, CcConfig{cfg_.initial_mtu});
   if (!cc) cc = make_congestion_controller("cubic", CcConfig{cfg_.initial_mtu});
@@ -107,6 +113,20 @@ std::vector<uint8_t> ConnectionImpl::local_transport_params() const {
     tp.original_destination_connection_id = original_dcid_;
     tp.retry_source_connection_id = retry_scid_;
     tp.stateless_reset_token = local_cids_.at(0).cids.at(0).token;
+    if (cfg_.preferred_address && local_cids_.at(0).cids.count(1)) {
+      wire::PreferredAddress pa;
+      const auto& a = *cfg_.preferred_address;
+      if (a.family == SocketAddress::Family::kV4) {
+        std::copy(a.ip.begin(), a.ip.begin() + 4, pa.ipv4.begin());
+        pa.ipv4_port = a.port;
+      } else {
+        pa.ipv6 = a.ip;
+        pa.ipv6_port = a.port;
+      }
+      pa.cid = local_cids_.at(0).cids.at(1).cid;
+      pa.reset_token = local_cids_.at(0).cids.at(1).token;
+      tp.preferred_address = pa;
+    }
   }
   return tp.encode();
 }
@@ -204,6 +224,23 @@ Status ConnectionImpl::apply_peer_transport_params(TimePoint now, std::span<cons
       remote_cids_[0].cids[0].token = *p.stateless_reset_token;
       remote_cids_[0].cids[0].has_token = true;
     }
+    if (p.preferred_address && !cfg_.ignore_preferred_address) {
+      // Use the address of our own family (RFC 9000 §9.6.1); its CID is sequence 1.
+      const auto& pa = *p.preferred_address;
+      const auto& here = primary_path().tuple.remote;
+      SocketAddress target;
+      if (here.family == SocketAddress::Family::kV4 && pa.ipv4_port != 0) {
+        target = SocketAddress::v4(pa.ipv4[0], pa.ipv4[1], pa.ipv4[2], pa.ipv4[3], pa.ipv4_port);
+      } else if (here.family == SocketAddress::Family::kV6 && pa.ipv6_port != 0) {
+        target.family = SocketAddress::Family::kV6;
+        target.ip = pa.ipv6;
+        target.port = pa.ipv6_port;
+      }
+      if (target.valid()) {
+        peer_preferred_address_ = target;
+        remote_cids_[0].cids[1] = RemoteCid{pa.cid, pa.reset_token, true, false};
+      }
+    }
   }
   peer_params_ = p;
   conn_send_limit_.update(p.initial_max_data);
@@ -257,6 +294,31 @@ void ConnectionImpl::on_handshake_confirmed(TimePoint now) {
   if (qlog_) qlog_->connection_state_updated(now, "handshake_confirmed");
   discard_level(now, EncryptionLevel::kHandshake);
   issue_connection_ids();
+  if (perspective_ == Perspective::kClient && peer_preferred_address_) move_to_preferred_address(now);
+}
+
+void ConnectionImpl::move_to_preferred_address(TimePoint now) {
+  auto* p = find_path(0);
+  auto& set = remote_cids_[0];
+  auto it = set.cids.find(1);
+  if (!p || it == set.cids.end() || p->tuple.remote == *peer_preferred_address_) return;
+  preferred_fallback_ = {p->tuple.remote, p->remote_cid_sequence};
+  it->second.in_use = true;
+  p->remote_cid = it->second.cid;
+  p->remote_cid_sequence = 1;
+  p->tuple.remote = *peer_preferred_address_;
+  // A new network path: unknown RTT and capacity; validate it before trusting it.
+  p->rtt.reset();
+  p->cc = make_congestion_controller(cfg_.congestion_controller, CcConfig{p->mtu});
+  if (!p->cc) p->cc = make_congestion_controller("cubic", CcConfig{p->mtu});
+  std::array<uint8_t, 8> data;
+  rng_.fill(data);
+  p->challenge_data = data;
+  p->challenge_pending_send = true;
+  p->validation = path::ValidationState::kValidating;
+  p->next_challenge_time = now + pto_period(*p, true);
+  p->validation_deadline = now + 3 * std::max(pto_period(*p, true), 3 * cfg_.initial_rtt);
+  if (qlog_) qlog_->path_event(now, 0, "preferred_address", &p->tuple);
 }
 
 void ConnectionImpl::discard_level(TimePoint now, EncryptionLevel level) {

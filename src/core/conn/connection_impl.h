@@ -367,6 +367,11 @@ class ConnectionImpl final : public Connection {
   ConnectionId initial_scid_;        // our SCID in long headers (path 0, sequence 0)
   ConnectionId last_packet_dcid_;   // DCID of the packet being processed
 
+  // --- preferred address (RFC 9000 §9.6)
+  std::optional<SocketAddress> peer_preferred_address_;
+  std::optional<std::pair<SocketAddress, uint64_t>> preferred_fallback_;  // old remote and CID seq
+  void move_to_preferred_address(TimePoint now);
+
   // --- streams and flow control
   std::map<StreamId, Stream> streams_;
   std::deque<StreamId> send_queue_;

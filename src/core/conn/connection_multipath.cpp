@@ -97,6 +97,12 @@ void ConnectionImpl::update_bonding(TimePoint now) {
 }
 
 void ConnectionImpl::on_path_validated(TimePoint now, path::Path& p) {
+  if (p.id == 0 && preferred_fallback_) {
+    // Settled on the preferred address: the handshake-address CID can go.
+    auto old_seq = preferred_fallback_->second;
+    if (remote_cids_[0].cids.erase(old_seq)) pending_.retire_cid.insert({0, old_seq});
+    preferred_fallback_.reset();
+  }
   p.challenge_data.reset();
   p.validation = path::ValidationState::kValidated;
   p.address_validated = true;

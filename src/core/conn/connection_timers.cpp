@@ -174,6 +174,18 @@ void ConnectionImpl::handle_timeout(TimePoint now) {
       p->next_challenge_time = kNever;
       p->challenge_data.reset();
       if (qlog_) qlog_->path_event(now, p->id, "validation_failed", &p->tuple);
+      if (p->id == 0 && preferred_fallback_) {
+        // The preferred address did not answer: go back to the handshake address.
+        p->tuple.remote = preferred_fallback_->first;
+        auto& set = remote_cids_[0];
+        if (auto c = set.cids.find(preferred_fallback_->second); c != set.cids.end()) {
+          p->remote_cid = c->second.cid;
+          p->remote_cid_sequence = c->first;
+        }
+        p->validation = path::ValidationState::kValidated;
+        preferred_fallback_.reset();
+        continue;
+      }
       if (multipath() && p->state == PathState::kValidating) {
         // The path ID is consumed either way: fail it and tell the peer (draft §3.1).
         set_path_state(now, *p, PathState::kFailed);

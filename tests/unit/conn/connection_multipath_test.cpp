@@ -287,3 +287,52 @@ TEST(Multipath, AggregatesTwoUnequalPaths) {
 
 }  // namespace
 }  // namespace braid
+
+namespace braid {
+namespace {
+
+TEST(Multipath, ServerPreferredAddressThenSecondPath) {
+  auto o = PairHarness::default_options();
+  auto preferred = *SocketAddress::parse("10.0.0.3:4443");
+  o.server.preferred_address = preferred;
+  PairHarness h(o);
+  ASSERT_TRUE(h.handshake());
+  ASSERT_TRUE(h.run_until([&] {
+    auto s = path_stats(*h.server_conn(), 0);
+    auto c = path_stats(h.client(), 0);
+    return s && c && s->tuple.local == preferred && c->tuple.remote == preferred;
+  }));
+  auto r = run_transfer(h, false, {pattern_bytes(1 << 20, 12)});
+  ASSERT_TRUE(r.ok) << r.failure;
+  // A second path to the preferred address works alongside.
+  h.run_for(std::chrono::milliseconds(50));
+  auto p1 = h.client().open_path(h.now(), kLocal1, preferred);
+  ASSERT_TRUE(p1.has_value()) << p1.error().reason;
+  ASSERT_TRUE(h.run_until([&] {
+    auto s = path_stats(*h.server_conn(), *p1);
+    return s && s->state == "active";
+  }));
+  auto r2 = run_transfer(h, false, {pattern_bytes(4 << 20, 13)});
+  ASSERT_TRUE(r2.ok) << r2.failure;
+  EXPECT_GT(path_stats(*h.server_conn(), *p1)->stream_bytes_sent, 0u);
+}
+
+TEST(Multipath, PreferredAddressUnreachableFallsBack) {
+  auto o = PairHarness::default_options();
+  auto preferred = *SocketAddress::parse("10.0.0.3:4443");
+  o.server.preferred_address = preferred;
+  PairHarness h(o);
+  h.client_to_server_filter = nullptr;
+  ASSERT_TRUE(h.handshake());
+  // Drop everything the client sends to the preferred address.
+  h.drop_to_server_address = preferred;
+  h.run_for(std::chrono::seconds(5));
+  auto c = path_stats(h.client(), 0);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->tuple.remote, kServer);
+  auto r = run_transfer(h, false, {pattern_bytes(300'000, 14)});
+  EXPECT_TRUE(r.ok) << r.failure;
+}
+
+}  // namespace
+}  // namespace braid
