@@ -22,6 +22,7 @@ void ProgressBar::update(TimePoint now, uint64_t bytes) {
   if (start_ == TimePoint{}) {
     start_ = rate_time_ = now;
     rate_bytes_ = bytes;
+    return;  // the first call only starts the clock, so the first line shows a rate
   }
   if (drawn_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
   double dt = std::chrono::duration<double>(now - rate_time_).count();
@@ -33,6 +34,11 @@ void ProgressBar::update(TimePoint now, uint64_t bytes) {
   }
   last_draw_ = now;
   drawn_ = true;
+  double shown_bps = rate_bps_;
+  if (shown_bps == 0) {  // no smoothed sample yet: average since the start
+    double since = std::chrono::duration<double>(now - start_).count();
+    shown_bps = since > 0 ? bytes * 8.0 / since : 0;
+  }
   std::string line;
   if (total_ > 0) {
     constexpr int kWidth = 30;
@@ -40,9 +46,9 @@ void ProgressBar::update(TimePoint now, uint64_t bytes) {
     int filled = static_cast<int>(frac * kWidth);
     line = fmt::format("\r{} [{}{}] {:5.1f}% {} / {}  {:.1f} Mbit/s ", label_, std::string(filled, '#'),
                        std::string(kWidth - filled, '.'), frac * 100, format_bytes(bytes), format_bytes(total_),
-                       rate_bps_ / 1e6);
+                       shown_bps / 1e6);
   } else {
-    line = fmt::format("\r{} {}  {:.1f} Mbit/s ", label_, format_bytes(bytes), rate_bps_ / 1e6);
+    line = fmt::format("\r{} {}  {:.1f} Mbit/s ", label_, format_bytes(bytes), shown_bps / 1e6);
   }
   std::fputs(line.c_str(), stderr);
   std::fflush(stderr);
