@@ -44,6 +44,7 @@ ConnectionImpl::ConnectionImpl(TimePoint now, const ConnectionConfig& cfg, const
   p->address_validated = true;   // amplification limits bind servers only
   p->validation = path::ValidationState::kValidated;
   p->state = PathState::kValidating;   // the handshake validates path 0
+  p->has_remote_cid = true;
   paths_.emplace(0, std::move(p));
   auto keys = crypto::derive_initial_keys(initial_dcid_);
   levels_[0].write = std::move(keys.client);
@@ -79,6 +80,7 @@ ConnectionImpl::ConnectionImpl(TimePoint now, const ConnectionConfig& cfg, const
   p->remote_cid = sp.client_scid;
   p->validation = path::ValidationState::kValidating;
   p->state = PathState::kValidating;   // the handshake validates path 0
+  p->has_remote_cid = true;
   paths_.emplace(0, std::move(p));
   auto keys = crypto::derive_initial_keys(initial_dcid_);
   levels_[0].write = std::move(keys.server);

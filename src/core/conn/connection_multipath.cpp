@@ -19,7 +19,7 @@ Duration ConnectionImpl::largest_pto() const {
 }
 
 bool ConnectionImpl::path_sendable(const path::Path& p) const {
-  if (p.abandon_sent || p.remote_cid.empty()) return false;
+  if (p.abandon_sent || !p.has_remote_cid) return false;
   switch (p.state) {
     case PathState::kCreated:
     case PathState::kValidating:
@@ -52,6 +52,7 @@ path::Path& ConnectionImpl::create_path(TimePoint now, PathId id, const PathTupl
       c.in_use = true;
       p->remote_cid = c.cid;
       p->remote_cid_sequence = seq;
+      p->has_remote_cid = true;
       break;
     }
   }

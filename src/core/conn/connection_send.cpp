@@ -136,7 +136,8 @@ std::optional<Transmit> ConnectionImpl::poll_transmit(TimePoint now, std::span<u
   auto& p = *target;
   current_ecn_ = ecn_for(p);
   // DPLPMTUD: one probe of the target size, PING and PADDING only (RFC 8899 §4.1).
-  if (handshake_confirmed_ && p.pmtu_target > p.mtu && !p.pmtu_probe_in_flight && buf.size() >= p.pmtu_target &&
+  if (handshake_confirmed_ && !pending_.handshake_done && p.pmtu_target > p.mtu && !p.pmtu_probe_in_flight &&
+      buf.size() >= p.pmtu_target &&
       send_window_available(p) >= p.pmtu_target && app_keys_ && app_keys_->write.aead) {
     building_pmtu_probe_ = true;
     bool e = false;

@@ -90,7 +90,8 @@ struct Path {
   Duration srtt_min_seen = Duration::max();
   Duration srtt_max_seen{};
 
-  // Connection ID we put in packets we send on this path.
+  // Connection ID we put in packets we send on this path (may be zero-length).
+  bool has_remote_cid = false;
   ConnectionId remote_cid;
   uint64_t remote_cid_sequence = 0;
 
