@@ -147,8 +147,10 @@ class Connection {
   virtual std::string alpn() const = 0;
   virtual Perspective perspective() const = 0;
   virtual const ConnectionId& original_dcid() const = 0;
-  // Our current source connection IDs (for endpoint routing).
+  // Our current source connection IDs (for endpoint routing), and a counter that changes
+  // whenever that set changes (so routing is refreshed only then).
   virtual std::vector<ConnectionId> local_connection_ids() const = 0;
+  virtual uint64_t local_connection_ids_version() const = 0;
 
   // Creates a client connection and queues its first flight.
   static Result<std::unique_ptr<Connection>> connect(TimePoint now, const ConnectionConfig& cfg,

@@ -59,6 +59,7 @@ class Endpoint {
   struct Entry {
     std::unique_ptr<Connection> conn;
     std::vector<ConnectionId> routes;
+    uint64_t routed_version = 0;   // Connection::local_connection_ids_version() last routed
   };
   Entry* route(const ConnectionId& cid);
   void add_routes(uint64_t handle);

@@ -9,6 +9,16 @@ namespace braid::cc {
 
 namespace {
 constexpr double kPacingGain = 1.25;  // N in RFC 9002 §7.7
+constexpr double kBurstInterval_s = 0.002;
+constexpr uint64_t kMaxBurstPackets = 64;
+constexpr double kWakeBatch_s = 0.001;  // when blocked, wait for ~1 ms worth of tokens
+}
+
+uint64_t Pacer::capacity() const {
+  uint64_t base = burst_packets_ * mds_;
+  if (rate_ <= 0) return base;
+  auto by_rate = static_cast<uint64_t>(rate_ * kBurstInterval_s);
+  return std::clamp(by_rate, base, std::max(base, kMaxBurstPackets * mds_));
 }
 
 Pacer::Pacer(uint64_t max_datagram_size, uint64_t burst_packets)
@@ -39,8 +49,12 @@ TimePoint Pacer::next_send_time(TimePoint now, uint64_t bytes) const {
   if (rate_ <= 0) return now;
   refill(now);
   // A packet larger than the bucket only needs a full bucket.
-  double need = std::min(static_cast<double>(bytes), static_cast<double>(capacity()));
+  double cap = static_cast<double>(capacity());
+  double need = std::min(static_cast<double>(bytes), cap);
   if (tokens_ >= need) return now;
+  // Blocked: on fast paths wake when about 1 ms of tokens has accrued rather than for every
+  // packet (fewer timers, larger GSO trains); slow paths stay spaced per packet.
+  need = std::min(cap, std::max(need, rate_ * kWakeBatch_s));
   double wait_s = (need - tokens_) / rate_;
   auto wait = Duration(static_cast<Duration::rep>(std::ceil(wait_s * 1e9)));
   return last_ + wait;

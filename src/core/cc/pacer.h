@@ -30,7 +30,9 @@ class Pacer {
   mutable double tokens_;       // bytes
   mutable TimePoint last_{};
   mutable bool started_ = false;  // last_ is meaningful
-  uint64_t capacity() const { return burst_packets_ * mds_; }
+  // Burst allowance: the configured packets, grown to 2 ms at the pacing rate (at most 64
+  // packets) so fast paths are not woken per handful of packets.
+  uint64_t capacity() const;
 };
 
 }  // namespace braid::cc

@@ -31,6 +31,7 @@ void ConnectionImpl::issue_connection_ids() {
       uint64_t seq = set.next_seq++;
       set.cids[seq] = LocalCid{cid, reset_token_for(cid), false};
       pending_.new_cid.insert({pid, seq});
+      local_cid_version_++;
       active++;
     }
   };
@@ -155,6 +156,7 @@ Status ConnectionImpl::on_retire_connection_id(const wire::RetireConnectionIdFra
     return fail(TransportErrorCode::kProtocolViolation, "RETIRE_CONNECTION_ID names the packet's own CID", ftype);
   }
   it->second.retired = true;
+  local_cid_version_++;
   pending_.new_cid.erase({pid, f.sequence});
   if (handshake_confirmed_) issue_connection_ids();   // replacements (draft §5.2)
   return {};

@@ -198,6 +198,7 @@ class ConnectionImpl final : public Connection {
   Perspective perspective() const override { return perspective_; }
   const ConnectionId& original_dcid() const override { return original_dcid_; }
   std::vector<ConnectionId> local_connection_ids() const override;
+  uint64_t local_connection_ids_version() const override { return local_cid_version_; }
 
   // Endpoint hooks.
   bool matches_reset_token(std::span<const uint8_t> datagram) const;
@@ -365,6 +366,7 @@ class ConnectionImpl final : public Connection {
   std::map<PathId, LocalCidSet> local_cids_;
   std::map<PathId, RemoteCidSet> remote_cids_;
   ConnectionId initial_scid_;        // our SCID in long headers (path 0, sequence 0)
+  uint64_t local_cid_version_ = 1;   // bumped when local_cids_ gains or retires an ID
   ConnectionId last_packet_dcid_;   // DCID of the packet being processed
 
   // --- preferred address (RFC 9000 §9.6)

@@ -164,6 +164,7 @@ void ConnectionImpl::collect_closed_paths(TimePoint now) {
     if (p.state == PathState::kClosing) set_path_state(now, p, PathState::kClosed);
     if (auto c = local_cids_.find(p.id); c != local_cids_.end()) {
       for (auto& [seq, cid] : c->second.cids) cid.retired = true;
+      local_cid_version_++;
     }
     retired_path_ids_.insert(p.id);
     it = paths_.erase(it);

@@ -464,7 +464,28 @@ Status ConnectionImpl::handle_ack(TimePoint now, EncryptionLevel level, const wi
       on_handshake_confirmed(now);  // RFC 9001 §4.1.2: an acknowledged 1-RTT packet confirms
     }
   }
+  if (!space.recently_lost.empty()) {
+    // A packet we declared lost was acknowledged after all: the loss was spurious.
+    size_t spurious = 0;
+    std::erase_if(space.recently_lost, [&](uint64_t pn) {
+      for (auto& r : ack.ranges) {
+        if (pn >= r.smallest && pn <= r.largest) {
+          spurious++;
+          return true;
+        }
+      }
+      return false;
+    });
+    if (spurious > 0) {
+      stats_.spurious_losses += spurious;
+      p->cc->on_spurious_congestion();
+    }
+  }
   if (!out->lost.empty()) {
+    for (auto& pkt : out->lost) {
+      space.recently_lost.push_back(pkt.pn);
+      if (space.recently_lost.size() > 256) space.recently_lost.pop_front();
+    }
     PnSpace sp = level == EncryptionLevel::kInitial     ? PnSpace::kInitial
                  : level == EncryptionLevel::kHandshake ? PnSpace::kHandshake
                                                         : PnSpace::kApplication;

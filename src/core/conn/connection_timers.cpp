@@ -94,6 +94,10 @@ void ConnectionImpl::on_loss_timeout(TimePoint now) {
     if (!lost.empty()) {
       bool app = sp == PnSpace::kApplication;
       bool pc = space.sent.in_persistent_congestion(lost, pto_period(p, app), p.first_rtt_sample);
+      for (auto& pkt : lost) {
+        space.recently_lost.push_back(pkt.pn);
+        if (space.recently_lost.size() > 256) space.recently_lost.pop_front();
+      }
       on_packets_lost(now, p, sp, lost, pc);
     }
     return;

@@ -38,8 +38,11 @@ Endpoint::Entry* Endpoint::route(const ConnectionId& cid) {
 
 void Endpoint::add_routes(uint64_t handle) {
   auto& e = conns_.at(handle);
+  uint64_t v = e.conn->local_connection_ids_version();
+  if (v == e.routed_version) return;   // nothing issued or retired since the last look
+  e.routed_version = v;
   for (auto& cid : e.conn->local_connection_ids()) {
-    if (routes_.try_emplace(cid, handle).second) e.routes.push_back(cid);  // no node allocated for known CIDs
+    if (routes_.try_emplace(cid, handle).second) e.routes.push_back(cid);
   }
 }
 

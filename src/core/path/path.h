@@ -26,6 +26,7 @@ struct PnSpace {
   recovery::LossDetector sent;
   recovery::AckTracker acks;
   uint32_t probes_owed = 0;   // PTO probe packets still to send in this space
+  std::deque<uint64_t> recently_lost;   // declared lost; an ACK for one means spurious
   bool ack_eliciting_received_since_ack = false;
 };
 

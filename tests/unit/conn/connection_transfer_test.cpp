@@ -114,3 +114,33 @@ TEST(ConnectionTransfer, ReceiveWindowAutoTunes) {
 
 }  // namespace
 }  // namespace braid
+
+namespace braid {
+namespace {
+
+TEST(ConnectionTransfer, SpuriousLossesCountedUnderReordering) {
+  auto o = test::PairHarness::default_options();
+  o.link.reorder = 0.05;
+  o.link.reorder_delay = std::chrono::milliseconds(30);   // beyond the time threshold
+  test::PairHarness h(o);
+  ASSERT_TRUE(h.handshake());
+  auto r = test::run_transfer(h, false, {test::pattern_bytes(2 << 20, 21)});
+  ASSERT_TRUE(r.ok) << r.failure;
+  auto s = h.server_conn()->stats();
+  EXPECT_GT(s.packets_lost, 0u);
+  EXPECT_GT(s.spurious_losses, 0u);
+  EXPECT_LE(s.spurious_losses, s.packets_lost);
+}
+
+TEST(ConnectionTransfer, NoSpuriousLossesOnPureLoss) {
+  auto o = test::PairHarness::default_options();
+  o.link.loss = 0.03;
+  test::PairHarness h(o);
+  ASSERT_TRUE(h.handshake());
+  auto r = test::run_transfer(h, false, {test::pattern_bytes(1 << 20, 22)});
+  ASSERT_TRUE(r.ok) << r.failure;
+  EXPECT_EQ(h.server_conn()->stats().spurious_losses, 0u);
+}
+
+}  // namespace
+}  // namespace braid
