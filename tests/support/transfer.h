@@ -93,4 +93,32 @@ inline TransferResult run_transfer(PairHarness& h, bool client_sends, const std:
   return res;
 }
 
+// Writes `data` on stream `sid` of `sender` (with FIN) while reading it at `receiver`,
+// calling `each_step` every iteration (to change the network mid-transfer). Returns true
+// once the FIN was read; `got` holds what arrived.
+inline bool send_on_stream(PairHarness& h, Connection& sender, Connection& receiver, StreamId sid,
+                           const std::vector<uint8_t>& data, std::vector<uint8_t>& got,
+                           const std::function<void()>& each_step = {},
+                           Duration limit = std::chrono::seconds(30)) {
+  size_t written = 0;
+  bool fin = false;
+  std::vector<uint8_t> buf(65536);
+  return h.run_until(
+      [&] {
+        if (each_step) each_step();
+        if (written < data.size()) {
+          auto w = sender.stream_write(sid, std::span(data).subspan(written), true);
+          if (w) written += *w;
+        }
+        for (;;) {
+          auto n = receiver.stream_read(sid, buf, fin);
+          if (!n) break;
+          got.insert(got.end(), buf.begin(), buf.begin() + *n);
+          if (fin || *n == 0) break;
+        }
+        return fin;
+      },
+      limit);
+}
+
 }  // namespace braid::test

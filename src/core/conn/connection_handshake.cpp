@@ -36,15 +36,9 @@ ConnectionImpl::ConnectionImpl(TimePoint now, const ConnectionConfig& cfg, const
   local_cids_[0].cids[0] = LocalCid{scid, reset_token_for(scid), false};
   local_cids_[0].next_seq = 1;
   remote_cids_[0].cids[0] = RemoteCid{original_dcid_, {}, false, true};
-  auto cc = make_congestion_controller(cfg_.congestion_controller, CcConfig{cfg_.initial_mtu});
-  if (!cc) cc = make_congestion_controller("cubic", CcConfig{cfg_.initial_mtu});
-  auto p = std::make_unique<path::Path>(0, tuple, cfg_.initial_rtt, cfg_.max_ack_delay, std::move(cc),
-                                        cfg_.initial_mtu);
-  p->remote_cid = original_dcid_;
+  auto p = make_initial_path(tuple, original_dcid_);
   p->address_validated = true;   // amplification limits bind servers only
   p->validation = path::ValidationState::kValidated;
-  p->state = PathState::kValidating;   // the handshake validates path 0
-  p->has_remote_cid = true;
   paths_.emplace(0, std::move(p));
   auto keys = crypto::derive_initial_keys(initial_dcid_);
   levels_[0].write = std::move(keys.client);
@@ -73,14 +67,8 @@ ConnectionImpl::ConnectionImpl(TimePoint now, const ConnectionConfig& cfg, const
     local_cids_[0].next_seq = 2;
   }
   remote_cids_[0].cids[0] = RemoteCid{sp.client_scid, {}, false, true};
-  auto cc = make_congestion_controller(cfg_.congestion_controller, CcConfig{cfg_.initial_mtu});
-  if (!cc) cc = make_congestion_controller("cubic", CcConfig{cfg_.initial_mtu});
-  auto p = std::make_unique<path::Path>(0, tuple, cfg_.initial_rtt, cfg_.max_ack_delay, std::move(cc),
-                                        cfg_.initial_mtu);
-  p->remote_cid = sp.client_scid;
+  auto p = make_initial_path(tuple, sp.client_scid);
   p->validation = path::ValidationState::kValidating;
-  p->state = PathState::kValidating;   // the handshake validates path 0
-  p->has_remote_cid = true;
   paths_.emplace(0, std::move(p));
   auto keys = crypto::derive_initial_keys(initial_dcid_);
   levels_[0].write = std::move(keys.server);
@@ -310,16 +298,8 @@ void ConnectionImpl::move_to_preferred_address(TimePoint now) {
   p->remote_cid_sequence = 1;
   p->tuple.remote = *peer_preferred_address_;
   // A new network path: unknown RTT and capacity; validate it before trusting it.
-  p->rtt.reset();
-  p->cc = make_congestion_controller(cfg_.congestion_controller, CcConfig{p->mtu});
-  if (!p->cc) p->cc = make_congestion_controller("cubic", CcConfig{p->mtu});
-  std::array<uint8_t, 8> data;
-  rng_.fill(data);
-  p->challenge_data = data;
-  p->challenge_pending_send = true;
-  p->validation = path::ValidationState::kValidating;
-  p->next_challenge_time = now + pto_period(*p, true);
-  p->validation_deadline = now + 3 * std::max(pto_period(*p, true), 3 * cfg_.initial_rtt);
+  reset_path_estimates(*p);
+  start_path_challenge(now, *p);
   if (qlog_) qlog_->path_event(now, 0, "preferred_address", &p->tuple);
 }
 

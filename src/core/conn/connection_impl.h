@@ -301,6 +301,12 @@ class ConnectionImpl final : public Connection {
   void collect_closed_paths(TimePoint now);
   Duration largest_pto() const;
   path::Path* ack_carrier(const path::Path& acked);
+  // Shared path plumbing: a fresh controller of the configured kind; forgetting RTT and
+  // capacity when a path moves to a new network path; starting address validation.
+  std::unique_ptr<CongestionController> new_controller(uint64_t mtu) const;
+  void reset_path_estimates(path::Path& p) const;
+  void start_path_challenge(TimePoint now, path::Path& p);
+  std::unique_ptr<path::Path> make_initial_path(const PathTuple& tuple, const ConnectionId& dcid) const;
   path::Path* choose_data_path(TimePoint now);
 
   // --- close and timers (connection_close.cpp)

@@ -7,6 +7,36 @@
 
 namespace braid::conn {
 
+std::unique_ptr<CongestionController> ConnectionImpl::new_controller(uint64_t mtu) const {
+  auto cc = make_congestion_controller(cfg_.congestion_controller, CcConfig{mtu});
+  return cc ? std::move(cc) : make_congestion_controller("cubic", CcConfig{mtu});
+}
+
+void ConnectionImpl::reset_path_estimates(path::Path& p) const {
+  p.rtt.reset();
+  p.cc = new_controller(p.mtu);
+}
+
+void ConnectionImpl::start_path_challenge(TimePoint now, path::Path& p) {
+  std::array<uint8_t, 8> data;
+  rng_.fill(data);
+  p.challenge_data = data;
+  p.challenge_pending_send = true;
+  p.validation = path::ValidationState::kValidating;
+  Duration pto = std::max(pto_period(p, true), largest_pto());
+  p.next_challenge_time = now + pto;
+  p.validation_deadline = now + 3 * std::max(pto, 3 * cfg_.initial_rtt);
+}
+
+std::unique_ptr<path::Path> ConnectionImpl::make_initial_path(const PathTuple& tuple, const ConnectionId& dcid) const {
+  auto p = std::make_unique<path::Path>(0, tuple, cfg_.initial_rtt, cfg_.max_ack_delay, new_controller(cfg_.initial_mtu),
+                                        cfg_.initial_mtu);
+  p->remote_cid = dcid;
+  p->has_remote_cid = true;
+  p->state = PathState::kValidating;   // the handshake validates path 0
+  return p;
+}
+
 path::Path* ConnectionImpl::find_path(PathId id) {
   auto it = paths_.find(id);
   return it == paths_.end() ? nullptr : it->second.get();
@@ -36,9 +66,8 @@ bool ConnectionImpl::path_can_send(const path::Path& p) const {
 }
 
 path::Path& ConnectionImpl::create_path(TimePoint now, PathId id, const PathTuple& tuple, bool locally_opened) {
-  auto cc = make_congestion_controller(cfg_.congestion_controller, CcConfig{cfg_.initial_mtu});
-  if (!cc) cc = make_congestion_controller("cubic", CcConfig{cfg_.initial_mtu});
-  auto p = std::make_unique<path::Path>(id, tuple, cfg_.initial_rtt, cfg_.max_ack_delay, std::move(cc), cfg_.initial_mtu);
+  auto p = std::make_unique<path::Path>(id, tuple, cfg_.initial_rtt, cfg_.max_ack_delay, new_controller(cfg_.initial_mtu),
+                                        cfg_.initial_mtu);
   p->address_validated = perspective_ == Perspective::kClient;
   if (peer_params_applied_) {
     uint64_t cap = std::max<uint64_t>(1200, peer_params_.max_udp_payload_size);
@@ -61,14 +90,7 @@ path::Path& ConnectionImpl::create_path(TimePoint now, PathId id, const PathTupl
   if (qlog_) qlog_->path_event(now, id, "created", &ref.tuple);
   emit({ConnectionEventType::kPathEvent, 0, id, 0, "created"});
   // Both sides validate the other's address on a new path (draft §3.1).
-  std::array<uint8_t, 8> data;
-  rng_.fill(data);
-  ref.challenge_data = data;
-  ref.challenge_pending_send = true;
-  ref.validation = path::ValidationState::kValidating;
-  Duration pto = std::max(pto_period(ref, true), largest_pto());
-  ref.next_challenge_time = now + pto;
-  ref.validation_deadline = now + 3 * std::max(pto, 3 * cfg_.initial_rtt);
+  start_path_challenge(now, ref);
   set_path_state(now, ref, PathState::kValidating);
   if (scheduler_) scheduler_->on_path_event(id, PathEventKind::kAdded, now);
   (void)locally_opened;

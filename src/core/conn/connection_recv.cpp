@@ -689,18 +689,9 @@ void ConnectionImpl::on_peer_address_change(TimePoint now, path::Path& p, const 
   p.address_validated = false;
   p.amplification_received = 0;
   p.amplification_sent = 0;
-  p.validation = path::ValidationState::kValidating;
-  std::array<uint8_t, 8> data;
-  rng_.fill(data);
-  p.challenge_data = data;
-  p.challenge_pending_send = true;
-  p.validation_deadline = now + 3 * std::max(pto_period(p, true), 3 * cfg_.initial_rtt);
-  if (!port_only) {
-    // A new network path: its RTT and capacity are unknown (RFC 9000 §9.4).
-    p.rtt.reset();
-    p.cc = make_congestion_controller(cfg_.congestion_controller, CcConfig{p.mtu});
-    if (!p.cc) p.cc = make_congestion_controller("cubic", CcConfig{p.mtu});
-  }
+  start_path_challenge(now, p);
+  // A new network path: its RTT and capacity are unknown (RFC 9000 §9.4).
+  if (!port_only) reset_path_estimates(p);
   if (qlog_) qlog_->path_event(now, p.id, "peer_address_changed", &p.tuple);
 }
 

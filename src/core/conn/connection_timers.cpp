@@ -277,18 +277,8 @@ Status ConnectionImpl::migrate(TimePoint now, const SocketAddress& new_local) {
   p.remote_cid_sequence = *seq;
   bool same_ip = p.tuple.local.same_ip(new_local);
   p.tuple.local = new_local;
-  if (!same_ip) {
-    p.rtt.reset();
-    p.cc = make_congestion_controller(cfg_.congestion_controller, CcConfig{p.mtu});
-    if (!p.cc) p.cc = make_congestion_controller("cubic", CcConfig{p.mtu});
-  }
-  std::array<uint8_t, 8> data;
-  rng_.fill(data);
-  p.challenge_data = data;
-  p.challenge_pending_send = true;
-  p.validation = path::ValidationState::kValidating;
-  p.next_challenge_time = now + pto_period(p, true);
-  p.validation_deadline = now + 3 * std::max(pto_period(p, true), 3 * cfg_.initial_rtt);
+  if (!same_ip) reset_path_estimates(p);
+  start_path_challenge(now, p);
   if (qlog_) qlog_->path_event(now, p.id, "migrated", &p.tuple);
   return {};
 }

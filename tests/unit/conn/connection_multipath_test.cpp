@@ -144,22 +144,8 @@ TEST(Multipath, NatRebindingOnSecondPath) {
   ASSERT_TRUE(sid.has_value());
   ASSERT_TRUE(h.server_conn()->set_stream_path(*sid, *p1).has_value());
   auto data = pattern_bytes(300'000, 6);
-  size_t written = 0;
-  std::vector<uint8_t> got, buf(65536);
-  bool fin = false;
-  ASSERT_TRUE(h.run_until([&] {
-    if (written < data.size()) {
-      auto w = h.server_conn()->stream_write(*sid, std::span(data).subspan(written), true);
-      if (w) written += *w;
-    }
-    for (;;) {
-      auto n = h.client().stream_read(*sid, buf, fin);
-      if (!n) break;
-      got.insert(got.end(), buf.begin(), buf.begin() + *n);
-      if (fin || *n == 0) break;
-    }
-    return fin;
-  }));
+  std::vector<uint8_t> got;
+  ASSERT_TRUE(test::send_on_stream(h, *h.server_conn(), h.client(), *sid, data, got));
   EXPECT_EQ(got, data);
   auto s1 = path_stats(*h.server_conn(), *p1);
   ASSERT_TRUE(s1.has_value());
@@ -247,24 +233,11 @@ TEST(Multipath, BlackholeMidTransferCompletesOnSurvivingPath) {
   auto sid = h.server_conn()->open_stream(false);
   ASSERT_TRUE(sid.has_value());
   auto data = pattern_bytes(4 << 20, 10);
-  size_t written = 0;
-  std::vector<uint8_t> got, buf(65536);
-  bool fin = false;
+  std::vector<uint8_t> got;
   TimePoint start = h.now();
-  ASSERT_TRUE(h.run_until([&] {
+  ASSERT_TRUE(test::send_on_stream(h, *h.server_conn(), h.client(), *sid, data, got, [&] {
     if (h.now() > start + std::chrono::milliseconds(400)) h.blackholed.insert(kLocal0);
-    if (written < data.size()) {
-      auto w = h.server_conn()->stream_write(*sid, std::span(data).subspan(written), true);
-      if (w) written += *w;
-    }
-    for (;;) {
-      auto n = h.client().stream_read(*sid, buf, fin);
-      if (!n) break;
-      got.insert(got.end(), buf.begin(), buf.begin() + *n);
-      if (fin || *n == 0) break;
-    }
-    return fin;
-  }, std::chrono::seconds(30)));
+  }));
   EXPECT_EQ(got, data);
   EXPECT_FALSE(h.client().is_draining());
 }

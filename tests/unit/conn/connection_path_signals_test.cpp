@@ -78,26 +78,11 @@ TEST(PathSignals, OutageShorterThanIdleTimeoutRecovers) {
   auto sid = h.server_conn()->open_stream(false);
   ASSERT_TRUE(sid.has_value());
   auto data = pattern_bytes(2 << 20, 6);
-  size_t written = 0;
   std::vector<uint8_t> got;
-  bool fin = false;
-  std::vector<uint8_t> buf(65536);
   TimePoint start = h.now();
-  bool done = h.run_until([&] {
+  ASSERT_TRUE(test::send_on_stream(h, *h.server_conn(), h.client(), *sid, data, got, [&] {
     h.blackhole = h.now() > start + std::chrono::milliseconds(300) && h.now() < start + std::chrono::milliseconds(2300);
-    if (written < data.size()) {
-      auto w = h.server_conn()->stream_write(*sid, std::span(data).subspan(written), true);
-      if (w) written += *w;
-    }
-    for (;;) {
-      auto n = h.client().stream_read(*sid, buf, fin);
-      if (!n) break;
-      got.insert(got.end(), buf.begin(), buf.begin() + *n);
-      if (fin || *n == 0) break;
-    }
-    return fin;
-  }, std::chrono::seconds(60));
-  ASSERT_TRUE(done);
+  }, std::chrono::seconds(60)));
   EXPECT_EQ(got, data);
   EXPECT_FALSE(h.client().is_draining());
 }
