@@ -42,10 +42,67 @@ std::expected<std::unique_ptr<EndpointDriver>, std::string> EndpointDriver::crea
   if (!sock) return std::unexpected(fmt::format("cannot bind UDP {}: {}", options.bind.to_string(), sock.error().message()));
   std::unique_ptr<EndpointDriver> d(
       new EndpointDriver(loop, rng, std::move(options), std::move(callbacks), std::move(*sock)));
-  auto added = loop.add_fd(d->socket_.fd(), EventLoop::FdHandlers{[p = d.get()] { p->on_readable(); },
-                                                                   [p = d.get()] { p->on_writable(); }});
-  if (!added) return std::unexpected(fmt::format("cannot watch the UDP socket: {}", added.error().message()));
+  if (auto w = d->watch(0); !w) return std::unexpected(w.error());
   return d;
+}
+
+std::expected<void, std::string> EndpointDriver::watch(size_t index) {
+  auto added = loop_.add_fd(sockets_[index]->fd(), EventLoop::FdHandlers{[this, index] { on_readable(index); },
+                                                                          [this, index] { on_writable(index); }});
+  if (!added) return std::unexpected(fmt::format("cannot watch the UDP socket: {}", added.error().message()));
+  return {};
+}
+
+std::expected<SocketAddress, std::string> EndpointDriver::add_socket(const SocketAddress& bind) {
+  for (const auto& s : sockets_) {
+    const SocketAddress& a = s->local_address();
+    if (a.same_ip(bind) && (bind.port == 0 || bind.port == a.port)) return a;
+  }
+  auto sock = UdpSocket::open(bind, opts_.socket);
+  if (!sock) return std::unexpected(fmt::format("cannot bind UDP {}: {}", bind.to_string(), sock.error().message()));
+  sockets_.push_back(std::make_unique<UdpSocket>(std::move(*sock)));
+  if (auto w = watch(sockets_.size() - 1); !w) {
+    sockets_.pop_back();
+    return std::unexpected(w.error());
+  }
+  return sockets_.back()->local_address();
+}
+
+std::vector<SocketAddress> EndpointDriver::local_addresses() const {
+  std::vector<SocketAddress> out;
+  for (const auto& s : sockets_) out.push_back(s->local_address());
+  return out;
+}
+
+UdpSocketCounters EndpointDriver::socket_counters() const {
+  UdpSocketCounters t;
+  for (const auto& s : sockets_) {
+    const auto& c = s->counters();
+    t.send_syscalls += c.send_syscalls;
+    t.datagrams_sent += c.datagrams_sent;
+    t.gso_batches_sent += c.gso_batches_sent;
+    t.send_errors += c.send_errors;
+    t.gso_fallbacks += c.gso_fallbacks;
+    t.recv_syscalls += c.recv_syscalls;
+    t.datagrams_received += c.datagrams_received;
+    t.gro_batches_received += c.gro_batches_received;
+    t.gro_coalesced_datagrams += c.gro_coalesced_datagrams;
+    t.receive_truncated += c.receive_truncated;
+  }
+  return t;
+}
+
+size_t EndpointDriver::socket_for(const SocketAddress& local) const {
+  // Exact address and port first, then a wildcard socket on that port (it sends with
+  // PKTINFO), then the first socket: a path never goes silent for want of a socket.
+  for (size_t i = 0; i < sockets_.size(); ++i) {
+    if (sockets_[i]->local_address() == local) return i;
+  }
+  for (size_t i = 0; i < sockets_.size(); ++i) {
+    const auto& s = *sockets_[i];
+    if (s.bound_to_wildcard() && s.local_address().port == local.port && s.local_address().family == local.family) return i;
+  }
+  return 0;
 }
 
 EndpointDriver::EndpointDriver(EventLoop& loop, Random& rng, EndpointDriverOptions options, DriverCallbacks callbacks,
@@ -54,12 +111,14 @@ EndpointDriver::EndpointDriver(EventLoop& loop, Random& rng, EndpointDriverOptio
       rng_(rng),
       opts_(std::move(options)),
       cb_(std::move(callbacks)),
-      socket_(std::move(socket)),
+
       batch_(opts_.receive_messages),
       send_storage_(kSendBuffers * kSendBufferBytes) {
   opts_.max_segments = std::clamp<size_t>(opts_.max_segments, 1, UdpSocket::kMaxGsoSegments);
   opts_.receive_batches_per_round = std::max<size_t>(1, opts_.receive_batches_per_round);
+  sockets_.push_back(std::make_unique<UdpSocket>(std::move(socket)));
   queued_.reserve(kSendBuffers);
+  queued_socket_.reserve(kSendBuffers);
   EndpointConfig ec = opts_.endpoint;
   auto user_hook = ec.on_new_connection;
   ec.on_new_connection = [this, user_hook](Connection& c, TimePoint now) {
@@ -70,7 +129,7 @@ EndpointDriver::EndpointDriver(EventLoop& loop, Random& rng, EndpointDriverOptio
 }
 
 EndpointDriver::~EndpointDriver() {
-  loop_.remove_fd(socket_.fd());
+  for (const auto& s : sockets_) loop_.remove_fd(s->fd());
   if (timer_ != EventLoop::kNoTimer) loop_.cancel_timer(timer_);
   for (auto& [c, f] : qlog_files_) std::fclose(f);
 }
@@ -115,7 +174,7 @@ void EndpointDriver::mark(Connection* c) {
 
 Result<Connection*> EndpointDriver::connect(const ConnectionConfig& cfg, const SocketAddress& remote) {
   TimePoint now = monotonic_now();
-  auto r = endpoint_->connect(now, cfg, PathTuple{socket_.local_address(), remote});
+  auto r = endpoint_->connect(now, cfg, PathTuple{local_address(), remote});
   if (!r) return r;
   Connection* c = *r;
   open_qlog(*c, now);
@@ -144,11 +203,12 @@ void EndpointDriver::close_all(uint64_t app_error, const std::string& reason) {
   in_round_ = false;
 }
 
-void EndpointDriver::on_readable() {
+void EndpointDriver::on_readable(size_t index) {
   in_round_ = true;
   counters_.rounds++;
+  UdpSocket& sock = *sockets_[index];
   for (size_t i = 0; i < opts_.receive_batches_per_round; ++i) {
-    auto r = socket_.receive(batch_);
+    auto r = sock.receive(batch_);
     if (!r || *r == 0) break;  // errors (e.g. a queued ICMP error) are not fatal for UDP
     TimePoint now = monotonic_now();
     for (const auto& d : batch_.datagrams()) {
@@ -163,9 +223,12 @@ void EndpointDriver::on_readable() {
   in_round_ = false;
 }
 
-void EndpointDriver::on_writable() {
+void EndpointDriver::on_writable(size_t index) {
+  if (!write_blocked_ || index != blocked_socket_) {
+    loop_.set_want_write(sockets_[index]->fd(), false);
+    return;
+  }
   if (!flush_socket()) return;
-  loop_.set_want_write(socket_.fd(), false);
   in_round_ = true;
   for (Connection* c : blocked_conns_) mark(c);
   blocked_conns_.clear();
@@ -220,8 +283,12 @@ uint8_t* EndpointDriver::next_buffer() {
   return send_storage_.data() + queued_.size() * kSendBufferBytes;
 }
 
+void EndpointDriver::queue(OutgoingDatagram d, size_t socket_index) {
+  queued_.push_back(d);
+  queued_socket_.push_back(socket_index);
+}
+
 void EndpointDriver::drain_output(Connection& c, TimePoint now) {
-  const bool wildcard = socket_.bound_to_wildcard();
   for (;;) {
     uint8_t* buf = next_buffer();
     if (!buf) {
@@ -232,49 +299,60 @@ void EndpointDriver::drain_output(Connection& c, TimePoint now) {
     }
     auto t = c.poll_transmit(now, std::span<uint8_t>(buf, kSendBufferBytes), opts_.max_segments);
     if (!t) return;
+    size_t si = socket_for(t->tuple.local);
     OutgoingDatagram d;
     d.remote = t->tuple.remote;
-    if (wildcard) d.local = t->tuple.local;
+    if (sockets_[si]->bound_to_wildcard()) d.local = t->tuple.local;
     d.ecn = t->ecn;
     d.data = buf;
     d.len = t->length;
     d.segment_size = t->segment_size;
-    queued_.push_back(d);
+    queue(d, si);
     counters_.transmits++;
     if (t->segment_size > 0) counters_.gso_transmits++;
   }
 }
 
 void EndpointDriver::drain_stateless() {
-  const bool wildcard = socket_.bound_to_wildcard();
   for (;;) {
     uint8_t* buf = next_buffer();
     if (!buf) return;  // stateless packets wait in the endpoint (bounded there)
     auto s = endpoint_->poll_stateless(std::span<uint8_t>(buf, kSendBufferBytes));
     if (!s) return;
+    size_t si = socket_for(s->tuple.local);
     OutgoingDatagram d;
     d.remote = s->tuple.remote;
-    if (wildcard) d.local = s->tuple.local;
+    if (sockets_[si]->bound_to_wildcard()) d.local = s->tuple.local;
     d.data = buf;
     d.len = s->length;
-    queued_.push_back(d);
+    queue(d, si);
   }
 }
 
 bool EndpointDriver::flush_socket() {
+  // Consecutive entries for the same socket go out in one send() call; a full socket stops
+  // the whole queue so datagrams keep their order.
   while (queued_head_ < queued_.size()) {
-    size_t n = socket_.send(std::span<const OutgoingDatagram>(queued_).subspan(queued_head_));
+    size_t si = queued_socket_[queued_head_];
+    size_t run_end = queued_head_;
+    while (run_end < queued_.size() && queued_socket_[run_end] == si) ++run_end;
+    size_t want = run_end - queued_head_;
+    size_t n = sockets_[si]->send(std::span<const OutgoingDatagram>(queued_).subspan(queued_head_, want));
     queued_head_ += n;
-    if (queued_head_ < queued_.size()) {
-      if (!write_blocked_) {
+    if (n < want) {
+      if (!write_blocked_ || blocked_socket_ != si) {
+        if (write_blocked_) loop_.set_want_write(sockets_[blocked_socket_]->fd(), false);
+        else counters_.write_blocked++;
         write_blocked_ = true;
-        counters_.write_blocked++;
-        loop_.set_want_write(socket_.fd(), true);
+        blocked_socket_ = si;
+        loop_.set_want_write(sockets_[si]->fd(), true);
       }
       return false;
     }
   }
+  if (write_blocked_) loop_.set_want_write(sockets_[blocked_socket_]->fd(), false);
   queued_.clear();
+  queued_socket_.clear();
   queued_head_ = 0;
   write_blocked_ = false;
   return true;

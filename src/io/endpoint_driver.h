@@ -1,7 +1,12 @@
-// Runs a sans-IO braid::Endpoint and its connections on one real UDP socket inside an
+// Runs a sans-IO braid::Endpoint and its connections on real UDP sockets inside an
 // EventLoop: batched receive (recvmmsg + GRO) into the endpoint, GSO trains out of
 // poll_transmit into sendmmsg, EPOLLOUT back-pressure, and one loop timer at the earliest
 // poll_timeout() of all connections.
+//
+// Multipath: one socket per local address (add_socket). Each Transmit leaves from the
+// socket whose bound address equals its tuple.local, so every path keeps its own source
+// address, port, route, GSO and GRO; datagrams read from a socket carry that socket's
+// address as the local half of the tuple. A socket bound to a wildcard sends with PKTINFO.
 //
 // Single-threaded: every method runs on the loop thread (see LoopThread for a thread-safe
 // handle). Application logic lives in DriverCallbacks; after the application changes a
@@ -64,8 +69,14 @@ class EndpointDriver {
   EndpointDriver(const EndpointDriver&) = delete;
   EndpointDriver& operator=(const EndpointDriver&) = delete;
 
-  // Starts a client connection to `remote` from this socket's address.
+  // Starts a client connection to `remote` from the first socket's address.
   Result<Connection*> connect(const ConnectionConfig& cfg, const SocketAddress& remote);
+  // Binds one more UDP socket (port 0 picks one) and watches it; returns its bound address,
+  // the `local` to pass to Connection::open_path. An address already bound returns that
+  // socket's address.
+  std::expected<SocketAddress, std::string> add_socket(const SocketAddress& bind);
+  // Local addresses of every socket, the first one first.
+  std::vector<SocketAddress> local_addresses() const;
   // Delivers pending events, drains output and re-arms the timer after the application
   // changed `c` from outside a callback. Safe to call from inside callbacks (no-op there).
   void service(Connection& c);
@@ -78,8 +89,10 @@ class EndpointDriver {
 
   EventLoop& loop() { return loop_; }
   Endpoint& endpoint() { return *endpoint_; }
-  const UdpSocket& socket() const { return socket_; }
-  const SocketAddress& local_address() const { return socket_.local_address(); }
+  const UdpSocket& socket() const { return *sockets_.front(); }  // the first socket
+  const SocketAddress& local_address() const { return sockets_.front()->local_address(); }
+  // Counters of every socket added together.
+  UdpSocketCounters socket_counters() const;
   const DriverCounters& counters() const { return counters_; }
   size_t connection_count() const { return endpoint_->connection_count(); }
 
@@ -91,8 +104,11 @@ class EndpointDriver {
  private:
   EndpointDriver(EventLoop& loop, Random& rng, EndpointDriverOptions options, DriverCallbacks callbacks,
                  UdpSocket socket);
-  void on_readable();
-  void on_writable();
+  std::expected<void, std::string> watch(size_t index);
+  size_t socket_for(const SocketAddress& local) const;
+  void queue(OutgoingDatagram d, size_t socket_index);
+  void on_readable(size_t index);
+  void on_writable(size_t index);
   void on_timer();
   void add_connection(Connection* c);
   void mark(Connection* c);
@@ -110,7 +126,7 @@ class EndpointDriver {
   Random& rng_;
   EndpointDriverOptions opts_;
   DriverCallbacks cb_;
-  UdpSocket socket_;
+  std::vector<std::unique_ptr<UdpSocket>> sockets_;  // never empty; index 0 from options.bind
   std::unique_ptr<Endpoint> endpoint_;
   ReceiveBatch batch_;
 
@@ -119,8 +135,10 @@ class EndpointDriver {
   static constexpr size_t kSendBufferBytes = 65536;
   std::vector<uint8_t> send_storage_;
   std::vector<OutgoingDatagram> queued_;
+  std::vector<size_t> queued_socket_;        // socket index of each queued_ entry
   size_t queued_head_ = 0;
   bool write_blocked_ = false;
+  size_t blocked_socket_ = 0;                // the socket EPOLLOUT is armed on
   std::vector<Connection*> blocked_conns_;   // had more to send when the socket filled
 
   std::vector<Connection*> marked_;          // need events + output this round

@@ -2,7 +2,11 @@
 #include "tools/braid/client_runner.h"
 
 #include <fmt/format.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netdb.h>
+
+#include <algorithm>
 
 #include "io/crypto_random.h"
 #include "io/event_loop.h"
@@ -26,6 +30,45 @@ std::optional<SocketAddress> resolve_host(const std::string& host, uint16_t port
   return a;
 }
 
+std::vector<SocketAddress> local_interface_addresses(SocketAddress::Family family, bool include_loopback) {
+  std::vector<SocketAddress> out;
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return out;
+  for (ifaddrs* i = list; i; i = i->ifa_next) {
+    if (!i->ifa_addr || !(i->ifa_flags & IFF_UP)) continue;
+    if ((i->ifa_flags & IFF_LOOPBACK) && !include_loopback) continue;
+    int fam = i->ifa_addr->sa_family;
+    if (fam != AF_INET && fam != AF_INET6) continue;
+    auto a = io::from_sockaddr(i->ifa_addr, fam == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6));
+    if (!a || a->family != family) continue;
+    if (fam == AF_INET6 && a->ip[0] == 0xfe && (a->ip[1] & 0xc0) == 0x80) continue;  // link-local
+    a->port = 0;
+    if (std::find(out.begin(), out.end(), *a) == out.end()) out.push_back(*a);
+  }
+  ::freeifaddrs(list);
+  return out;
+}
+
+namespace {
+
+bool is_loopback(const SocketAddress& a) {
+  if (a.family == SocketAddress::Family::kV4) return a.ip[0] == 127;
+  static const std::array<uint8_t, 16> v6_loopback{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  return a.ip == v6_loopback;
+}
+
+// Extra paths wait for the handshake and then for the server's CIDs for their path IDs;
+// open_path is retried until this long after the handshake.
+constexpr Duration kPathOpenWindow = std::chrono::seconds(2);
+
+struct PendingPath {
+  SocketAddress local;   // bound socket address (port filled in)
+  SocketAddress remote;
+  std::string last_error;
+};
+
+}  // namespace
+
 ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
   ClientReport rep;
   rep.remote = opts.remote;
@@ -47,6 +90,7 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
   cfg.tls.ca_file = opts.ca_file;
   cfg.congestion_controller = opts.congestion_controller;
   cfg.key_update_interval_packets = opts.key_update_after_packets;
+  if (!opts.scheduler.empty()) cfg.scheduler = opts.scheduler;
   try {
     cfg.tls.keylog = keylog_to_file(opts.keylog_file);
   } catch (const std::exception& e) {
@@ -70,12 +114,95 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
 
   Connection* conn = nullptr;
   bool closed_by_peer_or_timer = false;
+  std::vector<PendingPath> pending_paths;
+  bool multipath_warned = false;
+  // Stall tracking: the app's delivered byte count, checked after every round.
+  uint64_t stall_bytes = 0;
+  TimePoint stall_since{};
+  auto track_stall = [&](TimePoint now) {
+    if (rep.handshake_done == TimePoint{}) return;
+    uint64_t b = app.progress_bytes();
+    if (stall_since == TimePoint{}) stall_since = rep.handshake_done;
+    if (b != stall_bytes || app.done()) {
+      if (now - stall_since > rep.longest_stall) {
+        rep.longest_stall = now - stall_since;
+        rep.longest_stall_at = stall_since - rep.start;
+      }
+      stall_bytes = b;
+      stall_since = now;
+    }
+  };
+  // DATAGRAM probe: resent every 500 ms until the echo arrives or 3 s pass.
+  TimePoint datagram_sent{}, datagram_first_sent{};
+  bool datagram_finished = !opts.datagram.has_value();
+  auto send_probe = [&](Connection& c, TimePoint now) {
+    if (datagram_finished || rep.handshake_done == TimePoint{}) return;
+    if (datagram_sent != TimePoint{} && now - datagram_sent < std::chrono::milliseconds(500)) return;
+    if (datagram_first_sent != TimePoint{} && now - datagram_first_sent > std::chrono::seconds(3)) {
+      datagram_finished = true;
+      fail(fmt::format("no echo of DATAGRAM \"{}\" within 3 s (does the server echo DATAGRAMs?)", *opts.datagram));
+      return;
+    }
+    if (c.max_datagram_payload() < opts.datagram->size()) {
+      datagram_finished = true;
+      fail(c.max_datagram_payload() == 0 ? std::string("the server does not accept DATAGRAM frames")
+                                         : fmt::format("--datagram: {} bytes do not fit (at most {})",
+                                                       opts.datagram->size(), c.max_datagram_payload()));
+      return;
+    }
+    auto r = c.send_datagram(std::span(reinterpret_cast<const uint8_t*>(opts.datagram->data()), opts.datagram->size()));
+    if (r) {
+      datagram_sent = now;
+      if (datagram_first_sent == TimePoint{}) datagram_first_sent = now;
+    }
+  };
+  auto open_paths = [&](Connection& c, TimePoint now) {
+    if (pending_paths.empty() || rep.handshake_done == TimePoint{}) return;
+    bool window_over = now - rep.handshake_done > kPathOpenWindow;
+    if (!c.is_multipath()) {
+      // Transport parameters are known at handshake completion: no multipath now means never.
+      if (!multipath_warned) {
+        multipath_warned = true;
+        rep.path_warnings.push_back(fmt::format("the server did not negotiate multipath; {} extra path(s) not opened",
+                                                pending_paths.size()));
+      }
+      pending_paths.clear();
+      return;
+    }
+    for (auto it = pending_paths.begin(); it != pending_paths.end();) {
+      auto id = c.open_path(now, it->local, it->remote);
+      if (id) {
+        it = pending_paths.erase(it);
+        continue;
+      }
+      it->last_error = describe_error(id.error());
+      if (window_over) {
+        rep.path_warnings.push_back(
+            fmt::format("path {} -> {} not opened: {}", it->local.to_string(), it->remote.to_string(), it->last_error));
+        it = pending_paths.erase(it);
+        continue;
+      }
+      ++it;
+    }
+  };
   io::DriverCallbacks cb;
   cb.on_event = [&](Connection& c, const ConnectionEvent& ev) {
     if (ev.type == ConnectionEventType::kHandshakeCompleted) {
       rep.handshake_done = io::monotonic_now();
       rep.alpn = c.alpn();
       app.on_handshake(c, rep.handshake_done);
+    }
+    if (ev.type == ConnectionEventType::kPathEvent) {
+      rep.path_events.push_back(PathEventRecord{io::monotonic_now() - rep.start, ev.path_id, ev.detail});
+    }
+    if (ev.type == ConnectionEventType::kDatagramReceived && opts.datagram) {
+      while (auto d = c.recv_datagram()) {
+        std::string text(d->begin(), d->end());
+        if (!rep.datagram_echo && text == *opts.datagram) {
+          rep.datagram_echo = text;
+          datagram_finished = true;
+        }
+      }
     }
     app.on_event(c, ev);
     if (ev.type == ConnectionEventType::kConnectionClosed && !app.done()) {
@@ -84,7 +211,13 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
       fail(rep.handshake_done == TimePoint{} ? "handshake failed: " + why : "connection closed: " + why);
     }
   };
-  cb.on_service = [&](Connection& c) { app.on_service(c); };
+  cb.on_service = [&](Connection& c) {
+    TimePoint now = io::monotonic_now();
+    open_paths(c, now);
+    send_probe(c, now);
+    app.on_service(c);
+    track_stall(now);
+  };
   cb.on_closed = [&](Connection& c) {
     rep.stats = c.stats();
     if (auto r = c.close_reason(); r && !app.done()) {
@@ -99,6 +232,27 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
   }
   auto& driver = **driver_r;
   rep.local = driver.local_address();
+  {
+    // One socket per extra local address, bound now so a bad address fails before connecting.
+    std::vector<PathRequest> wanted = opts.extra_paths;
+    if (opts.auto_paths) {
+      for (const auto& a : local_interface_addresses(rep.local.family, is_loopback(opts.remote))) {
+        if (!a.same_ip(rep.local)) wanted.push_back(PathRequest{a, std::nullopt});
+      }
+    }
+    for (const auto& w : wanted) {
+      SocketAddress remote = w.remote.value_or(opts.remote);
+      if (w.local.same_ip(rep.local) && (w.local.port == 0 || w.local.port == rep.local.port) && remote == opts.remote) {
+        continue;  // that is the first path already
+      }
+      auto bound = driver.add_socket(w.local);
+      if (!bound) {
+        rep.error = bound.error();
+        return rep;
+      }
+      pending_paths.push_back(PendingPath{*bound, remote, {}});
+    }
+  }
   rep.start = io::monotonic_now();
   auto c = driver.connect(cfg, opts.remote);
   if (!c) {
@@ -108,6 +262,10 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
   conn = *c;
 
   ProgressBar bar(opts.progress_label, opts.progress_total, opts.progress);
+  std::unique_ptr<PathLines> paths_view;
+  if (opts.path_lines && (opts.progress || opts.path_lines_without_terminal)) {
+    paths_view = std::make_unique<PathLines>(opts.progress, rep.start);
+  }
   TimePoint last_progress = rep.start;
   uint64_t last_bytes = 0;
   std::function<void()> tick = [&] {
@@ -121,7 +279,9 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
       app.on_tick(*conn, now);
       driver.service(*conn);
     }
+    if (opts.on_tick) opts.on_tick(now, b);
     bar.update(now, b);
+    if (paths_view && conn) paths_view->update(now, conn->stats());
     if (rep.handshake_done == TimePoint{} && now - rep.start >= opts.timeout) {
       fail(fmt::format("no handshake with {} within {:.1f} s (is a QUIC server listening there?)",
                        opts.remote.to_string(), std::chrono::duration<double>(opts.timeout).count()));
@@ -134,20 +294,22 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
   stop_loop_on_signals(&loop);
   loop.run_until([&] {
     if (auto f = app.failure()) fail(*f);
-    return app.done() || !rep.error.empty() || conn == nullptr || closed_by_peer_or_timer;
+    return (app.done() && datagram_finished) || !rep.error.empty() || conn == nullptr || closed_by_peer_or_timer;
   });
   stop_loop_on_signals(nullptr);
+  if (paths_view) paths_view->finish();
   bar.finish();
   rep.end = io::monotonic_now();
   if (stop_signal_received()) fail("interrupted");
   if (!app.done()) fail("connection ended before the transfer finished");
+  if (!datagram_finished) fail(fmt::format("connection ended before DATAGRAM \"{}\" was echoed", *opts.datagram));
   rep.ok = rep.error.empty();
   if (conn) {
     rep.stats = conn->stats();
     if (!conn->is_draining()) conn->close(rep.end, rep.ok ? 0 : 1, rep.ok ? "done" : "client error");
     driver.service(*conn);
   }
-  rep.socket = driver.socket().counters();
+  rep.socket = driver.socket_counters();
   rep.driver = driver.counters();
   return rep;
 }

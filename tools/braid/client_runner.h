@@ -1,8 +1,11 @@
 // One client connection on the calling thread: resolves and binds, connects, hands the
-// connection to a ClientApp (hq download, perf), enforces the handshake and no-progress
-// timeouts, draws the progress bar, and reports statistics and the reason for any failure.
+// connection to a ClientApp (hq download, perf), opens extra paths from further local
+// addresses once the handshake is done (one socket each), enforces the handshake and
+// no-progress timeouts, draws the progress display, measures the longest stall, and reports
+// statistics and the reason for any failure.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +14,12 @@
 #include "io/endpoint_driver.h"
 
 namespace braid::tool {
+
+// An extra path: from `local` (port 0: any) to `remote` (default: the server address).
+struct PathRequest {
+  SocketAddress local;
+  std::optional<SocketAddress> remote;
+};
 
 struct ClientOptions {
   SocketAddress remote;
@@ -28,6 +37,22 @@ struct ClientOptions {
   std::string progress_label = "download";
   uint64_t progress_total = 0;            // 0: unknown
   ConnectionConfig base;                  // other connection settings
+  std::string scheduler;                  // empty: base.scheduler
+  std::vector<PathRequest> extra_paths;   // opened after the handshake
+  bool auto_paths = false;                // also every other local address (getifaddrs)
+  bool path_lines = false;                // per-path lines under the bar (needs `progress`
+                                          // on a terminal; without a terminal: a line per second)
+  bool path_lines_without_terminal = false;
+  std::optional<std::string> datagram;    // send this DATAGRAM after the handshake, await its echo
+  // Called every 100 ms with the bytes delivered so far (the demo cuts links from here).
+  std::function<void(TimePoint now, uint64_t bytes)> on_tick;
+};
+
+// A path event as the client saw it, for summaries.
+struct PathEventRecord {
+  Duration at{};  // since the start
+  PathId path = 0;
+  std::string state;
 };
 
 class ClientApp {
@@ -49,6 +74,13 @@ struct ClientReport {
   std::string alpn;
   SocketAddress local, remote;
   ConnectionStats stats;
+  // Longest interval during the transfer in which the application got no new in-order
+  // bytes, and when it began (since `start`).
+  Duration longest_stall{};
+  Duration longest_stall_at{};
+  std::vector<PathEventRecord> path_events;
+  std::vector<std::string> path_warnings;   // extra paths that could not be opened
+  std::optional<std::string> datagram_echo; // the echoed DATAGRAM payload
   io::UdpSocketCounters socket;
   io::DriverCounters driver;
 };
@@ -57,5 +89,9 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app);
 
 // "host:port" or "[v6]:port" to an address, resolving names (first result).
 std::optional<SocketAddress> resolve_host(const std::string& host, uint16_t port);
+
+// Local addresses of `family` from getifaddrs, up interfaces only, without IPv6 link-local
+// addresses (they need a scope) and without loopback unless `include_loopback`; port 0.
+std::vector<SocketAddress> local_interface_addresses(SocketAddress::Family family, bool include_loopback);
 
 }  // namespace braid::tool

@@ -1,12 +1,15 @@
 // `braid client URL...`: downloads over hq-interop, one stream per URL on one connection,
-// with a progress bar on a terminal, a summary, and --json for scripts.
+// over extra paths from further local addresses (--path, --auto-paths), with a progress bar
+// and per-path lines on a terminal, a summary, and --json for scripts.
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 
 #include "braid/congestion_controller.h"
+#include "braid/path_scheduler.h"
 #include "tools/braid/hq_client.h"
 #include "tools/braid/progress.h"
 #include "tools/braid/subcommand.h"
@@ -20,7 +23,10 @@ namespace {
 struct ClientFlags {
   std::vector<std::string> urls;
   std::string output, ca, alpn = "hq-interop", cc = "cubic", qlog_dir, keylog, timeout = "10s", local;
-  bool insecure = false, json = false, sha256 = false, no_progress = false;
+  std::vector<std::string> paths;
+  std::string scheduler;
+  std::optional<std::string> datagram;
+  bool insecure = false, json = false, sha256 = false, no_progress = false, auto_paths = false;
   uint64_t key_update_after = 0;
 };
 
@@ -39,10 +45,16 @@ void print_summary(std::FILE* out, const ClientReport& rep, const HqDownloadApp&
              format_bytes(app.total_bytes()), app.results().size(), secs, mbps,
              to_ms(rep.handshake_done - rep.start), rep.alpn);
   for (const auto& p : rep.stats.paths) {
-    fmt::print(out, "path {} {} -> {}: smoothed RTT {:.3f} ms, min RTT {:.3f} ms, {} packets received, {} lost of {} sent\n",
-               p.id, p.tuple.local.to_string(), p.tuple.remote.to_string(), to_ms(p.smoothed_rtt), to_ms(p.min_rtt),
-               p.packets_received, p.packets_lost, p.packets_sent);
+    fmt::print(out,
+               "path {} {} -> {} ({}): {} of stream data, {:.1f} Mbit/s, smoothed RTT {:.3f} ms, min RTT {:.3f} ms, "
+               "{} packets received, {} lost of {} sent\n",
+               p.id, p.tuple.local.to_string(), p.tuple.remote.to_string(), p.state,
+               format_bytes(p.stream_bytes_received), secs > 0 ? p.stream_bytes_received * 8 / secs / 1e6 : 0.0,
+               to_ms(p.smoothed_rtt), to_ms(p.min_rtt), p.packets_received, p.packets_lost, p.packets_sent);
   }
+  fmt::print(out, "{}, bonding {}; longest stall {:.1f} ms (at {:.2f} s)\n",
+             rep.stats.multipath ? "multipath" : "single-path", rep.stats.bonding.empty() ? "-" : rep.stats.bonding,
+             to_ms(rep.longest_stall), std::chrono::duration<double>(rep.longest_stall_at).count());
   for (const auto& r : app.results()) {
     if (!r.sha256_hex.empty()) fmt::print(out, "{}  {}\n", r.sha256_hex, r.path);
   }
@@ -74,8 +86,50 @@ nlohmann::json report_json(const ClientReport& rep, const HqDownloadApp* app) {
   j["connection"] = stats_json(rep.stats);
   j["paths"] = j["connection"]["paths"];
   j["connection"].erase("paths");
+  double transfer_s = app ? std::chrono::duration<double>(app->transfer_end() - app->transfer_start()).count() : 0;
+  for (size_t i = 0; i < j["paths"].size() && i < rep.stats.paths.size(); ++i) {
+    const auto& p = rep.stats.paths[i];
+    j["paths"][i]["bytes"] = p.stream_bytes_received;
+    j["paths"][i]["goodput_mbps"] = transfer_s > 0 ? p.stream_bytes_received * 8 / transfer_s / 1e6 : 0.0;
+    j["paths"][i]["losses"] = p.packets_lost;
+    j["paths"][i]["backup"] = p.backup;
+  }
+  j["multipath"] = rep.stats.multipath;
+  j["bonding"] = rep.stats.bonding;
+  j["longest_stall_ms"] = to_ms(rep.longest_stall);
+  j["longest_stall_at_s"] = std::chrono::duration<double>(rep.longest_stall_at).count();
+  j["path_events"] = nlohmann::json::array();
+  for (const auto& e : rep.path_events) {
+    j["path_events"].push_back({{"at_s", std::chrono::duration<double>(e.at).count()}, {"path_id", e.path}, {"state", e.state}});
+  }
+  if (!rep.path_warnings.empty()) j["path_warnings"] = rep.path_warnings;
+  if (rep.datagram_echo) j["datagram_echo"] = *rep.datagram_echo;
   j["socket"] = socket_json(rep.socket);
   return j;
+}
+
+// LOCAL[=REMOTE]: LOCAL is ADDR or ADDR:PORT; REMOTE is ADDR:PORT or ADDR (the server's
+// port), default the server address.
+std::expected<PathRequest, std::string> parse_path_spec(const std::string& spec, const SocketAddress& server) {
+  std::string local_text = spec, remote_text;
+  if (auto eq = spec.find('='); eq != std::string::npos) {
+    local_text = spec.substr(0, eq);
+    remote_text = spec.substr(eq + 1);
+  }
+  PathRequest r;
+  auto l = SocketAddress::parse(local_text);
+  if (!l) return std::unexpected(fmt::format("'{}' is not a local ADDR or ADDR:PORT", local_text));
+  r.local = *l;
+  if (!remote_text.empty()) {
+    auto rem = SocketAddress::parse(remote_text);
+    if (!rem) return std::unexpected(fmt::format("'{}' is not a remote ADDR or ADDR:PORT", remote_text));
+    if (rem->port == 0) rem->port = server.port;
+    r.remote = *rem;
+  }
+  if (r.local.family != r.remote.value_or(server).family) {
+    return std::unexpected("the local and remote addresses are of different families");
+  }
+  return r;
 }
 
 void run(const ClientFlags& f) {
@@ -124,6 +178,21 @@ void run(const ClientFlags& f) {
   o.timeout = *timeout;
   o.key_update_after_packets = f.key_update_after;
   o.progress = !f.no_progress && ProgressBar::stderr_is_terminal();
+  o.path_lines = true;
+  if (!f.scheduler.empty()) {
+    auto names = path_scheduler_names();
+    if (std::find(names.begin(), names.end(), f.scheduler) == names.end()) {
+      die(fmt::format("--scheduler {}: unknown (known: {})", f.scheduler, fmt::join(names, ", ")), 2);
+    }
+    o.scheduler = f.scheduler;
+  }
+  for (const auto& spec : f.paths) {
+    auto p = parse_path_spec(spec, o.remote);
+    if (!p) die("--path " + spec + ": " + p.error(), 2);
+    o.extra_paths.push_back(*p);
+  }
+  o.auto_paths = f.auto_paths;
+  o.datagram = f.datagram;
 
   HqDownloadApp app(std::move(reqs), f.sha256);
   if (auto r = app.open_outputs(); !r) die(r.error());
@@ -132,6 +201,8 @@ void run(const ClientFlags& f) {
     fmt::print("{}\n", report_json(rep, &app).dump(2));
     std::fflush(stdout);
   }
+  for (const auto& w : rep.path_warnings) fmt::print(stderr, "braid client: warning: {}\n", w);
+  if (rep.datagram_echo) fmt::print(f.json ? stderr : stdout, "datagram echo: \"{}\"\n", *rep.datagram_echo);
   if (!rep.ok) die(rep.error);
   print_summary(f.json ? stderr : stdout, rep, app);
 }
@@ -154,6 +225,12 @@ void setup_client(CLI::App& app) {
   cmd->add_option("--local", f->local, "local ADDR[:PORT] to bind");
   cmd->add_option("--key-update-after", f->key_update_after, "initiate a key update every N packets");
   cmd->add_flag("--no-progress", f->no_progress, "never draw the progress bar");
+  cmd->add_option("--path", f->paths,
+                  "extra path LOCAL[=REMOTE] (repeatable): from local ADDR[:PORT], to REMOTE (default: the server)");
+  cmd->add_flag("--auto-paths", f->auto_paths, "also open a path from every other local address of the server's family");
+  cmd->add_option("--scheduler", f->scheduler,
+                  fmt::format("multipath scheduler: {} (default minrtt)", fmt::join(path_scheduler_names(), ", ")));
+  cmd->add_option("--datagram", f->datagram, "send MSG as a DATAGRAM after the handshake and wait for its echo");
   cmd->callback([f] { run(*f); });
 }
 

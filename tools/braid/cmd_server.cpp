@@ -40,7 +40,7 @@ void run_file_server(const std::string& cmd, FileServerOptions opts, const std::
   s.shutdown();
   // Give the CONNECTION_CLOSE frames a moment to leave; nothing waits for the peers.
   (*loop)->run_until(io::monotonic_now() + std::chrono::milliseconds(20));
-  const auto& sc = s.driver().socket().counters();
+  const auto sc = s.driver().socket_counters();
   const auto& dc = s.driver().counters();
   fmt::print(stderr,
              "server stopped after {} connection(s); sent {} datagrams in {} sendmmsg calls ({} GSO batches), "
@@ -57,6 +57,7 @@ struct ServerFlags {
   std::vector<std::string> alpn;
   bool retry = false;
   size_t max_connections = 4096;
+  uint64_t max_paths = 4;
   bool quiet = false;
 };
 
@@ -73,6 +74,8 @@ void setup_server(CLI::App& app) {
   cmd->add_option("--cc", f->cc, "congestion controller: cubic or reno")->capture_default_str();
   cmd->add_flag("--retry", f->retry, "validate client addresses with a Retry first");
   cmd->add_option("--max-connections", f->max_connections, "refuse connections beyond this many")->capture_default_str();
+  cmd->add_option("--max-paths", f->max_paths,
+                  "multipath: paths per connection a client may use (0 = multipath off)")->capture_default_str();
   cmd->add_option("--duration", f->duration, "stop after this long (e.g. 30s)");
   cmd->add_flag("--quiet", f->quiet, "no per-connection log lines");
   cmd->callback([f] {
@@ -89,6 +92,7 @@ void setup_server(CLI::App& app) {
     o.congestion_controller = f->cc;
     o.retry = f->retry;
     o.max_connections = f->max_connections;
+    o.max_paths = f->max_paths;
     o.log_connections = !f->quiet;
     run_file_server("server", std::move(o), f->duration);
   });

@@ -78,6 +78,7 @@ std::expected<std::unique_ptr<FileServer>, std::string> FileServer::create(io::E
   auto& cc = o.endpoint.connection;
   cc.tls.alpn = opts.alpn;
   cc.congestion_controller = opts.congestion_controller;
+  cc.initial_max_path_id = opts.max_paths > 0 ? opts.max_paths - 1 : 0;
   if (!opts.cert_file.empty() || !opts.key_file.empty()) {
     if (opts.cert_file.empty() || opts.key_file.empty()) return std::unexpected("--cert and --key go together");
     cc.tls.cert_file = opts.cert_file;

@@ -34,6 +34,9 @@ struct FileServerOptions {
   std::string congestion_controller = "cubic";
   bool retry = false;
   size_t max_connections = 4096;
+  // Multipath paths per connection offered to clients (initial_max_path_id = max_paths - 1);
+  // 0 or 1: multipath not offered, clients get single-path QUIC.
+  uint64_t max_paths = 4;
   bool log_connections = true;         // one stderr line per connection accepted/closed
 };
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "tools/braid/tool_support.h"
@@ -59,6 +60,62 @@ void ProgressBar::finish() {
   std::fputs("\r\x1b[2K", stderr);
   std::fflush(stderr);
   drawn_ = false;
+}
+
+PathLines::PathLines(bool terminal, TimePoint start) : terminal_(terminal), start_(start) {}
+
+PathLines::~PathLines() { finish(); }
+
+void PathLines::update(TimePoint now, const ConnectionStats& stats) {
+  for (const auto& p : stats.paths) {
+    auto& r = rates_[p.id];
+    if (r.at == TimePoint{}) {
+      r.at = now;
+      r.bytes = p.stream_bytes_received;
+      continue;
+    }
+    double dt = std::chrono::duration<double>(now - r.at).count();
+    if (dt < 0.25) continue;
+    double inst = (p.stream_bytes_received - r.bytes) * 8.0 / dt;
+    r.bps = 0.5 * r.bps + 0.5 * inst;
+    r.at = now;
+    r.bytes = p.stream_bytes_received;
+  }
+  auto interval = terminal_ ? std::chrono::milliseconds(250) : std::chrono::milliseconds(1000);
+  if (last_draw_ != TimePoint{} && now - last_draw_ < interval) return;
+  last_draw_ = now;
+  auto rate = [&](PathId id) { return rates_.count(id) ? rates_[id].bps / 1e6 : 0.0; };
+  if (!terminal_) {
+    std::string line = fmt::format("[{:5.1f} s]", std::chrono::duration<double>(now - start_).count());
+    for (const auto& p : stats.paths) {
+      line += fmt::format(" | path {} {} {:.1f} Mbit/s rtt {:.0f} ms lost {}", p.id, p.state, rate(p.id),
+                          to_ms(p.smoothed_rtt), p.packets_lost);
+    }
+    line += fmt::format(" | {}\n", stats.bonding.empty() ? "single-path" : stats.bonding);
+    std::fputs(line.c_str(), stderr);
+    std::fflush(stderr);
+    return;
+  }
+  // The bar is the current line; the path lines go below it, then the cursor returns.
+  std::string out = "\n";
+  for (const auto& p : stats.paths) {
+    out += fmt::format("\r\x1b[2K  path {} {} -> {}  {:<10} {:6.1f} Mbit/s  rtt {:6.1f} ms  cwnd {:>9}  lost {}\n", p.id,
+                       p.tuple.local.to_string(), p.tuple.remote.to_string(), p.state, rate(p.id),
+                       to_ms(p.smoothed_rtt), format_bytes(p.congestion_window), p.packets_lost);
+  }
+  for (size_t i = stats.paths.size(); i < drawn_lines_; ++i) out += "\r\x1b[2K\n";
+  size_t lines = std::max(drawn_lines_, stats.paths.size());
+  drawn_lines_ = lines;
+  out += fmt::format("\x1b[{}A", lines + 1);  // relative, so scrolling cannot misplace it
+  std::fputs(out.c_str(), stderr);
+  std::fflush(stderr);
+}
+
+void PathLines::finish() {
+  if (!terminal_ || drawn_lines_ == 0) return;
+  std::fputs("\r\x1b[J", stderr);
+  std::fflush(stderr);
+  drawn_lines_ = 0;
 }
 
 }  // namespace braid::tool

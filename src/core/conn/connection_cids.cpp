@@ -125,6 +125,20 @@ Status ConnectionImpl::on_new_connection_id(const wire::NewConnectionIdFrame& f)
   if (set.cids.size() > cfg_.active_connection_id_limit) {
     return fail(TransportErrorCode::kConnectionIdLimitError, "peer exceeded active_connection_id_limit", ftype);
   }
+  // A path the peer opened before its CIDs for that path ID reached us (they travel on
+  // another path and can arrive second) was created without a DCID and could not send;
+  // it takes the first usable one now, so its PATH_RESPONSE and challenge can go out.
+  if (auto* p = find_path(pid); p && !p->has_remote_cid && !p->abandon_sent) {
+    for (auto& [seq, c] : set.cids) {
+      if (!c.in_use && seq >= set.retire_prior_to) {
+        c.in_use = true;
+        p->remote_cid = c.cid;
+        p->remote_cid_sequence = seq;
+        p->has_remote_cid = true;
+        break;
+      }
+    }
+  }
   return {};
 }
 

@@ -318,7 +318,10 @@ Status ConnectionImpl::process_frames(TimePoint now, path::Path& path, Encryptio
               st = fail(TransportErrorCode::kProtocolViolation, "NEW_TOKEN from client", ftype);
             }
           } else if constexpr (std::is_same_v<F, wire::StreamFrame>) {
+            // Per-path stream bytes go to the path the packet arrived on.
+            uint64_t counted = stats_.stream_bytes_received;
             st = on_stream_frame(now, f);
+            path.stream_bytes_received += stats_.stream_bytes_received - counted;
           } else if constexpr (std::is_same_v<F, wire::ResetStreamFrame>) {
             st = on_reset_stream(now, f);
           } else if constexpr (std::is_same_v<F, wire::StopSendingFrame>) {

@@ -113,8 +113,7 @@ Status ConnectionImpl::on_stream_frame(TimePoint now, const wire::StreamFrame& f
     if (auto st = conn_recv_window_->on_received(conn_bytes_received_); !st) return st;
     if (auto st = s->recv_window->on_received(after); !st) return st;
   }
-  stats_.stream_bytes_received += f.data.size();
-  primary_path().stream_bytes_received += f.data.size();
+  stats_.stream_bytes_received += f.data.size();  // process_frames credits the arrival path
   if (s->recv->readable() > 0 || s->recv->finished() || (s->recv->fin_received() && s->recv->readable() == 0 &&
                                                           s->recv->read_offset() == s->recv->final_size())) {
     emit({ConnectionEventType::kStreamReadable, s->id});
