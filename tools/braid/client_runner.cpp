@@ -124,6 +124,9 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
     uint64_t b = app.progress_bytes();
     if (stall_since == TimePoint{}) stall_since = rep.handshake_done;
     if (b != stall_bytes || app.done()) {
+      if (now - stall_since >= std::chrono::milliseconds(50) && rep.stalls.size() < 1000) {
+        rep.stalls.push_back(ClientReport::Stall{stall_since - rep.start, now - stall_since});
+      }
       if (now - stall_since > rep.longest_stall) {
         rep.longest_stall = now - stall_since;
         rep.longest_stall_at = stall_since - rep.start;
@@ -279,7 +282,10 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
       app.on_tick(*conn, now);
       driver.service(*conn);
     }
-    if (opts.on_tick) opts.on_tick(now, b);
+    if (opts.on_tick && conn) {
+      opts.on_tick(*conn, now, b);
+      driver.service(*conn);
+    }
     bar.update(now, b);
     if (paths_view && conn) paths_view->update(now, conn->stats());
     if (rep.handshake_done == TimePoint{} && now - rep.start >= opts.timeout) {

@@ -45,7 +45,7 @@ struct ClientOptions {
   bool path_lines_without_terminal = false;
   std::optional<std::string> datagram;    // send this DATAGRAM after the handshake, await its echo
   // Called every 100 ms with the bytes delivered so far (the demo cuts links from here).
-  std::function<void(TimePoint now, uint64_t bytes)> on_tick;
+  std::function<void(Connection& c, TimePoint now, uint64_t bytes)> on_tick;
 };
 
 // A path event as the client saw it, for summaries.
@@ -78,6 +78,10 @@ struct ClientReport {
   // bytes, and when it began (since `start`).
   Duration longest_stall{};
   Duration longest_stall_at{};
+  struct Stall {
+    Duration at{}, length{};  // at: since `start`
+  };
+  std::vector<Stall> stalls;  // every stall of 50 ms or more, in order
   std::vector<PathEventRecord> path_events;
   std::vector<std::string> path_warnings;   // extra paths that could not be opened
   std::optional<std::string> datagram_echo; // the echoed DATAGRAM payload
