@@ -45,10 +45,20 @@ struct PathResult {
   std::string name;              // from the scenario
   std::string local_address;     // the client interface
   bool used = false;             // the client connection has a path on this interface
-  // From the client connection's per-path stats (zero when unused).
+  // The connection's last path on this interface (unused: empty / zero).
+  std::optional<uint64_t> path_id;
+  std::string state;             // path state name ("active", "standby", "closed", ...)
+  bool backup = false;           // local or peer status says backup
+  // From the client connection's per-path stats (zero when unused); summed over every path
+  // the connection had on this interface.
   uint64_t bytes_sent = 0, bytes_received = 0;
-  uint64_t packets_sent = 0, packets_received = 0, packets_lost = 0;
+  // Stream bytes each sender put on this path (incl. retransmissions): up = the client's,
+  // down = the server's.
+  uint64_t stream_bytes_up = 0, stream_bytes_down = 0;
+  uint64_t packets_sent = 0, packets_received = 0;
+  uint64_t packets_lost = 0;     // declared lost by either endpoint on this path
   double srtt_ms = 0;
+  uint64_t cwnd_bytes = 0;       // client's congestion window at the end
   // From the links: datagrams delivered / dropped in each direction.
   uint64_t up_delivered_bytes = 0, down_delivered_bytes = 0;
   uint64_t up_dropped = 0, down_dropped = 0;
@@ -73,6 +83,11 @@ struct ClientResult {
   // Request/response and datagram flows.
   uint64_t messages_sent = 0, messages_delivered = 0;
   LatencySummary latency;
+  // Multipath: negotiated or not, the bonding state at the end, and what happened to the
+  // paths (opened, retried, failed, scheduled actions) at which virtual time.
+  bool multipath = false;
+  std::string bonding;
+  std::vector<std::string> path_log;
   std::vector<PathResult> paths;
 };
 

@@ -44,6 +44,7 @@ struct LinkRef {
 struct PathSpec {
   std::string name;
   LinkRef up, down;
+  bool backup = false;  // the client marks the path backup (PATH_STATUS_BACKUP) once it opens
 };
 
 struct ClientSpec {
@@ -55,7 +56,8 @@ struct ClientSpec {
 
 struct TransportSpec {
   std::string congestion_controller = "cubic";
-  std::string scheduler = "minrtt";  // recorded; takes effect once the core has multipath
+  bool multipath = true;             // false: the client offers no multipath (initial_max_path_id 0)
+  std::string scheduler = "minrtt";  // a registered path scheduler (braid::path_scheduler_names())
   bool pacing = true;
   Duration idle_timeout = std::chrono::seconds(30);
   uint64_t max_udp_payload_bytes = 1452;
@@ -77,6 +79,17 @@ struct Expectations {
   std::optional<uint64_t> min_packets_lost;      // sum over clients (loss must be seen)
 };
 
+// A scheduled client action on one of its paths (handover, manual failover, status flips).
+enum class PathActionKind : uint8_t { kOpenPath, kClosePath, kBackup, kAvailable };
+const char* to_string(PathActionKind k);
+
+struct PathAction {
+  Duration at{};      // from the simulation start
+  size_t client = 0;  // index into the expanded clients (NAME-0, NAME-1, ... count as one each)
+  size_t path = 0;    // index into that client's [[clients.paths]]
+  PathActionKind kind = PathActionKind::kClosePath;
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -85,6 +98,7 @@ struct Scenario {
   TransportSpec transport;
   std::map<std::string, LinkConfig> shared_links;
   std::vector<ClientSpec> clients;
+  std::vector<PathAction> actions;  // in time order
   Expectations expect;
 };
 

@@ -2,6 +2,7 @@
 // a wrong type, an out-of-range value or an unknown (misspelt) key yields one clear message.
 #include "sim/scenario_loader.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include <toml++/toml.h>
 
 #include "braid/congestion_controller.h"
+#include "braid/path_scheduler.h"
 
 namespace braid::sim {
 
@@ -21,6 +23,16 @@ const char* to_string(WorkloadKind k) {
     case WorkloadKind::kBulkUpload: return "bulk_upload";
     case WorkloadKind::kRequestResponse: return "request_response";
     case WorkloadKind::kDatagramFlow: return "datagram_flow";
+  }
+  return "?";
+}
+
+const char* to_string(PathActionKind k) {
+  switch (k) {
+    case PathActionKind::kOpenPath: return "open_path";
+    case PathActionKind::kClosePath: return "close_path";
+    case PathActionKind::kBackup: return "backup";
+    case PathActionKind::kAvailable: return "available";
   }
   return "?";
 }
@@ -151,6 +163,14 @@ class Loader {
       std::string path = fmt::format("clients[{}]", i);
       s.clients.push_back(client(as_table_at(*clients->get(i), path), path, s, i));
     }
+    if (auto* a = r.array("actions")) {
+      for (size_t i = 0; i < a->size(); ++i) {
+        std::string path = fmt::format("actions[{}]", i);
+        s.actions.push_back(action(as_table_at(*a->get(i), path), path, s));
+      }
+      std::stable_sort(s.actions.begin(), s.actions.end(),
+                       [](const PathAction& x, const PathAction& y) { return x.at < y.at; });
+    }
     if (auto* t = r.table("expect")) s.expect = expectations(*t, "expect");
     r.reject_unknown();
     return s;
@@ -174,7 +194,14 @@ class Loader {
       }
       tr.congestion_controller = *cc;
     }
-    if (auto s = r.string("scheduler")) tr.scheduler = *s;
+    if (auto m = r.boolean("multipath")) tr.multipath = *m;
+    if (auto s = r.string("scheduler")) {
+      auto names = path_scheduler_names();
+      if (std::find(names.begin(), names.end(), *s) == names.end()) {
+        fail(fmt::format("{}.scheduler: unknown path scheduler '{}' (known: {})", path, *s, fmt::join(names, ", ")));
+      }
+      tr.scheduler = *s;
+    }
     if (auto p = r.boolean("pacing")) tr.pacing = *p;
     if (auto d = r.seconds("idle_timeout_s")) tr.idle_timeout = *d;
     if (auto m = r.integer("max_udp_payload_bytes", 1200, 65527)) tr.max_udp_payload_bytes = *m;
@@ -292,6 +319,7 @@ class Loader {
       if (auto* l = pr.table("link")) apply_link(base, *l, pr.key_path("link"));
       ps.up = link_ref(pr, "up", base, s);
       ps.down = link_ref(pr, "down", base, s);
+      ps.backup = pr.boolean("backup").value_or(false);
       pr.reject_unknown();
       c.paths.push_back(std::move(ps));
     }
@@ -299,6 +327,43 @@ class Loader {
     c.workload = workload(*r.table("workload"), path + ".workload");
     r.reject_unknown();
     return c;
+  }
+
+  // `client` counts expanded clients (a `count = 3` entry is three); `path` indexes that
+  // client's [[clients.paths]].
+  PathAction action(const toml::table& t, const std::string& path, const Scenario& s) {
+    KeyReader r(t, path);
+    r.require("at_s");
+    r.require("kind");
+    r.require("path");
+    PathAction a;
+    a.at = *r.seconds("at_s");
+    std::string kind = *r.string("kind");
+    if (kind == "open_path") a.kind = PathActionKind::kOpenPath;
+    else if (kind == "close_path") a.kind = PathActionKind::kClosePath;
+    else if (kind == "backup") a.kind = PathActionKind::kBackup;
+    else if (kind == "available") a.kind = PathActionKind::kAvailable;
+    else fail(fmt::format("{}.kind: unknown action '{}' (open_path, close_path, backup, available)", path, kind));
+    a.client = r.integer("client", 0, 1'000'000).value_or(0);
+    a.path = *r.integer("path", 0, 1'000'000);
+    const ClientSpec* spec = nullptr;
+    size_t first = 0;
+    for (const auto& c : s.clients) {
+      if (a.client < first + c.count) {
+        spec = &c;
+        break;
+      }
+      first += c.count;
+    }
+    if (!spec) fail(fmt::format("{}.client: {} is out of range (the scenario has {} clients)", path, a.client, first));
+    if (a.path >= spec->paths.size()) {
+      fail(fmt::format("{}.path: client {} has {} paths", path, a.client, spec->paths.size()));
+    }
+    if (a.path == 0 && (a.kind == PathActionKind::kOpenPath)) {
+      fail(fmt::format("{}: path 0 is the connection's initial path and is always open", path));
+    }
+    r.reject_unknown();
+    return a;
   }
 
   WorkloadSpec workload(const toml::table& t, const std::string& path) {

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "core/crypto/tls_session.h"
+#include "sim/client_state.h"
 
 namespace braid::sim {
 
@@ -37,6 +38,7 @@ double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 ConnectionConfig connection_config(const TransportSpec& t) {
   ConnectionConfig c;
   c.congestion_controller = t.congestion_controller;
+  c.scheduler = t.scheduler;
   c.pacing = t.pacing;
   c.idle_timeout = t.idle_timeout;
   c.max_udp_payload_size = t.max_udp_payload_bytes;
@@ -44,24 +46,6 @@ ConnectionConfig connection_config(const TransportSpec& t) {
 }
 
 }  // namespace
-
-struct Simulation::ClientState {
-  explicit ClientState(uint64_t seed) : rng(seed) {}
-  SeededRandom rng;
-  std::unique_ptr<Connection> conn;
-  Connection* server = nullptr;
-  std::unique_ptr<Workload> workload;
-  TimePoint start{};
-  bool started = false, failed = false, dirty = false, multipath_notified = false;
-  std::string failure;
-  EventQueue::EventId timer_id[2] = {0, 0};
-  TimePoint timer_at[2] = {kNever, kNever};
-  EventQueue::EventId wake_id = 0;
-  TimePoint wake_at = kNever;
-  std::unique_ptr<std::ofstream> qlog[2];
-
-  Connection* side(Side s) { return s == Side::kClient ? conn.get() : server; }
-};
 
 Simulation::Simulation(const Scenario& scenario, SimulationOptions opts)
     : scenario_(scenario),
@@ -111,6 +95,11 @@ void Simulation::start_client(size_t i) {
   cs.workload->start(cs.start);
   ConnectionConfig cfg = connection_config(scenario_.transport);
   cfg.tls.insecure = true;
+  if (!scenario_.transport.multipath) cfg.initial_max_path_id = 0;
+  cs.path_ids.assign(host.paths.size(), std::nullopt);
+  cs.path_ids[0] = PathId{0};
+  cs.opening.assign(host.paths.size(), false);
+  cs.backup_reasserted.assign(host.paths.size(), false);
   PathTuple tuple{host.paths[0].local, topology_.server_address()};
   auto c = Connection::connect(queue_.now(), cfg, tuple, cs.rng);
   if (!c) {
@@ -154,10 +143,17 @@ bool Simulation::drain_events(size_t i, Side side) {
   while (auto ev = c->poll_event()) {
     any = true;
     cs.workload->on_event(queue_.now(), side, *c, *ev);
+    if (side == Side::kClient && ev->type == ConnectionEventType::kPathEvent) on_client_path_event(i, *ev);
     if (side == Side::kClient && ev->type == ConnectionEventType::kHandshakeCompleted && !cs.multipath_notified) {
       cs.multipath_notified = true;
       const ClientHost& host = topology_.clients()[i];
-      if (host.paths.size() > 1 && on_multipath_ready) on_multipath_ready(queue_.now(), *c, host, topology_.server_address());
+      if (host.paths.size() > 1 && scenario_.transport.multipath) {
+        if (on_multipath_ready) {
+          on_multipath_ready(queue_.now(), *c, host, topology_.server_address());
+        } else {
+          open_extra_paths(i);
+        }
+      }
     }
   }
   return any;
@@ -325,6 +321,9 @@ SimulationResult Simulation::run() {
   for (size_t i = 0; i < clients_.size(); ++i) {
     queue_.schedule(origin_ + topology_.clients()[i].workload.start, [this, i] { start_client(i); });
   }
+  for (const PathAction& a : scenario_.actions) {
+    queue_.schedule(origin_ + a.at, [this, &a] { run_action(a); });
+  }
   TimePoint deadline = origin_ + scenario_.time_limit;
   bool limit = false;
   for (;;) {
@@ -381,20 +380,11 @@ SimulationResult Simulation::collect(TimePoint end, bool time_limit_reached) {
       r.retransmitted_stream_bytes = sent > written ? sent - written : 0;
       r.duplicate_stream_bytes = received > read ? received - read : 0;
     }
+    r.multipath = cst.multipath;
+    r.bonding = cst.bonding;
+    r.path_log = cs.path_log;
     for (const SimPath& sp : host.paths) {
-      PathResult pr;
-      pr.name = sp.name;
-      pr.local_address = sp.local.to_string();
-      for (const PathStats& ps : cst.paths) {
-        if (ps.tuple.local != sp.local) continue;
-        pr.used = true;
-        pr.bytes_sent += ps.bytes_sent;
-        pr.bytes_received += ps.bytes_received;
-        pr.packets_sent += ps.packets_sent;
-        pr.packets_received += ps.packets_received;
-        pr.packets_lost += ps.packets_lost;
-        pr.srtt_ms = std::chrono::duration<double, std::milli>(ps.smoothed_rtt).count();
-      }
+      PathResult pr = path_result(sp, cst, sst);
       auto& up = *topology_.links()[sp.up_link].link;
       auto& down = *topology_.links()[sp.down_link].link;
       up.advance_to(end);

@@ -5,9 +5,9 @@
 // poll_transmit → Link::enqueue). Same scenario and seed → same run.
 //
 // Paths: each client host has N paths (interface address + uplink + downlink). Routing is
-// already per path: a datagram leaves on the path whose client address is its tuple's
-// client side. The client connection starts on path 0; opening the others is the job of
-// on_multipath_ready (see below) once the core can open paths.
+// per path: a datagram leaves on the path whose client address is its tuple's client side.
+// The client connection starts on path 0; once its handshake completes it opens paths
+// 1..N-1 (multipath, unless the scenario turns it off) and runs the scenario's path actions.
 #pragma once
 #include <functional>
 #include <memory>
@@ -41,13 +41,13 @@ class Simulation {
   // Runs until every client's workload completed or failed, or the time limit.
   SimulationResult run();
 
-  // Multipath hook, called once per client whose host has more than one path, when its
-  // connection's handshake completes. The core cannot open extra paths yet, so nothing is
-  // installed by default and such clients run on path 0 only. Once it can, this is where
-  // each extra path opens, e.g.
-  //   for (size_t p = 1; p < host.paths.size(); ++p)
-  //     conn.open_path(now, host.paths[p].local, server);
-  // Datagrams the connection then sends from host.paths[p].local travel path p's links.
+  // Multipath hook, called once per client whose host has more than one path (and whose
+  // scenario leaves multipath on), when its connection's handshake completes. Empty (the
+  // default): the simulation opens paths 1..N-1 itself, from each interface's address to the
+  // server, retrying every 10 ms while the handshake is unconfirmed or the peer's
+  // PATH_NEW_CONNECTION_IDs are still in flight, and marks `backup` paths backup. Set it to
+  // replace that (e.g. a no-op keeps the client on path 0). Datagrams the connection sends
+  // from host.paths[p].local travel path p's links.
   std::function<void(TimePoint now, Connection& conn, const ClientHost& host, const SocketAddress& server)>
       on_multipath_ready;
 
@@ -73,6 +73,13 @@ class Simulation {
   void mark_dirty(size_t i);
   void flush_dirty();
   void check_failure(size_t i);
+  // Path control (simulation_paths.cpp).
+  void open_extra_paths(size_t i);
+  void try_open_path(size_t i, size_t p, int attempt);
+  void run_action(const PathAction& a);
+  void on_client_path_event(size_t i, const ConnectionEvent& ev);
+  void log_path(size_t i, std::string what);
+  static PathResult path_result(const SimPath& sp, const ConnectionStats& client, const ConnectionStats& server);
   bool all_finished() const;
   SimulationResult collect(TimePoint end, bool time_limit_reached);
 

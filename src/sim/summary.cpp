@@ -33,12 +33,16 @@ std::string format_summary_text(const SimulationResult& r) {
            c.messages_sent, c.messages_delivered, c.latency.mean_ms, c.latency.p50_ms, c.latency.p99_ms,
            c.latency.max_ms);
     }
+    line("  multipath {}, bonding {}", c.multipath ? "negotiated" : "off", c.bonding.empty() ? "-" : c.bonding);
+    for (const auto& e : c.path_log) line("  path log: {}", e);
     for (size_t i = 0; i < c.paths.size(); ++i) {
       const auto& p = c.paths[i];
-      line("  path {} {} ({}): {}sent {} B, received {} B, lost {} pkts, srtt {:.3f} ms; link up {} B (drops {}), "
-           "down {} B (drops {})",
-           i, p.name, p.local_address, p.used ? "" : "unused, ", p.bytes_sent, p.bytes_received, p.packets_lost,
-           p.srtt_ms, p.up_delivered_bytes, p.up_dropped, p.down_delivered_bytes, p.down_dropped);
+      std::string state = !p.used ? "unused" : fmt::format("id {} {}{}", *p.path_id, p.state, p.backup ? " backup" : "");
+      line("  path {} {} ({}): {}; stream bytes up {}, down {}; sent {} B, received {} B, lost {} pkts, "
+           "srtt {:.3f} ms, cwnd {} B; link up {} B (drops {}), down {} B (drops {})",
+           i, p.name, p.local_address, state, p.stream_bytes_up, p.stream_bytes_down, p.bytes_sent,
+           p.bytes_received, p.packets_lost, p.srtt_ms, p.cwnd_bytes, p.up_delivered_bytes, p.up_dropped,
+           p.down_delivered_bytes, p.down_dropped);
     }
   }
   line("total goodput {:.3f} Mbit/s, Jain fairness {:.4f}", r.total_goodput_mbps, r.jain_fairness);
@@ -84,17 +88,26 @@ std::string format_summary_json(const SimulationResult& r) {
                           {"p99", round_to(c.latency.p99_ms, 1e-3)},
                           {"max", round_to(c.latency.max_ms, 1e-3)}};
     }
+    jc["multipath"] = c.multipath;
+    jc["bonding"] = c.bonding;
+    jc["path_log"] = c.path_log;
     ordered_json paths = ordered_json::array();
     for (const auto& p : c.paths) {
       paths.push_back({{"name", p.name},
                        {"local_address", p.local_address},
                        {"used", p.used},
+                       {"path_id", p.path_id ? ordered_json(*p.path_id) : ordered_json(nullptr)},
+                       {"state", p.state},
+                       {"backup", p.backup},
+                       {"stream_bytes_up", p.stream_bytes_up},
+                       {"stream_bytes_down", p.stream_bytes_down},
                        {"bytes_sent", p.bytes_sent},
                        {"bytes_received", p.bytes_received},
                        {"packets_sent", p.packets_sent},
                        {"packets_received", p.packets_received},
                        {"packets_lost", p.packets_lost},
                        {"srtt_ms", round_to(p.srtt_ms, 1e-3)},
+                       {"cwnd_bytes", p.cwnd_bytes},
                        {"link_up_delivered_bytes", p.up_delivered_bytes},
                        {"link_down_delivered_bytes", p.down_delivered_bytes},
                        {"link_up_dropped", p.up_dropped},

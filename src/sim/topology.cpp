@@ -41,6 +41,7 @@ Topology::Topology(const Scenario& s, uint64_t seed, TimePoint origin)
         SimPath path;
         path.name = ps.name;
         path.local = client_address(ci, p);
+        path.backup = ps.backup;
         auto link_for = [&](const LinkRef& ref, const char* dir) {
           if (!ref.shared_name.empty()) return shared.at(ref.shared_name);
           return add_link(fmt::format("{}/{}/{}", host.name, ps.name, dir), ref.config, seed, origin);

@@ -20,6 +20,7 @@ struct SimPath {
   std::string name;
   SocketAddress local;  // the client's interface for this path
   size_t up_link = 0, down_link = 0;  // indices into Topology::links
+  bool backup = false;                // marked backup by the client once open
 };
 
 struct ClientHost {

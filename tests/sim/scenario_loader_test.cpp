@@ -95,5 +95,38 @@ bytes = 1
   EXPECT_EQ(s->clients[0].paths[0].up.config.events.size(), 2u);
 }
 
+TEST(ScenarioLoader, MultipathOptionsAndPathActions) {
+  constexpr std::string_view kBase =
+      "name = 'x'\n[transport]\nmultipath = false\nscheduler = 'minrtt'\n[[clients]]\ncount = 2\n"
+      "[[clients.paths]]\n[[clients.paths]]\nbackup = true\n[clients.workload]\nkind='bulk_download'\nbytes=1\n";
+  auto s = parse_scenario_toml(std::string(kBase) +
+                                   "[[actions]]\nat_s = 2\nclient = 1\nkind = 'backup'\npath = 1\n"
+                                   "[[actions]]\nat_s = 1\nkind = 'close_path'\npath = 0\n",
+                               "t", {});
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  EXPECT_FALSE(s->transport.multipath);
+  EXPECT_FALSE(s->clients[0].paths[0].backup);
+  EXPECT_TRUE(s->clients[0].paths[1].backup);
+  ASSERT_EQ(s->actions.size(), 2u);  // sorted by time
+  EXPECT_EQ(s->actions[0].kind, PathActionKind::kClosePath);
+  EXPECT_EQ(s->actions[1].client, 1u);
+  auto err = [&](std::string extra) {
+    auto r = parse_scenario_toml(std::string(kBase) + extra, "t", {});
+    return r ? std::string() : r.error().message;
+  };
+  EXPECT_NE(err("[[actions]]\nat_s = 1\nclient = 2\nkind = 'backup'\npath = 0\n").find("actions[0].client: 2 is out of range"),
+            std::string::npos);
+  EXPECT_NE(err("[[actions]]\nat_s = 1\nkind = 'backup'\npath = 2\n").find("actions[0].path"), std::string::npos);
+  EXPECT_NE(err("[[actions]]\nat_s = 1\nkind = 'jump'\npath = 1\n").find("unknown action 'jump'"), std::string::npos);
+  EXPECT_NE(err("[[actions]]\nat_s = 1\nkind = 'open_path'\npath = 0\n").find("path 0"), std::string::npos);
+  auto bad = parse_scenario_toml("name = 'x'\n[transport]\nscheduler = 'roundrobin'\n[[clients]]\n[[clients.paths]]\n"
+                                 "[clients.workload]\nkind='bulk_download'\nbytes=1\n",
+                                 "t", {});
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("transport.scheduler: unknown path scheduler 'roundrobin' (known: minrtt"),
+            std::string::npos)
+      << bad.error().message;
+}
+
 }  // namespace
 }  // namespace braid::sim

@@ -1,5 +1,6 @@
 // Whole-simulation properties: clean-link goodput, determinism (same seed → identical
-// summary), seed sensitivity under loss, outage behaviour, and the multipath hook.
+// summary), seed sensitivity under loss, outage behaviour, and the multipath hook
+// (multipath behaviour itself: multipath_test.cpp).
 #include <gtest/gtest.h>
 
 #include "sim/scenario_loader.h"
@@ -134,7 +135,8 @@ bytes = 10_000_000
   EXPECT_LT(r.virtual_time_s, 6.0);
 }
 
-TEST(Simulation, SecondPathIsUnusedAndHookRunsOncePerMultiPathClient) {
+// A hook replaces the default path opening: a no-op keeps each client on path 0.
+TEST(Simulation, HookRunsOncePerMultiPathClientAndReplacesPathOpening) {
   Scenario s = parse(R"(
 name = "two_paths"
 [[clients]]

@@ -1,0 +1,39 @@
+// Internal to the simulation: what the loop keeps per client — both connections, the
+// workload, pending timer/wake events, qlog sinks, and which connection path each scenario
+// path became. Shared by simulation.cpp (loop) and simulation_paths.cpp (path control).
+#pragma once
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "braid/random.h"
+#include "sim/simulation.h"
+
+namespace braid::sim {
+
+struct Simulation::ClientState {
+  explicit ClientState(uint64_t seed) : rng(seed) {}
+  SeededRandom rng;
+  std::unique_ptr<Connection> conn;
+  Connection* server = nullptr;
+  std::unique_ptr<Workload> workload;
+  TimePoint start{};
+  bool started = false, failed = false, dirty = false, multipath_notified = false;
+  std::string failure;
+  EventQueue::EventId timer_id[2] = {0, 0};
+  TimePoint timer_at[2] = {kNever, kNever};
+  EventQueue::EventId wake_id = 0;
+  TimePoint wake_at = kNever;
+  std::unique_ptr<std::ofstream> qlog[2];
+  // Per scenario path: the connection's PathId once opened (path 0 is the initial path).
+  std::vector<std::optional<PathId>> path_ids;
+  std::vector<bool> opening;  // an open_path retry is scheduled
+  std::vector<bool> backup_reasserted;
+  std::vector<std::string> path_log;
+
+  Connection* side(Side s) { return s == Side::kClient ? conn.get() : server; }
+};
+
+}  // namespace braid::sim
