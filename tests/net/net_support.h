@@ -73,6 +73,14 @@ class BulkServer {
     thread_->stop();
   }
   SocketAddress address() { return thread_->call([&] { return driver_->local_address(); }); }
+  // Statistics of every live server-side connection.
+  std::vector<ConnectionStats> connection_stats() {
+    return thread_->call([&] {
+      std::vector<ConnectionStats> out;
+      for (Connection* c : driver_->endpoint().connections()) out.push_back(c->stats());
+      return out;
+    });
+  }
   io::UdpSocketCounters counters() { return thread_->call([&] { return driver_->socket().counters(); }); }
   io::LoopThread& thread() { return *thread_; }
 
@@ -137,10 +145,11 @@ class BulkServer {
 // A client connection driven on the calling thread.
 class TestClient {
  public:
-  explicit TestClient(SocketAddress server, ConnectionConfig cfg = default_config()) {
+  explicit TestClient(SocketAddress server, ConnectionConfig cfg = default_config(),
+                      SocketAddress bind = *SocketAddress::parse("127.0.0.1:0")) {
     loop_ = std::move(*io::EventLoop::create());
     io::EndpointDriverOptions o;
-    o.bind = *SocketAddress::parse("127.0.0.1:0");
+    o.bind = bind;
     o.endpoint.accept_connections = false;
     io::DriverCallbacks cb;
     cb.on_event = [this](Connection& c, const ConnectionEvent& ev) { on_event(c, ev); };

@@ -242,8 +242,82 @@ TEST(ToolClient, NoServerFailsWithinTimeout) {
   EXPECT_FALSE(j["ok"].get<bool>());
 }
 
-TEST(ToolDemo, RunsAndVerifies) {
-  auto r = run({BRAID_BINARY, "demo"}, std::chrono::seconds(40));
+TEST_F(ToolTest, ExtraPathFromSecondLocalAddress) {
+  std::vector<std::string> args{BRAID_BINARY, "client"};
+  for (int i = 0; i < 8; ++i) args.push_back(url("/file.bin"));
+  for (const char* a : {"--insecure", "--path", "127.0.0.3", "--scheduler", "minrtt", "--json"}) args.push_back(a);
+  auto r = run(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j["multipath"].get<bool>());
+  ASSERT_EQ(j["paths"].size(), 2u) << r.out;
+  EXPECT_EQ(j["paths"][1]["local"].get<std::string>().rfind("127.0.0.3:", 0), 0u) << r.out;
+  for (const auto& p : j["paths"]) {
+    EXPECT_GT(p["bytes"].get<uint64_t>(), 0u) << p.dump();
+    EXPECT_TRUE(p.contains("goodput_mbps") && p.contains("smoothed_rtt_ms") && p.contains("losses") && p.contains("state"));
+  }
+  EXPECT_TRUE(j.contains("longest_stall_ms"));
+  EXPECT_TRUE(j.contains("bonding"));
+}
+
+TEST_F(ToolTest, UnknownSchedulerIsAClearError) {
+  auto r = run({BRAID_BINARY, "client", url("/small.txt"), "--insecure", "--scheduler", "nosuch"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("--scheduler nosuch: unknown"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("minrtt"), std::string::npos) << r.err;
+}
+
+TEST_F(ToolTest, DatagramEcho) {
+  auto r = run({BRAID_BINARY, "client", url("/small.txt"), "--insecure", "--output", "/dev/null", "--datagram",
+                "braid-ping"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("datagram echo: \"braid-ping\""), std::string::npos) << r.out;
+}
+
+TEST(ToolServer, MaxPathsZeroGivesSinglePath) {
+  fs::path root = fs::temp_directory_path() / fmt::format("braid-tool-test-sp-{}", getpid());
+  fs::create_directories(root);
+  std::ofstream(root / "small.txt") << "hello\n";
+  Child server = spawn({BRAID_BINARY, "server", "--listen", "127.0.0.1:0", "--root", root.string(), "--duration", "20s",
+                        "--quiet", "--max-paths", "0"});
+  std::string out;
+  std::smatch m;
+  static const std::regex re("listening on 127\\.0\\.0\\.1:([0-9]+)");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!std::regex_search(out, m, re) && read_some(server.out_fd, out, deadline)) {
+  }
+  ASSERT_TRUE(std::regex_search(out, m, re)) << out;
+  auto r = run({BRAID_BINARY, "client", fmt::format("https://127.0.0.1:{}/small.txt", m[1].str()), "--insecure",
+                "--path", "127.0.0.3", "--json"});
+  kill(server.pid, SIGTERM);
+  int status = 0;
+  waitpid(server.pid, &status, 0);
+  close(server.out_fd);
+  close(server.err_fd);
+  std::error_code ec;
+  fs::remove_all(root, ec);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_FALSE(j["multipath"].get<bool>());
+  EXPECT_EQ(j["paths"].size(), 1u);
+  EXPECT_NE(r.err.find("did not negotiate multipath"), std::string::npos) << r.err;
+}
+
+TEST(ToolDemo, MultipathDemoAggregatesAndFailsOver) {
+  auto r = run({BRAID_BINARY, "demo"}, std::chrono::seconds(45));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_LT(r.seconds, 40.0);
+  EXPECT_NE(r.out.find("SHA-256 verified"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("failover stall"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("multipath, bonding"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("path A cut"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("path A restored"), std::string::npos) << r.err;
+  // Without a terminal the live display is one line per second with every path.
+  EXPECT_NE(r.err.find("| path 1 "), std::string::npos) << r.err;
+}
+
+TEST(ToolDemo, SinglePathCheck) {
+  auto r = run({BRAID_BINARY, "demo", "--single"}, std::chrono::seconds(40));
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("SHA-256 verified"), std::string::npos) << r.out;
 }
