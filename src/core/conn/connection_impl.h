@@ -366,6 +366,9 @@ class ConnectionImpl final : public Connection {
   std::unique_ptr<PathScheduler> scheduler_;
   path::BondingTracker bonding_;
   std::map<StreamId, PathId> stream_affinity_;
+  // PATH_STATUS for a path ID whose first packet has not arrived yet (it may travel on a
+  // faster path): applied when the path is created.
+  std::map<PathId, std::pair<uint64_t, bool>> early_peer_status_;
   std::optional<PathId> datagram_affinity_;
 
   // --- connection IDs

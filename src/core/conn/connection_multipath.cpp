@@ -85,6 +85,12 @@ path::Path& ConnectionImpl::create_path(TimePoint now, PathId id, const PathTupl
       break;
     }
   }
+  if (auto early = early_peer_status_.find(id); early != early_peer_status_.end()) {
+    p->peer_status_seen = true;
+    p->peer_status_seq = early->second.first;
+    p->peer_status = early->second.second ? PathStatus::kAvailable : PathStatus::kBackup;
+    early_peer_status_.erase(early);
+  }
   auto& ref = *p;
   paths_.emplace(id, std::move(p));
   if (qlog_) qlog_->path_event(now, id, "created", &ref.tuple);
@@ -219,7 +225,15 @@ Status ConnectionImpl::on_multipath_frame(TimePoint now, path::Path& path, const
   if (auto* f = std::get_if<wire::PathStatusFrame>(&fr)) {
     if (auto st = check_path_id_limit(f->path_id, ftype); !st) return st;
     auto* p = find_path(f->path_id);
-    if (!p) return {};
+    if (!p) {
+      if (!retired_path_ids_.count(f->path_id)) {
+        auto it = early_peer_status_.find(f->path_id);
+        if (it == early_peer_status_.end() || f->sequence > it->second.first) {
+          early_peer_status_[f->path_id] = {f->sequence, f->available};
+        }
+      }
+      return {};
+    }
     if (p->peer_status_seen && f->sequence <= p->peer_status_seq) return {};   // stale: ignored
     p->peer_status_seen = true;
     p->peer_status_seq = f->sequence;

@@ -309,3 +309,28 @@ TEST(Multipath, PreferredAddressUnreachableFallsBack) {
 
 }  // namespace
 }  // namespace braid
+
+namespace braid {
+namespace {
+
+TEST(Multipath, BackupStatusArrivingBeforeThePathIsHonoured) {
+  PairHarness h(PairHarness::default_options());
+  // Path 1 is much slower, so PATH_STATUS_BACKUP sent on path 0 arrives before path 1's
+  // first packet reaches the server.
+  h.set_path_link(kLocal1, LinkParams{std::chrono::milliseconds(80), 0, 0, {}, 0, false, 0, 0});
+  ASSERT_TRUE(h.handshake());
+  h.run_for(std::chrono::milliseconds(50));
+  auto p1 = h.client().open_path(h.now(), kLocal1, kServer);
+  ASSERT_TRUE(p1.has_value());
+  ASSERT_TRUE(h.client().set_path_status(h.now(), *p1, true).has_value());
+  ASSERT_TRUE(h.run_until([&] {
+    auto s = path_stats(*h.server_conn(), *p1);
+    return s && s->state == "standby";
+  }));
+  auto r = run_transfer(h, false, {pattern_bytes(1 << 20, 15)});
+  ASSERT_TRUE(r.ok) << r.failure;
+  EXPECT_EQ(path_stats(*h.server_conn(), *p1)->stream_bytes_sent, 0u);
+}
+
+}  // namespace
+}  // namespace braid
