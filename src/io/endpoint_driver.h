@@ -7,6 +7,10 @@
 // socket whose bound address equals its tuple.local, so every path keeps its own source
 // address, port, route, GSO and GRO; datagrams read from a socket carry that socket's
 // address as the local half of the tuple. A socket bound to a wildcard sends with PKTINFO.
+// Why a socket per address rather than one wildcard socket with PKTINFO send-from: each path
+// gets its own port (so NATs and the peer see distinct 4-tuples even for one IP), its own
+// send buffer and EPOLLOUT back-pressure, GSO trains never mix source addresses, and a
+// wildcard socket would also receive traffic meant for other sockets on that port.
 //
 // Single-threaded: every method runs on the loop thread (see LoopThread for a thread-safe
 // handle). Application logic lives in DriverCallbacks; after the application changes a
