@@ -62,9 +62,19 @@ TimePoint ConnectionImpl::loss_timer(PnSpace* which_space, PathId* which_path) c
     return kNever;
   }
   TimePoint best = kNever;
+  // With another healthy path carrying the data, a silent path only gets PING probes:
+  // keep probing it at most 4 PTOs apart so its recovery is noticed within about a second
+  // instead of after a long exponential back-off.
+  bool healthy_path_exists = false;
+  if (multipath()) {
+    for (auto& [id, q] : paths_) {
+      healthy_path_exists |= q->pto_count == 0 && (q->state == PathState::kActive || q->state == PathState::kStandby);
+    }
+  }
   auto consider_pto = [&](const path::PnSpace& s, const path::Path& p, PnSpace sp, bool app) {
     if (s.sent.ack_eliciting_in_flight() == 0) return;
-    Duration d = pto_period(p, app) * (1u << std::min<uint32_t>(p.pto_count, 16));
+    uint32_t cap = app && healthy_path_exists && p.pto_count > 0 ? 2 : 16;
+    Duration d = pto_period(p, app) * (1u << std::min<uint32_t>(p.pto_count, cap));
     TimePoint t = s.sent.time_of_last_ack_eliciting() + d;
     if (t < best) {
       best = t;

@@ -334,3 +334,38 @@ TEST(Multipath, BackupStatusArrivingBeforeThePathIsHonoured) {
 
 }  // namespace
 }  // namespace braid
+
+namespace braid {
+namespace {
+
+TEST(Multipath, RestoredPathCarriesDataAgainWithinASecond) {
+  PairHarness h(PairHarness::default_options());
+  h.set_path_link(kLocal0, LinkParams{std::chrono::milliseconds(10), 0, 0, {}, 20'000'000, false, 0, 64});
+  h.set_path_link(kLocal1, LinkParams{std::chrono::milliseconds(20), 0, 0, {}, 20'000'000, false, 0, 64});
+  ASSERT_TRUE(h.handshake());
+  auto p1 = open_and_wait(h, kLocal1);
+  ASSERT_TRUE(p1.has_value());
+  auto sid = h.server_conn()->open_stream(false);
+  ASSERT_TRUE(sid.has_value());
+  auto data = pattern_bytes(20 << 20, 16);
+  std::vector<uint8_t> got;
+  TimePoint start = h.now();
+  TimePoint restore = start + std::chrono::milliseconds(2500);
+  uint64_t at_restore = 0;
+  std::optional<Duration> back_after;
+  ASSERT_TRUE(test::send_on_stream(h, *h.server_conn(), h.client(), *sid, data, got, [&] {
+    bool cut = h.now() > start + std::chrono::milliseconds(500) && h.now() < restore;
+    if (cut) h.blackholed.insert(kLocal0); else h.blackholed.erase(kLocal0);
+    if (h.now() >= restore) {
+      uint64_t b = path_stats(*h.server_conn(), 0)->stream_bytes_sent;
+      if (at_restore == 0) at_restore = b;
+      if (!back_after && b > at_restore + 200'000) back_after = h.now() - restore;
+    }
+  }, std::chrono::seconds(60)));
+  EXPECT_EQ(got, data);
+  ASSERT_TRUE(back_after.has_value());
+  EXPECT_LT(*back_after, std::chrono::milliseconds(1500));
+}
+
+}  // namespace
+}  // namespace braid
