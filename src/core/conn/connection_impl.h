@@ -300,6 +300,9 @@ class ConnectionImpl final : public Connection {
   Status check_path_id_limit(PathId id, uint64_t ftype) const;
   void collect_closed_paths(TimePoint now);
   Duration largest_pto() const;
+  // RTT that receive-window auto-tuning compares update intervals with: the slowest usable
+  // path's, since in-order delivery waits for it (multipath head-of-line blocking).
+  Duration window_tuning_rtt() const;
   path::Path* ack_carrier(const path::Path& acked);
   // Shared path plumbing: a fresh controller of the configured kind; forgetting RTT and
   // capacity when a path moves to a new network path; starting address validation.

@@ -48,6 +48,16 @@ Duration ConnectionImpl::largest_pto() const {
   return m;
 }
 
+Duration ConnectionImpl::window_tuning_rtt() const {
+  Duration m{};
+  for (auto& [id, p] : paths_) {
+    if (p->rtt.has_sample() && (p->state == PathState::kActive || p->state == PathState::kStandby)) {
+      m = std::max(m, p->rtt.smoothed());
+    }
+  }
+  return m.count() ? m : primary_path().rtt.smoothed();
+}
+
 bool ConnectionImpl::path_sendable(const path::Path& p) const {
   if (p.abandon_sent || !p.has_remote_cid) return false;
   switch (p.state) {

@@ -229,7 +229,7 @@ Result<size_t> ConnectionImpl::stream_read(StreamId id, std::span<uint8_t> out, 
   fin = s.recv->finished();
   if (n > 0) {
     if (s.recv_window && !s.recv->fin_received()) {
-      if (s.recv_window->on_consumed(s.recv->read_offset(), now_, primary_path().rtt.smoothed())) {
+      if (s.recv_window->on_consumed(s.recv->read_offset(), now_, window_tuning_rtt())) {
         pending_.max_stream_data.insert(id);
       }
     }
@@ -244,7 +244,7 @@ Result<size_t> ConnectionImpl::stream_read(StreamId id, std::span<uint8_t> out, 
 
 void ConnectionImpl::on_connection_data_read(TimePoint now, uint64_t bytes) {
   conn_bytes_read_ += bytes;
-  if (conn_recv_window_ && conn_recv_window_->on_consumed(conn_bytes_read_, now, primary_path().rtt.smoothed())) {
+  if (conn_recv_window_ && conn_recv_window_->on_consumed(conn_bytes_read_, now, window_tuning_rtt())) {
     pending_.max_data = true;
   }
 }
