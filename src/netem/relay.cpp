@@ -460,12 +460,12 @@ std::expected<void, std::string> Relay::run() {
         case Tag::kWake: {
           uint64_t v;
           [[maybe_unused]] auto rc = ::read(s.wake.get(), &v, sizeof v);
-          std::vector<ControlCommand> todo;
+          std::vector<ControlCommand> commands;
           {
             std::lock_guard lock(s.posted_mu);
-            todo.swap(s.posted);
+            commands.swap(s.posted);
           }
-          for (const auto& c : todo) {
+          for (const auto& c : commands) {
             auto reply = s.execute(c);
             s.print(reply.ends_with('\n') ? reply : reply + "\n");
           }

@@ -41,6 +41,17 @@ std::optional<PathId> open_and_wait(PairHarness& h, const SocketAddress& local) 
   return *id;
 }
 
+// Two 20 Mbit/s paths (10 and 20 ms one way), path 1 open and active, and a server stream.
+void two_paths_and_a_stream(PairHarness& h, StreamId& sid) {
+  h.set_path_link(kLocal0, LinkParams{std::chrono::milliseconds(10), 0, 0, {}, 20'000'000, false, 0, 64});
+  h.set_path_link(kLocal1, LinkParams{std::chrono::milliseconds(20), 0, 0, {}, 20'000'000, false, 0, 64});
+  ASSERT_TRUE(h.handshake());
+  ASSERT_TRUE(open_and_wait(h, kLocal1).has_value());
+  auto id = h.server_conn()->open_stream(false);
+  ASSERT_TRUE(id.has_value());
+  sid = *id;
+}
+
 TEST(Multipath, NegotiatedByDefault) {
   PairHarness h(PairHarness::default_options());
   ASSERT_TRUE(h.handshake());
@@ -225,17 +236,12 @@ TEST(Multipath, ValidationFailureConsumesThePathId) {
 
 TEST(Multipath, BlackholeMidTransferCompletesOnSurvivingPath) {
   PairHarness h(PairHarness::default_options());
-  h.set_path_link(kLocal0, LinkParams{std::chrono::milliseconds(10), 0, 0, {}, 20'000'000, false, 0, 64});
-  h.set_path_link(kLocal1, LinkParams{std::chrono::milliseconds(20), 0, 0, {}, 20'000'000, false, 0, 64});
-  ASSERT_TRUE(h.handshake());
-  auto p1 = open_and_wait(h, kLocal1);
-  ASSERT_TRUE(p1.has_value());
-  auto sid = h.server_conn()->open_stream(false);
-  ASSERT_TRUE(sid.has_value());
+  StreamId sid = 0;
+  ASSERT_NO_FATAL_FAILURE(two_paths_and_a_stream(h, sid));
   auto data = pattern_bytes(4 << 20, 10);
   std::vector<uint8_t> got;
   TimePoint start = h.now();
-  ASSERT_TRUE(test::send_on_stream(h, *h.server_conn(), h.client(), *sid, data, got, [&] {
+  ASSERT_TRUE(test::send_on_stream(h, *h.server_conn(), h.client(), sid, data, got, [&] {
     if (h.now() > start + std::chrono::milliseconds(400)) h.blackholed.insert(kLocal0);
   }));
   EXPECT_EQ(got, data);
@@ -340,20 +346,15 @@ namespace {
 
 TEST(Multipath, RestoredPathCarriesDataAgainWithinASecond) {
   PairHarness h(PairHarness::default_options());
-  h.set_path_link(kLocal0, LinkParams{std::chrono::milliseconds(10), 0, 0, {}, 20'000'000, false, 0, 64});
-  h.set_path_link(kLocal1, LinkParams{std::chrono::milliseconds(20), 0, 0, {}, 20'000'000, false, 0, 64});
-  ASSERT_TRUE(h.handshake());
-  auto p1 = open_and_wait(h, kLocal1);
-  ASSERT_TRUE(p1.has_value());
-  auto sid = h.server_conn()->open_stream(false);
-  ASSERT_TRUE(sid.has_value());
+  StreamId sid = 0;
+  ASSERT_NO_FATAL_FAILURE(two_paths_and_a_stream(h, sid));
   auto data = pattern_bytes(20 << 20, 16);
   std::vector<uint8_t> got;
   TimePoint start = h.now();
   TimePoint restore = start + std::chrono::milliseconds(2500);
   uint64_t at_restore = 0;
   std::optional<Duration> back_after;
-  ASSERT_TRUE(test::send_on_stream(h, *h.server_conn(), h.client(), *sid, data, got, [&] {
+  ASSERT_TRUE(test::send_on_stream(h, *h.server_conn(), h.client(), sid, data, got, [&] {
     bool cut = h.now() > start + std::chrono::milliseconds(500) && h.now() < restore;
     if (cut) h.blackholed.insert(kLocal0); else h.blackholed.erase(kLocal0);
     if (h.now() >= restore) {
