@@ -101,6 +101,9 @@ class PairHarness {
   // Hook: inspect/modify datagrams client->server before delivery; return false to drop.
   std::function<bool(std::vector<uint8_t>&)> client_to_server_filter;
   std::function<bool(std::vector<uint8_t>&)> server_to_client_filter;
+  // Hook: sees every datagram as sent (before loss), with the sender's tuple; return false
+  // to drop it (PacketObserver decrypts through this).
+  std::function<bool(bool from_client, const PathTuple& sender, std::span<const uint8_t> bytes)> tap;
 
   // Runs until `done` returns true or `limit` of virtual time passes. Returns done().
   bool run_until(const std::function<bool()>& done, Duration limit = std::chrono::seconds(30)) {
@@ -179,6 +182,7 @@ class PairHarness {
       fprintf(stderr, "[%8.3f ms] %s %zu bytes first=0x%02x\n", to_us(now_) / 1000.0 - 1000,
               from_client ? "C->S" : "S->C", bytes.size(), bytes.empty() ? 0 : bytes[0]);
     }
+    if (tap && !tap(from_client, sender_tuple, bytes)) return;
     if (blackhole) return;
     if (from_client && drop_to_server_address && sender_tuple.remote == *drop_to_server_address) return;
     SocketAddress client_addr = from_client ? sender_tuple.local : sender_tuple.remote;

@@ -193,7 +193,6 @@ void ConnectionImpl::validate_ecn(TimePoint now, path::Path& p, const wire::AckF
 }
 
 void ConnectionImpl::on_frame_acked(TimePoint now, const recovery::SentFrame& f) {
-  (void)now;
   using K = recovery::SentFrame::Kind;
   switch (f.kind) {
     case K::kStream: {
@@ -221,6 +220,15 @@ void ConnectionImpl::on_frame_acked(TimePoint now, const recovery::SentFrame& f)
       else if (auto it = paths_.find(static_cast<PathId>(f.offset)); it != paths_.end()) {
         it->second->app.acks.on_ack_of_ack(f.id);
       }
+      return;
+    }
+    case K::kNewConnectionId: {
+      auto sit = local_cids_.find(f.path_id);
+      if (sit == local_cids_.end()) return;
+      auto it = sit->second.cids.find(f.id);
+      if (it == sit->second.cids.end() || it->second.acked) return;
+      it->second.acked = true;
+      release_cid_waiters(now);   // paths held back until the peer could answer on them
       return;
     }
     case K::kResetStream: {

@@ -33,7 +33,7 @@ ConnectionImpl::ConnectionImpl(TimePoint now, const ConnectionConfig& cfg, const
   initial_dcid_ = original_dcid_;
   auto scid = random_cid(rng_, cfg_.connection_id_length);
   initial_scid_ = scid;
-  local_cids_[0].cids[0] = LocalCid{scid, reset_token_for(scid), false};
+  local_cids_[0].cids[0] = LocalCid{scid, reset_token_for(scid), false, true};
   local_cids_[0].next_seq = 1;
   remote_cids_[0].cids[0] = RemoteCid{original_dcid_, {}, false, true};
   auto p = make_initial_path(tuple, original_dcid_);
@@ -58,12 +58,12 @@ ConnectionImpl::ConnectionImpl(TimePoint now, const ConnectionConfig& cfg, const
   peer_scid_known_ = true;
   auto scid = random_cid(rng_, cfg_.connection_id_length);
   initial_scid_ = scid;
-  local_cids_[0].cids[0] = LocalCid{scid, reset_token_for(scid), false};
+  local_cids_[0].cids[0] = LocalCid{scid, reset_token_for(scid), false, true};
   local_cids_[0].next_seq = 1;
   if (cfg_.preferred_address) {
     // The preferred address comes with its own CID: sequence 1 of path 0.
     auto pcid = random_cid(rng_, cfg_.connection_id_length);
-    local_cids_[0].cids[1] = LocalCid{pcid, reset_token_for(pcid), false};
+    local_cids_[0].cids[1] = LocalCid{pcid, reset_token_for(pcid), false, true};
     local_cids_[0].next_seq = 2;
   }
   remote_cids_[0].cids[0] = RemoteCid{sp.client_scid, {}, false, true};
@@ -285,22 +285,6 @@ void ConnectionImpl::on_handshake_confirmed(TimePoint now) {
   discard_level(now, EncryptionLevel::kHandshake);
   issue_connection_ids();
   if (perspective_ == Perspective::kClient && peer_preferred_address_) move_to_preferred_address(now);
-}
-
-void ConnectionImpl::move_to_preferred_address(TimePoint now) {
-  auto* p = find_path(0);
-  auto& set = remote_cids_[0];
-  auto it = set.cids.find(1);
-  if (!p || it == set.cids.end() || p->tuple.remote == *peer_preferred_address_) return;
-  preferred_fallback_ = {p->tuple.remote, p->remote_cid_sequence};
-  it->second.in_use = true;
-  p->remote_cid = it->second.cid;
-  p->remote_cid_sequence = 1;
-  p->tuple.remote = *peer_preferred_address_;
-  // A new network path: unknown RTT and capacity; validate it before trusting it.
-  reset_path_estimates(*p);
-  start_path_challenge(now, *p);
-  if (qlog_) qlog_->path_event(now, 0, "preferred_address", &p->tuple);
 }
 
 void ConnectionImpl::discard_level(TimePoint now, EncryptionLevel level) {

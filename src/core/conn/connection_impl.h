@@ -89,6 +89,7 @@ struct LocalCid {
   ConnectionId cid;
   StatelessResetToken token{};
   bool retired = false;
+  bool acked = false;   // the peer acknowledged it: it can answer with it
 };
 struct RemoteCid {
   ConnectionId cid;
@@ -212,6 +213,9 @@ class ConnectionImpl final : public Connection {
   // init()). A correct peer never needs these.
   void inject_raw_frame_for_testing(EncryptionLevel level, std::vector<uint8_t> bytes);
   void override_transport_params_for_testing(std::vector<uint8_t> raw) { tp_override_ = std::move(raw); }
+  // Pads Initial datagrams with zeros after the packets instead of PADDING frames inside
+  // them, to 1252 bytes, as picoquic's client does.
+  void pad_initial_outside_packets_for_testing() { pad_initial_outside_ = true; }
 
  private:
   friend struct ConnectionTestAccess;
@@ -243,7 +247,10 @@ class ConnectionImpl final : public Connection {
   void on_frame_acked(TimePoint now, const recovery::SentFrame& f);
   void requeue_lost_frame(const recovery::SentFrame& f);
   path::Path* path_for_tuple(const PathTuple& tuple);
-  void on_peer_address_change(TimePoint now, path::Path& p, const PathTuple& tuple);
+  void on_peer_address_change(TimePoint now, path::Path& p, const PathTuple& tuple, const ConnectionId& dcid);
+  // Server: credits the datagram being processed to the path's anti-amplification budget,
+  // once per datagram however many packets it coalesces.
+  void credit_datagram(path::Path& p, size_t datagram_len);
 
   // --- send (connection_send.cpp)
   size_t build_datagram(TimePoint now, path::Path& path, std::span<uint8_t> out, bool& ack_eliciting,
@@ -380,11 +387,29 @@ class ConnectionImpl final : public Connection {
   ConnectionId initial_scid_;        // our SCID in long headers (path 0, sequence 0)
   uint64_t local_cid_version_ = 1;   // bumped when local_cids_ gains or retires an ID
   ConnectionId last_packet_dcid_;   // DCID of the packet being processed
+  bool datagram_credit_pending_ = false;   // the received datagram is not yet credited
+  bool replaying_buffered_ = false;        // handling packets buffered until keys arrived
+  bool packet_from_new_tuple_ = false;     // the packet being processed came from elsewhere
+  std::vector<std::array<uint8_t, 8>> challenges_from_new_tuple_;
 
   // --- preferred address (RFC 9000 §9.6)
   std::optional<SocketAddress> peer_preferred_address_;
-  std::optional<std::pair<SocketAddress, uint64_t>> preferred_fallback_;  // old remote and CID seq
   void move_to_preferred_address(TimePoint now);
+
+  // --- probing other tuples (connection_probe.cpp)
+  bool peer_can_answer_on(PathId pid, bool tuple_change) const;
+  void release_cid_waiters(TimePoint now);
+  Status start_tuple_probe(TimePoint now, path::Path& p, const PathTuple& tuple, path::TupleProbe::Purpose purpose,
+                           uint64_t remote_cid_seq);
+  void abandon_tuple_probe(TimePoint now, path::Path& p, std::string_view why);
+  void commit_tuple_probe(TimePoint now, path::Path& p);
+  void on_probe_timers(TimePoint now);
+  TimePoint probe_timeout() const;
+  std::optional<Transmit> poll_probe_transmit(TimePoint now, std::span<uint8_t> buf);
+  size_t build_lone_packet(TimePoint now, path::Path& p, const ConnectionId& dcid, std::span<uint8_t> out,
+                           size_t min_total, const std::function<void(wire::Writer&)>& frames,
+                           recovery::SentFrame::Kind kind);
+  ConnectionId off_path_cid(path::Path& p);
 
   // --- streams and flow control
   std::map<StreamId, Stream> streams_;
@@ -424,6 +449,7 @@ class ConnectionImpl final : public Connection {
   // --- test hooks
   std::array<std::vector<std::vector<uint8_t>>, 3> injected_frames_;
   std::optional<std::vector<uint8_t>> tp_override_;
+  bool pad_initial_outside_ = false;
 
   // --- events and stats
   std::deque<ConnectionEvent> events_;

@@ -59,7 +59,7 @@ Duration ConnectionImpl::window_tuning_rtt() const {
 }
 
 bool ConnectionImpl::path_sendable(const path::Path& p) const {
-  if (p.abandon_sent || !p.has_remote_cid) return false;
+  if (p.abandon_sent || !p.has_remote_cid || p.waits_for_peer_cids) return false;
   switch (p.state) {
     case PathState::kCreated:
     case PathState::kValidating:
@@ -136,12 +136,6 @@ void ConnectionImpl::update_bonding(TimePoint now) {
 }
 
 void ConnectionImpl::on_path_validated(TimePoint now, path::Path& p) {
-  if (p.id == 0 && preferred_fallback_) {
-    // Settled on the preferred address: the handshake-address CID can go.
-    auto old_seq = preferred_fallback_->second;
-    if (remote_cids_[0].cids.erase(old_seq)) pending_.retire_cid.insert({0, old_seq});
-    preferred_fallback_.reset();
-  }
   p.challenge_data.reset();
   p.validation = path::ValidationState::kValidated;
   p.address_validated = true;
@@ -171,6 +165,9 @@ void ConnectionImpl::abandon_path(TimePoint now, path::Path& p, uint64_t error_c
   }
   p.app.probes_owed = 0;
   p.responses_owed.clear();
+  p.off_path_responses.clear();
+  p.probe.reset();
+  p.waits_for_peer_cids = false;
   p.challenge_pending_send = false;
   p.challenge_data.reset();
   p.validation_deadline = kNever;
@@ -388,7 +385,15 @@ Result<PathId> ConnectionImpl::open_path(TimePoint now, const SocketAddress& loc
       pending_.path_cids_blocked.insert(id);
       return fail(TransportErrorCode::kInternalError, fmt::format("no connection ID from the peer for path {} yet", id));
     }
-    create_path(now, id, tuple, true);
+    auto& p = create_path(now, id, tuple, true);
+    if (!peer_can_answer_on(id, false)) {
+      // Our CIDs for this path ID have not reached the peer yet: it could not answer the
+      // challenge (and picoquic crashes on it). The probe goes out once one is acknowledged.
+      p.waits_for_peer_cids = true;
+      p.challenge_pending_send = false;
+      p.next_challenge_time = kNever;
+      if (qlog_) qlog_->path_event(now, id, "waiting_for_peer_cids", &p.tuple);
+    }
     return id;
   }
   if (peer_max_path_id_ <= local_max_path_id_) pending_.paths_blocked = true;

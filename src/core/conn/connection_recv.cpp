@@ -3,6 +3,8 @@
 // into recovery and congestion control, and reaction to lost packets.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/conn/connection_impl.h"
 #include "core/crypto/initial_secrets.h"
 #include "core/crypto/packet_protection.h"
@@ -47,7 +49,7 @@ path::Path* ConnectionImpl::path_for_tuple(const PathTuple& tuple) {
 void ConnectionImpl::handle_datagram(TimePoint now, const PathTuple& tuple, std::span<uint8_t> data,
                                      uint8_t ecn) {
   if (state_ == ConnState::kClosed || state_ == ConnState::kDraining) return;
-  stats_.bytes_received += data.size();
+  if (!replaying_buffered_) stats_.bytes_received += data.size();
   if (state_ == ConnState::kClosing) {
     // RFC 9000 §10.2.1: answer further packets with the close frame, not more often than
     // packets arrive.
@@ -56,6 +58,9 @@ void ConnectionImpl::handle_datagram(TimePoint now, const PathTuple& tuple, std:
   }
   bool any_processed = false;
   bool all_dropped = true;
+  // The anti-amplification credit is per datagram; a buffered packet replayed once keys
+  // arrive was credited with the datagram that brought it.
+  datagram_credit_pending_ = !replaying_buffered_;
   size_t offset = 0;
   std::optional<ConnectionId> first_dcid;
   size_t short_len = initial_scid_.size();
@@ -64,7 +69,10 @@ void ConnectionImpl::handle_datagram(TimePoint now, const PathTuple& tuple, std:
     auto rest = data.subspan(offset);
     auto hdr = wire::parse_header(rest, short_len);
     if (!hdr) {
-      stats_.packets_dropped++;
+      // Zeros after the last packet are padding outside the packets (RFC 9000 §14.1 allows
+      // it; picoquic pads its Initial datagrams so), not a malformed packet.
+      bool trailing_padding = offset > 0 && std::all_of(rest.begin(), rest.end(), [](uint8_t b) { return b == 0; });
+      if (!trailing_padding) stats_.packets_dropped++;
       break;
     }
     if (first_dcid && !(hdr->dcid == *first_dcid)) {
@@ -86,6 +94,10 @@ void ConnectionImpl::handle_datagram(TimePoint now, const PathTuple& tuple, std:
       break;
     }
   }
+  if (datagram_credit_pending_ && perspective_ == Perspective::kServer) {
+    // Datagrams whose packets were all discarded count too (RFC 9000 §8.1).
+    if (auto* p = path_for_tuple(tuple)) credit_datagram(*p, data.size());
+  }
   if (all_dropped && matches_reset_token(data)) {
     enter_draining(now, TransportError{0, 0, "stateless reset", false}, true);
     return;
@@ -98,7 +110,9 @@ void ConnectionImpl::handle_datagram(TimePoint now, const PathTuple& tuple, std:
     auto tuples = std::move(undecryptable_tuples_);
     undecryptable_.clear();
     undecryptable_tuples_.clear();
+    replaying_buffered_ = true;
     for (size_t i = 0; i < pending.size(); ++i) handle_datagram(now, tuples[i], pending[i], 0);
+    replaying_buffered_ = false;
   }
 }
 
@@ -147,6 +161,14 @@ void ConnectionImpl::process_packet(TimePoint now, const PathTuple& tuple, std::
     new_path = true;
   }
   bool new_tuple = path && !(path->tuple == tuple);
+  if (new_tuple && level == EncryptionLevel::kApplication && perspective_ == Perspective::kClient) {
+    // A client hears from the tuple it probes (the answer to its PATH_CHALLENGE, and data
+    // from a server that already follows it) and, for a while, from the one it left.
+    bool probed = path->probe && path->probe->tuple == tuple;
+    bool left = path->previous_tuple && *path->previous_tuple == tuple && now < path->previous_tuple_until;
+    if (probed || left) new_tuple = false;
+    else return drop("unknown_address");
+  }
   if (new_tuple) {
     // Only 1-RTT packets may arrive from a new address (migration / NAT rebinding), and
     // only a server follows a peer to a new address.
@@ -250,7 +272,9 @@ void ConnectionImpl::process_packet(TimePoint now, const PathTuple& tuple, std::
     return drop("scid_mismatch");
   }
   if (perspective_ == Perspective::kServer) {
-    path->amplification_received += pkt.size();
+    // RFC 9000 §8.1 counts whole datagrams, padding outside the packets included: a client
+    // that pads its Initial datagram with trailing zeros (picoquic does) earns 3x all of it.
+    credit_datagram(*path, datagram_len);
     if (level == EncryptionLevel::kHandshake) {
       // A Handshake packet proves the client owns its address (RFC 9000 §8.1).
       path->address_validated = true;
@@ -262,7 +286,11 @@ void ConnectionImpl::process_packet(TimePoint now, const PathTuple& tuple, std::
   bool ack_eliciting = false;
   bool non_probing = false;
   last_packet_dcid_ = hdr.dcid;
+  // PATH_CHALLENGEs from another tuple are answered there, not on the path's tuple.
+  challenges_from_new_tuple_.clear();
+  packet_from_new_tuple_ = new_tuple;
   auto st = process_frames(now, *path, level, kind, *payload, ack_eliciting, non_probing, pn);
+  packet_from_new_tuple_ = false;
   stats_.packets_received++;
   path->packets_received++;
   path->bytes_received += pkt.size();
@@ -273,14 +301,22 @@ void ConnectionImpl::process_packet(TimePoint now, const PathTuple& tuple, std::
   if (state_ == ConnState::kDraining || state_ == ConnState::kClosed) return;
   if (level == EncryptionLevel::kInitial && levels_[0].discarded) return;
   space.acks.on_packet_received(pn, now, ack_eliciting, static_cast<recovery::Ecn>(ecn & 0x03));
-  // A packet from a new address that is the newest we have seen moves the path there
-  // (migration or NAT rebinding). Probing-only packets count too: a braid client migrates
-  // its only path at once, and answering the probe on the new address is what it expects.
-  (void)non_probing;
-  if (new_tuple && (!largest || pn > *largest)) {
-    on_peer_address_change(now, *path, tuple);
-    path->amplification_received += pkt.size();
+  // A non-probing packet from a new address that is the newest we have seen moves the path
+  // there (migration or NAT rebinding, RFC 9000 §9.3); a probing-only one is answered on
+  // that address while the path stays where it is.
+  if (new_tuple && non_probing && (!largest || pn > *largest)) {
+    on_peer_address_change(now, *path, tuple, hdr.dcid);
+    datagram_credit_pending_ = true;   // the limit restarts on the new address with this datagram
+    credit_datagram(*path, datagram_len);
+    for (auto& d : challenges_from_new_tuple_) {
+      if (path->responses_owed.size() < 4) path->responses_owed.push_back(d);
+    }
+  } else if (new_tuple) {
+    for (auto& d : challenges_from_new_tuple_) {
+      if (path->off_path_responses.size() < 4) path->off_path_responses.push_back({tuple, d, datagram_len});
+    }
   }
+  if (level == EncryptionLevel::kApplication && path->tuple == tuple) path->last_peer_dcid = hdr.dcid;
 }
 
 Status ConnectionImpl::process_frames(TimePoint now, path::Path& path, EncryptionLevel level,
@@ -354,9 +390,21 @@ Status ConnectionImpl::process_frames(TimePoint now, path::Path& path, Encryptio
               st = on_retire_connection_id(f, path.remote_cid);
             }
           } else if constexpr (std::is_same_v<F, wire::PathChallengeFrame>) {
-            if (path.responses_owed.size() < 4) path.responses_owed.push_back(f.data);
+            if (packet_from_new_tuple_) {
+              if (challenges_from_new_tuple_.size() < 4) challenges_from_new_tuple_.push_back(f.data);
+            } else if (path.responses_owed.size() < 4) {
+              path.responses_owed.push_back(f.data);
+            }
           } else if constexpr (std::is_same_v<F, wire::PathResponseFrame>) {
+            // A response validates the path its challenge went out on, whichever path it
+            // arrives on (RFC 9000 §8.2.2).
             if (path.challenge_data && *path.challenge_data == f.data) on_path_validated(now, path);
+            for (auto& [pid, q] : paths_) {
+              if (q->probe && q->probe->challenge == f.data) {
+                commit_tuple_probe(now, *q);
+                break;
+              }
+            }
           } else if constexpr (std::is_same_v<F, wire::ConnectionCloseFrame>) {
             TransportError e{f.error_code, f.frame_type, std::string(f.reason.begin(), f.reason.end()),
                              f.application};
@@ -398,8 +446,32 @@ Status ConnectionImpl::process_frames(TimePoint now, path::Path& path, Encryptio
   return {};
 }
 
-void ConnectionImpl::on_peer_address_change(TimePoint now, path::Path& p, const PathTuple& tuple) {
+void ConnectionImpl::credit_datagram(path::Path& p, size_t datagram_len) {
+  if (!datagram_credit_pending_) return;
+  datagram_credit_pending_ = false;
+  p.amplification_received += datagram_len;
+}
+
+void ConnectionImpl::on_peer_address_change(TimePoint now, path::Path& p, const PathTuple& tuple,
+                                            const ConnectionId& dcid) {
   bool port_only = p.tuple.remote.same_ip(tuple.remote) && p.tuple.local == tuple.local;
+  // A peer that moved on purpose (it changed its DCID, or reached another of our addresses)
+  // gets a fresh CID from us too, so the two tuples cannot be linked (RFC 9000 §9.5); after
+  // a NAT rebinding (same DCID) the current one may stay.
+  bool deliberate = !(dcid == p.last_peer_dcid) || !(p.tuple.local == tuple.local);
+  if (deliberate && !p.remote_cid.empty()) {
+    (void)off_path_cid(p);   // the spare, if the peer left one
+    if (p.has_spare_remote_cid) {
+      auto& set = remote_cids_[p.id];
+      if (auto it = set.cids.find(p.spare_remote_cid_sequence); it != set.cids.end()) {
+        if (set.cids.erase(p.remote_cid_sequence)) pending_.retire_cid.insert({p.id, p.remote_cid_sequence});
+        p.remote_cid = it->second.cid;
+        p.remote_cid_sequence = it->first;
+      }
+      p.has_spare_remote_cid = false;
+    }
+  }
+  p.last_peer_dcid = dcid;
   p.tuple = tuple;
   // The new address is unvalidated: limit what we send to it and check it (RFC 9000 §9.3).
   p.address_validated = false;

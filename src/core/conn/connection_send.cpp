@@ -4,8 +4,11 @@
 // equal-sized 1-RTT packets.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/conn/connection_impl.h"
 #include "core/crypto/packet_protection.h"
+#include "core/qlog/qlog_frames.h"
 #include "core/wire/frame_codec.h"
 
 namespace braid::conn {
@@ -88,6 +91,8 @@ std::optional<Transmit> ConnectionImpl::poll_transmit(TimePoint now, std::span<u
   maybe_auto_key_update(now);
 
   collect_closed_paths(now);
+  // Probes of another tuple and answers to a peer's probe leave on their own tuple.
+  if (auto t = poll_probe_transmit(now, buf)) return t;
   // Which path: validation frames and probes go on their own path; ACKs on their carrier;
   // data where the scheduler says.
   path::Path* target = nullptr;
@@ -189,24 +194,39 @@ size_t ConnectionImpl::build_datagram(TimePoint now, path::Path& p, std::span<ui
     if (i < 2 && (!allow_long || p.id != paths_.begin()->first)) continue;
     wants[i] = level_wants_send(now, p, kLevels[i], cc_allows);
   }
+  // Datagrams carrying ack-eliciting Initial packets are padded to 1200 bytes, in both
+  // roles (RFC 9000 §14.1); the client pads every Initial datagram.
+  bool pad = wants[0] && (perspective_ == Perspective::kClient || (cc_allows && levels_[0].send.has_pending()) ||
+                          initial_space_.probes_owed > 0 || !injected_frames_[0].empty());
+  if (pad && out.size() < kMinInitialDatagram) {
+    // The anti-amplification budget cannot carry a full-size Initial datagram: wait for the
+    // client's next datagram (each earns 3 x 1200 bytes or more) rather than send a short
+    // Initial, or Handshake packets the client cannot read before the Initial.
+    return 0;
+  }
   int last = -1;
   for (int i = 0; i < 3; ++i) if (wants[i]) last = i;
   if (last < 0) return 0;
-  // Datagrams carrying Initial packets are padded to 1200 bytes: always from the client,
-  // and from the server when the Initial is ack-eliciting (RFC 9000 §14.1).
-  bool pad = wants[0] && (perspective_ == Perspective::kClient || levels_[0].send.has_pending() ||
-                          initial_space_.probes_owed > 0);
   size_t used = 0;
+  bool initial_sent = false;
   for (int i = 0; i <= last; ++i) {
     if (!wants[i]) continue;
     size_t remaining = out.size() - used;
     if (remaining < kMinPacketRoom) break;
-    size_t min_total = (pad && i == last && used < kMinInitialDatagram) ? kMinInitialDatagram - used : 0;
+    size_t min_total =
+        (pad && !pad_initial_outside_ && i == last && used < kMinInitialDatagram) ? kMinInitialDatagram - used : 0;
     bool e = false;
     size_t n = build_packet(now, p, kLevels[i], out.subspan(used, remaining), min_total, cc_allows, e);
     ack_eliciting |= e;
     used += n;
+    if (i == 0 && n > 0) initial_sent = true;
     if (i == 1 && n > 0 && perspective_ == Perspective::kClient) discard_level(now, EncryptionLevel::kInitial);
+  }
+  size_t padded_size = pad_initial_outside_ ? std::min<size_t>(out.size(), kMinInitialDatagram + 52) : kMinInitialDatagram;
+  if (pad && initial_sent && used < padded_size && out.size() >= padded_size) {
+    // A later packet meant to carry the padding had nothing to send: pad after the packets.
+    std::fill(out.begin() + used, out.begin() + padded_size, 0);
+    used = padded_size;
   }
   if (used > 0) {
     p.amplification_sent += used;
@@ -246,7 +266,6 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
   std::vector<SentFrame> sent;
   bool eliciting = false;
   bool has_ack = false;
-  std::vector<wire::Frame> logged;
   bool log = qlog_ && qlog_->enabled();
 
   // 1. ACK (piggybacked whenever something is owed).
@@ -264,7 +283,6 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
         f.id = ack->largest();
         f.offset = p.id;
         sent.push_back(f);
-        if (log) logged.push_back(*ack);
       }
     }
   }
@@ -282,7 +300,6 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
       f.id = ack->largest();
       f.offset = q->id;
       sent.push_back(f);
-      if (log) logged.push_back(*ack);
     }
   }
   bool probing = space.probes_owed > 0;
@@ -299,7 +316,6 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
       p.responses_owed.pop_front();
       sent.push_back(SentFrame{K::kPathResponse});
       eliciting = true;
-      if (log) logged.push_back(fr);
     }
     if (p.challenge_pending_send && p.challenge_data && w.remaining() >= 9) {
       wire::PathChallengeFrame fr{*p.challenge_data};
@@ -307,7 +323,6 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
       p.challenge_pending_send = false;
       sent.push_back(SentFrame{K::kPathChallenge});
       eliciting = true;
-      if (log) logged.push_back(fr);
       // Probes to a new path are padded to 1200 bytes to check its MTU (RFC 9000 §8.2.1).
       if (min_total == 0) min_total = std::min<size_t>(kMinInitialDatagram, out.size());
     }
@@ -338,7 +353,6 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
       f.length = static_cast<uint32_t>(slice->length);
       sent.push_back(f);
       eliciting = true;
-      if (log) logged.push_back(wire::CryptoFrame{slice->offset, {dst, slice->length}});
     }
   }
 
@@ -375,7 +389,6 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
     w.write_u8(0x01);
     sent.push_back(SentFrame{K::kPing});
     eliciting = true;
-    if (log) logged.push_back(wire::PingFrame{});
   }
 
   // 4. A probe must elicit an ACK even when there is nothing to resend.
@@ -383,7 +396,6 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
     w.write_u8(0x01);
     sent.push_back(SentFrame{K::kPing});
     eliciting = true;
-    if (log) logged.push_back(wire::PingFrame{});
   }
   if (pending_.ping && level == EncryptionLevel::kApplication && w.remaining() >= 1 && !eliciting) {
     w.write_u8(0x01);
@@ -404,9 +416,10 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
     pad = std::min(pad, w.remaining());
     w.write_zeros(pad);
     payload_len += pad;
-    if (log) logged.push_back(wire::PaddingFrame{pad});
   }
   if (layout) wire::patch_long_header_length(w, *layout, pn_len, payload_len - 0 + crypto::kAeadTagLen - 0);
+  std::optional<qlog::PlaintextFrames> logged;
+  if (log) logged.emplace(out.subspan(header_len, payload_len));
 
   size_t total = 0;
   uint32_t nonce_path = multipath() ? p.id : 0;
@@ -451,7 +464,7 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
                        level == EncryptionLevel::kInitial     ? "initial"
                        : level == EncryptionLevel::kHandshake ? "handshake"
                                                               : "1RTT",
-                       pn, total, logged);
+                       pn, total, logged->frames);
   }
   return total;
 }
@@ -517,6 +530,8 @@ size_t ConnectionImpl::build_close_datagram(TimePoint now, path::Path& p, std::s
     }
     if (layout) wire::patch_long_header_length(w, *layout, pn_len, payload_len + crypto::kAeadTagLen);
     auto pkt = out.subspan(used);
+    std::optional<qlog::PlaintextFrames> logged;
+    if (qlog_ && qlog_->enabled()) logged.emplace(pkt.subspan(header_len, payload_len));
     size_t n;
     if (app_level) {
       n = crypto::protect_packet(*app_keys_->write.aead, *app_keys_->write_hp, multipath() ? p.id : 0, pn, pkt,
@@ -525,13 +540,19 @@ size_t ConnectionImpl::build_close_datagram(TimePoint now, path::Path& p, std::s
       auto& l = levels_[level_index(level)];
       n = crypto::protect_packet(*l.write->aead, *l.write->hp, 0, pn, pkt, header_len, pn_offset, pn_len, payload_len);
     }
+    if (logged && n > 0) {
+      qlog_->packet_sent(now, app_level && multipath() ? std::optional<uint32_t>(p.id) : std::nullopt,
+                         level == EncryptionLevel::kInitial     ? "initial"
+                         : level == EncryptionLevel::kHandshake ? "handshake"
+                                                                : "1RTT",
+                         pn, n, logged->frames);
+    }
     used += n;
   }
   if (used) {
     stats_.packets_sent++;
     stats_.bytes_sent += used;
   }
-  (void)now;
   return used;
 }
 

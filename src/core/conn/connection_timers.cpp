@@ -157,6 +157,7 @@ TimePoint ConnectionImpl::poll_timeout() const {
       if (pace > now_) t = std::min(t, pace);
     }
   }
+  t = std::min(t, probe_timeout());
   if (app_keys_ && app_keys_->read_prev) t = std::min(t, app_keys_->prev_discard_time);
   for (auto& [id, p] : paths_) t = std::min(t, p->discard_time);
   return t;
@@ -188,18 +189,6 @@ void ConnectionImpl::handle_timeout(TimePoint now) {
       p->next_challenge_time = kNever;
       p->challenge_data.reset();
       if (qlog_) qlog_->path_event(now, p->id, "validation_failed", &p->tuple);
-      if (p->id == 0 && preferred_fallback_) {
-        // The preferred address did not answer: go back to the handshake address.
-        p->tuple.remote = preferred_fallback_->first;
-        auto& set = remote_cids_[0];
-        if (auto c = set.cids.find(preferred_fallback_->second); c != set.cids.end()) {
-          p->remote_cid = c->second.cid;
-          p->remote_cid_sequence = c->first;
-        }
-        p->validation = path::ValidationState::kValidated;
-        preferred_fallback_.reset();
-        continue;
-      }
       if (multipath() && p->state == PathState::kValidating) {
         // The path ID is consumed either way: fail it and tell the peer (draft §3.1).
         set_path_state(now, *p, PathState::kFailed);
@@ -211,6 +200,7 @@ void ConnectionImpl::handle_timeout(TimePoint now) {
       p->next_challenge_time = now + pto_period(*p, true);
     }
   }
+  on_probe_timers(now);
   collect_closed_paths(now);
   // Loss timers may fire several spaces at once; loop while something is due.
   for (int i = 0; i < 4 && loss_timer(nullptr, nullptr) <= now; ++i) on_loss_timeout(now);
@@ -267,30 +257,6 @@ std::optional<ConnectionEvent> ConnectionImpl::poll_event() {
   auto e = std::move(events_.front());
   events_.pop_front();
   return e;
-}
-
-Status ConnectionImpl::migrate(TimePoint now, const SocketAddress& new_local) {
-  if (perspective_ != Perspective::kClient) return fail(TransportErrorCode::kInternalError, "only clients migrate");
-  if (!handshake_confirmed_) return fail(TransportErrorCode::kInternalError, "migration before handshake confirmation");
-  if (peer_params_.disable_active_migration) {
-    return fail(TransportErrorCode::kInternalError, "peer disabled active migration");
-  }
-  auto seq = take_unused_remote_cid();
-  if (!seq) return fail(TransportErrorCode::kInternalError, "no unused connection ID for migration");
-  auto& p = primary_path();
-  // Retire the CID used on the old path so the two paths cannot be linked (RFC 9000 §9.5).
-  auto old_seq = p.remote_cid_sequence;
-  auto& set = remote_cids_[p.id];
-  set.cids.erase(old_seq);
-  pending_.retire_cid.insert({p.id, old_seq});
-  p.remote_cid = set.cids[*seq].cid;
-  p.remote_cid_sequence = *seq;
-  bool same_ip = p.tuple.local.same_ip(new_local);
-  p.tuple.local = new_local;
-  if (!same_ip) reset_path_estimates(p);
-  start_path_challenge(now, p);
-  if (qlog_) qlog_->path_event(now, p.id, "migrated", &p.tuple);
-  return {};
 }
 
 ConnectionStats ConnectionImpl::stats() const {

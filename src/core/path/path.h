@@ -36,6 +36,30 @@ enum class EcnState : uint8_t { kTesting, kUnknown, kCapable, kFailed };
 
 enum class ValidationState : uint8_t { kUnvalidated, kValidating, kValidated, kFailed };
 
+// A second 4-tuple a client validates for a path while the current one stays in use
+// (RFC 9000 §9.1, §9.6.3): the probe before migrating to a new local address, or before
+// moving to the server's preferred address. The path switches only once the peer answers.
+struct TupleProbe {
+  enum class Purpose : uint8_t { kMigration, kPreferredAddress };
+  Purpose purpose = Purpose::kMigration;
+  PathTuple tuple;
+  ConnectionId remote_cid;               // a CID not used on any other tuple (RFC 9000 §9.5)
+  uint64_t remote_cid_sequence = 0;
+  std::array<uint8_t, 8> challenge{};
+  bool challenge_pending_send = false;
+  TimePoint next_challenge_time = kNever;
+  TimePoint deadline = kNever;
+};
+
+// PATH_RESPONSE owed to a peer that probes this path from another 4-tuple without moving
+// to it (probing-only packets, RFC 9000 §9.3): sent there, with its own CID, padded within
+// the anti-amplification limit of that address.
+struct OffPathResponse {
+  PathTuple tuple;
+  std::array<uint8_t, 8> data{};
+  uint64_t received_bytes = 0;           // from that address, for the 3x limit
+};
+
 struct Path {
   Path(PathId id, const PathTuple& t, Duration initial_rtt, Duration max_ack_delay,
        std::unique_ptr<CongestionController> controller, uint64_t mtu)
@@ -61,6 +85,18 @@ struct Path {
   TimePoint next_challenge_time = kNever;
   std::deque<std::array<uint8_t, 8>> responses_owed;      // PATH_RESPONSE to send on this path
   bool address_validated = false;   // peer's address validated: no amplification limit
+  // The peer's CIDs for this path ID must be known to it before we probe: a new path or
+  // tuple is not probed until the peer acknowledged a CID of ours it can answer with.
+  bool waits_for_peer_cids = false;
+  std::optional<TupleProbe> probe;                    // client: validating another tuple
+  std::deque<OffPathResponse> off_path_responses;     // server: answers to probes elsewhere
+  // The tuple this path used before it moved (client): late packets from there are still
+  // accepted until `previous_tuple_until`, they are not a new address.
+  std::optional<PathTuple> previous_tuple;
+  TimePoint previous_tuple_until = kNever;
+  ConnectionId last_peer_dcid;       // DCID of the newest packet the peer sent on this path
+  bool has_spare_remote_cid = false; // server: CID reserved for answering on another tuple
+  uint64_t spare_remote_cid_sequence = 0;
   uint64_t amplification_received = 0;
   uint64_t amplification_sent = 0;
 

@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "core/qlog/json_out.h"
+#include "core/wire/frame_codec.h"
 
 namespace braid::qlog {
 namespace {
@@ -173,6 +174,15 @@ nlohmann::json frame_to_json(const wire::Frame& frame, uint64_t ack_delay_expone
   std::string s;
   append_frame(s, frame, ack_delay_exponent);
   return nlohmann::json::parse(s);
+}
+
+PlaintextFrames::PlaintextFrames(std::span<const uint8_t> payload) : bytes(payload.begin(), payload.end()) {
+  wire::Reader r(bytes);
+  while (!r.empty()) {
+    auto f = wire::decode_frame(r);
+    if (!f) break;
+    frames.push_back(std::move(*f));
+  }
 }
 
 }  // namespace braid::qlog

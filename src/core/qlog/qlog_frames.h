@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <span>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -31,6 +33,16 @@ struct QlogFrame {
     append_frame(f.json, frame, ack_delay_exponent);
     return f;
   }
+};
+
+// The frames of a packet payload as they will go on the wire, decoded from a copy of the
+// plaintext taken just before encryption, so packet_sent logs every frame a packet carries
+// (STREAM, control, DATAGRAM, multipath, CONNECTION_CLOSE) whoever wrote it. Only built
+// when qlog is enabled.
+struct PlaintextFrames {
+  std::vector<uint8_t> bytes;
+  std::vector<wire::Frame> frames;   // spans point into `bytes`
+  explicit PlaintextFrames(std::span<const uint8_t> payload);
 };
 
 }  // namespace braid::qlog
