@@ -68,6 +68,9 @@ struct PathStats {
   uint64_t congestion_window = 0;
   uint64_t bytes_in_flight = 0;
   uint64_t packets_sent = 0, packets_received = 0, packets_lost = 0;
+  // Receive side: 1-RTT packet numbers of this path below the largest received that never
+  // arrived, i.e. what the peer lost sending to us (a peer that skips numbers adds to it).
+  uint64_t packets_missing = 0;
   uint64_t bytes_sent = 0, bytes_received = 0;
   uint64_t stream_bytes_sent = 0, stream_bytes_received = 0;
   uint64_t mtu = 0;
@@ -81,6 +84,7 @@ struct ConnectionStats {
   uint64_t stream_bytes_sent = 0, stream_bytes_received = 0;
   uint64_t spurious_losses = 0;
   uint64_t key_updates = 0;
+  uint32_t version = 0;      // QUIC version in use (0x00000001)
   bool multipath = false;
   std::string bonding;
   std::vector<PathStats> paths;

@@ -54,6 +54,10 @@ class Endpoint {
   size_t connection_count() const { return conns_.size(); }
   uint64_t stateless_resets_sent() const { return resets_sent_; }
   uint64_t retries_sent() const { return retries_sent_; }
+  // The template for connections accepted from now on (e.g. a preferred address known
+  // only once its socket is bound).
+  const ConnectionConfig& connection_config() const { return cfg_.connection; }
+  void set_connection_config(const ConnectionConfig& c) { cfg_.connection = c; }
 
  private:
   struct Entry {

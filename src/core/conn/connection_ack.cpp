@@ -32,6 +32,9 @@ Status ConnectionImpl::handle_ack(TimePoint now, EncryptionLevel level, const wi
     p->srtt_min_seen = std::min(p->srtt_min_seen, p->rtt.smoothed());
     p->srtt_max_seen = std::max(p->srtt_max_seen, p->rtt.smoothed());
   }
+  if (level == EncryptionLevel::kApplication && p->deferred_retire && p->responses_owed.empty()) {
+    if (auto la = space.sent.largest_acked(); la && *la >= p->deferred_retire->after_pn) flush_deferred_retire(*p);
+  }
   if (!out->newly_acked.empty()) {
     p->last_ack_received = now;
     p->pto_count = 0;
@@ -42,8 +45,10 @@ Status ConnectionImpl::handle_ack(TimePoint now, EncryptionLevel level, const wi
       if (level == EncryptionLevel::kApplication && app_keys_ && pkt.key_generation == app_keys_->generation &&
           !app_keys_->current_phase_acked) {
         app_keys_->current_phase_acked = true;
-        // Multipath §2.4: the next update waits three of the largest PTO.
-        app_keys_->next_update_allowed = now + 3 * largest_pto();
+        // Multipath §2.4: an update waits three of the largest PTO after the ACK that
+        // confirms the previous update; the first one (generation 0) only needs the
+        // handshake confirmed.
+        app_keys_->next_update_allowed = app_keys_->generation == 0 ? now : now + 3 * largest_pto();
       }
     }
     if (out->acked_in_flight_bytes > 0) {

@@ -403,6 +403,7 @@ class ConnectionImpl final : public Connection {
                            uint64_t remote_cid_seq);
   void abandon_tuple_probe(TimePoint now, path::Path& p, std::string_view why);
   void commit_tuple_probe(TimePoint now, path::Path& p);
+  void flush_deferred_retire(path::Path& p);
   void on_probe_timers(TimePoint now);
   TimePoint probe_timeout() const;
   std::optional<Transmit> poll_probe_transmit(TimePoint now, std::span<uint8_t> buf);

@@ -80,10 +80,12 @@ void ConnectionImpl::abandon_tuple_probe(TimePoint now, path::Path& p, std::stri
 void ConnectionImpl::commit_tuple_probe(TimePoint now, path::Path& p) {
   auto probe = std::move(*p.probe);
   p.probe.reset();
-  // Retire the CID used on the old tuple (RFC 9000 §9.5) and move.
+  // The CID used on the old tuple is retired (RFC 9000 §9.5) once the peer acknowledges
+  // a packet from the new one: it may still be validating us there.
   auto old_seq = p.remote_cid_sequence;
-  if (old_seq != probe.remote_cid_sequence && remote_cids_[p.id].cids.erase(old_seq)) {
-    pending_.retire_cid.insert({p.id, old_seq});
+  if (p.deferred_retire) flush_deferred_retire(p);
+  if (old_seq != probe.remote_cid_sequence) {
+    p.deferred_retire = path::Path::DeferredRetire{old_seq, p.app.sent.next_packet_number()};
   }
   bool port_only = p.tuple.local.same_ip(probe.tuple.local) && p.tuple.remote.same_ip(probe.tuple.remote);
   p.previous_tuple = p.tuple;
@@ -98,6 +100,22 @@ void ConnectionImpl::commit_tuple_probe(TimePoint now, path::Path& p) {
   std::string_view what = preferred ? "preferred_address" : "migrated";
   if (qlog_) qlog_->path_event(now, p.id, what, &p.tuple);
   emit({ConnectionEventType::kPathEvent, 0, p.id, 0, std::string(what)});
+}
+
+void ConnectionImpl::flush_deferred_retire(path::Path& p) {
+  if (!p.deferred_retire) return;
+  if (multipath()) {
+    // picoquic with multipath keeps a moved path bound to the CID it had before and closes
+    // the connection (PROTOCOL_VIOLATION, "Cannot delete path through which packet
+    // arrives") when that CID is retired. The old CID stays unused instead (marked in use
+    // so it is never picked again); it only costs the peer one slot of its CID limit.
+    p.deferred_retire.reset();
+    return;
+  }
+  if (remote_cids_[p.id].cids.erase(p.deferred_retire->sequence)) {
+    pending_.retire_cid.insert({p.id, p.deferred_retire->sequence});
+  }
+  p.deferred_retire.reset();
 }
 
 Status ConnectionImpl::migrate(TimePoint now, const SocketAddress& new_local) {

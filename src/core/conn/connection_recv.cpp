@@ -464,7 +464,8 @@ void ConnectionImpl::on_peer_address_change(TimePoint now, path::Path& p, const 
     if (p.has_spare_remote_cid) {
       auto& set = remote_cids_[p.id];
       if (auto it = set.cids.find(p.spare_remote_cid_sequence); it != set.cids.end()) {
-        if (set.cids.erase(p.remote_cid_sequence)) pending_.retire_cid.insert({p.id, p.remote_cid_sequence});
+        if (p.deferred_retire) flush_deferred_retire(p);
+        p.deferred_retire = path::Path::DeferredRetire{p.remote_cid_sequence, p.app.sent.next_packet_number()};
         p.remote_cid = it->second.cid;
         p.remote_cid_sequence = it->first;
       }

@@ -262,6 +262,7 @@ std::optional<ConnectionEvent> ConnectionImpl::poll_event() {
 ConnectionStats ConnectionImpl::stats() const {
   ConnectionStats s = stats_;
   s.multipath = multipath_negotiated_;
+  s.version = kQuicVersion1;
   s.bonding = std::string(bonding_state_name(bonding_.state()));
   for (auto& [id, p] : paths_) {
     PathStats ps;
@@ -278,6 +279,7 @@ ConnectionStats ConnectionImpl::stats() const {
     ps.packets_sent = p->packets_sent;
     ps.packets_received = p->packets_received;
     ps.packets_lost = p->packets_lost;
+    ps.packets_missing = p->app.acks.missing_count();
     ps.bytes_sent = p->bytes_sent;
     ps.bytes_received = p->bytes_received;
     ps.stream_bytes_sent = p->stream_bytes_sent;

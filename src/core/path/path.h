@@ -95,6 +95,14 @@ struct Path {
   std::optional<PathTuple> previous_tuple;
   TimePoint previous_tuple_until = kNever;
   ConnectionId last_peer_dcid;       // DCID of the newest packet the peer sent on this path
+  // After a move: the peer's CID used on the old tuple, retired once the peer acknowledged
+  // a packet we sent on the new tuple (`after_pn` or later). Retiring it earlier, while the
+  // peer still validates the new tuple, makes picoquic close the connection.
+  struct DeferredRetire {
+    uint64_t sequence = 0;
+    uint64_t after_pn = 0;
+  };
+  std::optional<DeferredRetire> deferred_retire;
   bool has_spare_remote_cid = false; // server: CID reserved for answering on another tuple
   uint64_t spare_remote_cid_sequence = 0;
   uint64_t amplification_received = 0;

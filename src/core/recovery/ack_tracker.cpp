@@ -31,6 +31,7 @@ std::optional<uint64_t> AckTracker::largest_received() const {
 
 bool AckTracker::on_packet_received(uint64_t pn, TimePoint now, bool ack_eliciting, Ecn ecn) {
   if (is_duplicate(pn)) return false;
+  received_count_++;
 
   // §13.2.1: a packet below the largest, or one that leaves a gap, is acknowledged at once
   // so that the sender's loss detection sees the hole quickly.

@@ -3,6 +3,7 @@
 // (RFC 9000 §13.2: immediately for Initial/Handshake and out-of-order packets, after every
 // second ack-eliciting packet, otherwise within max_ack_delay).
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -30,6 +31,12 @@ class AckTracker {
   bool ack_pending() const { return ack_owed_; }     // anything new to acknowledge at all
   bool has_received() const { return !ranges_.empty(); }
   std::optional<uint64_t> largest_received() const;
+  // Distinct packets recorded, and the packet numbers below the largest that never came:
+  // the receive-side view of loss (a sender that skips numbers adds to it).
+  uint64_t received_count() const { return received_count_; }
+  uint64_t missing_count() const {
+    return ranges_.empty() ? 0 : ranges_.front().largest + 1 - std::min(received_count_, ranges_.front().largest + 1);
+  }
 
   // Builds an ACK (ranges newest first, ack_delay encoded with `ack_delay_exponent`, ECN
   // counts if any ECN codepoint was seen). nullopt if nothing was received.
@@ -53,6 +60,7 @@ class AckTracker {
   bool ack_owed_ = false;
   bool immediate_owed_ = false;
   unsigned eliciting_since_ack_ = 0;
+  uint64_t received_count_ = 0;
   TimePoint first_unacked_eliciting_ = kNever;
 };
 
