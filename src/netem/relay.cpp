@@ -244,6 +244,18 @@ std::string Relay::State::execute(const ControlCommand& c) {
     return fmt::format("error: no path {} (paths 0..{})", *c.path, paths.size() - 1);
   }
   TimePoint now = monotonic_now();
+  if (c.kind == ControlCommand::Kind::kRebind) {
+    size_t moved = 0;
+    for (size_t f = 0; f < flows.size(); ++f) {
+      if (c.path && flows[f]->path != *c.path) continue;
+      auto fd = open_connected_udp(paths[flows[f]->path].config.target);
+      if (!fd) return fmt::format("error: cannot open a new upstream socket: {}", fd.error());
+      if (auto w = watch(fd->get(), tag(Tag::kUpstream, f)); !w) return "error: " + w.error();
+      flows[f]->upstream = std::move(*fd);   // closing the old socket drops its mapping
+      moved++;
+    }
+    return fmt::format("ok ({} flow{} rebound)", moved, moved == 1 ? "" : "s");
+  }
   for (size_t i = 0; i < paths.size(); ++i) {
     if (c.path && *c.path != i) continue;
     for (int dir = 0; dir < 2; ++dir) {
@@ -256,7 +268,8 @@ std::string Relay::State::execute(const ControlCommand& c) {
         case ControlCommand::Kind::kRate: link.set_rate(now, c.rate_bps); break;
         case ControlCommand::Kind::kDelay: link.set_delay(now, c.delay); break;
         case ControlCommand::Kind::kLoss: link.set_loss(now, c.loss); break;
-        case ControlCommand::Kind::kStats: break;
+        case ControlCommand::Kind::kStats:
+        case ControlCommand::Kind::kRebind: break;
       }
     }
   }

@@ -31,7 +31,9 @@ struct PathConfig {
 enum class Direction : uint8_t { kBoth, kUp, kDown };
 
 struct ControlCommand {
-  enum class Kind : uint8_t { kDown, kUp, kRate, kDelay, kLoss, kStats };
+  // kRebind: every flow of the path gets a new upstream socket (a new source port), as a
+  // NAT that forgets its mapping does; replies to the old port are lost.
+  enum class Kind : uint8_t { kDown, kUp, kRate, kDelay, kLoss, kStats, kRebind };
   Kind kind = Kind::kStats;
   std::optional<size_t> path;  // nullopt: every path
   Direction direction = Direction::kBoth;

@@ -181,7 +181,7 @@ std::expected<PathConfig, std::string> parse_path_spec(std::string_view spec, Tr
 }
 
 constexpr const char* kControlUsage =
-    "commands: down P | up P | rate P 10M [up|down] | delay P 30ms [up|down] | loss P 1% [up|down] | stats "
+    "commands: down P | up P | rate P 10M [up|down] | delay P 30ms [up|down] | loss P 1% [up|down] | rebind P | stats "
     "(P: path number or 'all')";
 
 std::expected<ControlCommand, std::string> parse_control_line(std::string_view line) {
@@ -195,7 +195,7 @@ std::expected<ControlCommand, std::string> parse_control_line(std::string_view l
   static const std::map<std::string, std::pair<ControlCommand::Kind, size_t>> verbs = {
       {"down", {ControlCommand::Kind::kDown, 2}},  {"up", {ControlCommand::Kind::kUp, 2}},
       {"rate", {ControlCommand::Kind::kRate, 3}},  {"delay", {ControlCommand::Kind::kDelay, 3}},
-      {"loss", {ControlCommand::Kind::kLoss, 3}}};
+      {"loss", {ControlCommand::Kind::kLoss, 3}},  {"rebind", {ControlCommand::Kind::kRebind, 2}}};
   auto it = verbs.find(verb);
   if (it == verbs.end()) return std::unexpected(fmt::format("unknown command '{}'; {}", verb, kControlUsage));
   if (words.size() < it->second.second || words.size() > it->second.second + 1) {

@@ -302,5 +302,24 @@ TEST(Relay, EachClientGetsItsOwnUpstreamSocket) {
   EXPECT_EQ(relay->counters(0).flows, 2u);
 }
 
+// `rebind`: the server sees the same client from a new source port afterwards, and the
+// client still gets the replies (like a NAT that lost its mapping).
+TEST(Relay, RebindGivesTheFlowANewSourcePort) {
+  EchoTarget echo;
+  RelayConfig cfg;
+  cfg.paths.push_back(path_to(echo.address()));
+  RunningRelay relay(cfg);
+  Fd a = udp();
+  send_to(a.get(), relay->listen_address(0), "before");
+  ASSERT_EQ(receive(a.get(), 500ms), "before");
+  ASSERT_EQ(echo.sources().size(), 1u);
+  relay->post(ControlCommand{ControlCommand::Kind::kRebind, 0});
+  std::this_thread::sleep_for(50ms);
+  send_to(a.get(), relay->listen_address(0), "after");
+  EXPECT_EQ(receive(a.get(), 500ms), "after");
+  EXPECT_EQ(echo.sources().size(), 2u) << "the target should see a second source port";
+  EXPECT_EQ(relay->counters(0).flows, 1u);
+}
+
 }  // namespace
 }  // namespace braid::netem
