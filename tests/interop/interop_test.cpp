@@ -7,33 +7,10 @@
 //
 // Every process gets port 0 and reports its real port; every process is bounded by a
 // timeout and killed (with its process group) when the test ends.
-#include <gnutls/crypto.h>
-#include <gtest/gtest.h>
+#include "tests/interop/interop_support.h"
 
-#include <fcntl.h>
-#include <signal.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <array>
-#include <chrono>
-#include <cstdio>
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <memory>
-#include <optional>
-#include <random>
-#include <regex>
-#include <sstream>
-#include <string>
-#include <thread>
-#include <vector>
 
 #ifndef BRAID_BINARY
 #error "BRAID_BINARY must name the braid executable"
@@ -45,37 +22,12 @@
 #error "BRAID_INTEROP_PEER must name where the quic-go peer binary is built"
 #endif
 
-namespace fs = std::filesystem;
-using namespace std::chrono_literals;
-
 namespace {
 
-constexpr auto kClientTimeout = 90s;  // one whole client run, 50 MB included
-constexpr auto kListenTimeout = 15s;  // server start until "listening on"
+using namespace braid::interop;
+using namespace std::chrono_literals;
+
 constexpr size_t kBigSize = 50'000'000;
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string tail(const std::string& s, size_t n = 6000) {
-  return s.size() <= n ? s : "[...]\n" + s.substr(s.size() - n);
-}
-
-std::string sha256_hex(const std::string& data) {
-  std::array<unsigned char, 32> digest{};
-  if (gnutls_hash_fast(GNUTLS_DIG_SHA256, data.data(), data.size(), digest.data()) != 0) return "";
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : digest) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
-}
 
 bool go_installed() {
   if (const char* path = std::getenv("PATH")) {
@@ -86,83 +38,6 @@ bool go_installed() {
   }
   return ::access("/usr/lib/go/bin/go", X_OK) == 0;
 }
-
-// A child process with stdout and stderr redirected to files. Killed, with its whole
-// process group, when destroyed; also killed by the kernel if this test process dies.
-class Process {
- public:
-  Process(std::vector<std::string> argv, fs::path out, fs::path err)
-      : argv_(std::move(argv)), out_(std::move(out)), err_(std::move(err)) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::setpgid(0, 0);
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      int o = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      int e = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (o < 0 || e < 0) ::_exit(126);
-      ::dup2(o, 1);
-      ::dup2(e, 2);
-      int devnull = ::open("/dev/null", O_RDONLY);
-      if (devnull >= 0) ::dup2(devnull, 0);
-      std::vector<char*> args;
-      for (auto& a : argv_) args.push_back(a.data());
-      args.push_back(nullptr);
-      ::execv(args[0], args.data());
-      std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
-      ::_exit(127);
-    }
-    if (pid_ > 0) ::setpgid(pid_, pid_);  // also from the parent: no race with kill()
-  }
-  Process(const Process&) = delete;
-  Process& operator=(const Process&) = delete;
-  ~Process() { kill(); }
-
-  bool started() const { return pid_ > 0; }
-  bool running() {
-    if (status_) return false;
-    int st = 0;
-    if (::waitpid(pid_, &st, WNOHANG) == pid_) status_ = st;
-    return !status_;
-  }
-  // Exit code (128+signal if killed by a signal), or nullopt if it ran past the timeout,
-  // in which case it is killed.
-  std::optional<int> wait(std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (running()) {
-      if (std::chrono::steady_clock::now() >= deadline) {
-        kill();
-        return std::nullopt;
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    return exit_code();
-  }
-  void kill() {
-    if (pid_ <= 0 || status_) return;
-    ::kill(-pid_, SIGKILL);
-    ::kill(pid_, SIGKILL);
-    int st = 0;
-    if (::waitpid(pid_, &st, 0) == pid_) status_ = st;
-  }
-  std::optional<int> exit_code() const {
-    if (!status_) return std::nullopt;
-    if (WIFEXITED(*status_)) return WEXITSTATUS(*status_);
-    return 128 + WTERMSIG(*status_);
-  }
-  std::string out() const { return read_file(out_); }
-  std::string err() const { return read_file(err_); }
-  std::string command() const {
-    std::string s;
-    for (auto& a : argv_) s += (s.empty() ? "" : " ") + a;
-    return s;
-  }
-
- private:
-  std::vector<std::string> argv_;
-  fs::path out_, err_;
-  pid_t pid_ = -1;
-  std::optional<int> status_;
-};
 
 // Builds the quic-go peer unless an up-to-date one exists. Serialised with a lock file so
 // parallel ctest runs do not rebuild it over each other.
@@ -203,91 +78,21 @@ class PeerBuild {
 };
 
 // Test files shared by all tests: written once per test process.
-struct Corpus {
-  fs::path root;
-  std::string big;  // 50 MB of pseudo-random bytes
-  std::vector<std::pair<std::string, std::string>> files;  // name -> content
+const Corpus& corpus() {
+  static Corpus c("interop", {{"10k", 10'000}, {"1m", 1'000'000}, {"3m", 3'000'000}, {"big", kBigSize}},
+                  {{"hello.txt", "hello from braid interop\n"}, {"one", "x"}});
+  return c;
+}
 
-  static const Corpus& get() {
-    static Corpus c;
-    return c;
-  }
-  const std::string& content(const std::string& name) const {
-    for (auto& [n, c] : files)
-      if (n == name) return c;
-    static const std::string none;
-    return none;
-  }
-
- private:
-  Corpus() {
-    root = fs::temp_directory_path() / ("braid-interop-root-" + std::to_string(::getpid()));
-    fs::create_directories(root);
-    std::mt19937_64 rng(0xb4a1d);
-    auto random_bytes = [&](size_t n) {
-      std::string s(n, '\0');
-      for (size_t i = 0; i + 8 <= n; i += 8) {
-        uint64_t v = rng();
-        std::memcpy(&s[i], &v, 8);
-      }
-      for (size_t i = n - n % 8; i < n; ++i) s[i] = static_cast<char>(rng());
-      return s;
-    };
-    files = {{"hello.txt", "hello from braid interop\n"},
-             {"one", "x"},
-             {"10k", random_bytes(10'000)},
-             {"1m", random_bytes(1'000'000)},
-             {"3m", random_bytes(3'000'000)},
-             {"big", random_bytes(kBigSize)}};
-    for (auto& [name, content] : files) {
-      std::ofstream(root / name, std::ios::binary) << content;
-    }
-  }
-};
-
-class CorpusCleanup : public ::testing::Environment {
- public:
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(fs::temp_directory_path() / ("braid-interop-root-" + std::to_string(::getpid())), ec);
-  }
-};
-[[maybe_unused]] auto* const corpus_cleanup = ::testing::AddGlobalTestEnvironment(new CorpusCleanup);
-
-class Interop : public ::testing::Test {
+class Interop : public InteropTest {
  protected:
   void SetUp() override {
     const auto& peer = PeerBuild::get();
     if (peer.go_missing) GTEST_SKIP() << "Go is not installed (scripts/install-deps.sh installs golang-go)";
     ASSERT_TRUE(peer.error.empty()) << peer.error;
     ASSERT_TRUE(fs::exists(BRAID_BINARY)) << "braid binary missing: " << BRAID_BINARY;
-    auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           (std::string("braid-interop-") + info->name() + "-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    root_ = Corpus::get().root;
-  }
-
-  void TearDown() override {
-    for (auto& p : procs_) p->kill();
-    if (HasFailure()) {
-      for (auto& p : procs_) {
-        std::printf("---- %s\n---- stdout:\n%s\n---- stderr:\n%s\n", p->command().c_str(), tail(p->out()).c_str(),
-                    tail(p->err()).c_str());
-      }
-      std::printf("(logs kept in %s)\n", dir_.c_str());
-    } else if (!dir_.empty()) {
-      std::error_code ec;
-      fs::remove_all(dir_, ec);
-    }
-  }
-
-  Process& spawn(const std::string& tag, std::vector<std::string> argv) {
-    auto n = std::to_string(procs_.size());
-    procs_.push_back(std::make_unique<Process>(std::move(argv), dir_ / (n + "-" + tag + ".out"),
-                                               dir_ / (n + "-" + tag + ".err")));
-    return *procs_.back();
+    make_dir("interop");
+    root_ = corpus().root;
   }
 
   // Starts a server and waits for its "listening on ADDR" line; returns the port or 0.
@@ -295,29 +100,8 @@ class Interop : public ::testing::Test {
     Process& p = spawn(tag, std::move(argv));
     if (!p.started()) return 0;
     static const std::regex re(R"(listening on \S*:(\d+))");
-    auto deadline = std::chrono::steady_clock::now() + kListenTimeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::smatch m;
-      std::string out = p.out() + p.err();
-      if (std::regex_search(out, m, re)) return std::stoi(m[1]);
-      if (!p.running()) break;
-      std::this_thread::sleep_for(20ms);
-    }
-    ADD_FAILURE() << tag << " did not report 'listening on ADDR' (exit code "
-                  << (p.exit_code() ? std::to_string(*p.exit_code()) : "none, still running") << ")";
-    return 0;
-  }
-
-  // Runs a client to completion (bounded by kClientTimeout); returns its exit code.
-  int run_client(const std::string& tag, std::vector<std::string> argv, Process** proc = nullptr) {
-    Process& p = spawn(tag, std::move(argv));
-    if (proc) *proc = &p;
-    auto rc = p.wait(kClientTimeout);
-    if (!rc) {
-      ADD_FAILURE() << tag << " ran longer than " << kClientTimeout.count() << "s and was killed";
-      return -1;
-    }
-    return *rc;
+    auto port = wait_for_output(p, re, "'listening on ADDR'");
+    return port ? std::stoi(*port) : 0;
   }
 
   // ---- quic-go peer
@@ -364,17 +148,13 @@ class Interop : public ::testing::Test {
 
   // Checks the quic-go client's "OK url=... bytes=N sha256=HEX" line for `file`.
   void expect_quicgo_got(const std::string& out, int port, const std::string& file) {
-    const std::string& want = Corpus::get().content(file);
+    const std::string& want = corpus().content(file);
     std::string line = "OK url=" + url(port, file) + " bytes=" + std::to_string(want.size()) +
                        " sha256=" + sha256_hex(want);
     EXPECT_NE(out.find(line), std::string::npos) << "expected '" << line << "' in:\n" << tail(out);
   }
   void expect_file_equals(const fs::path& got, const std::string& file) {
-    ASSERT_TRUE(fs::exists(got)) << got << " was not written";
-    const std::string& want = Corpus::get().content(file);
-    std::string data = read_file(got);
-    EXPECT_EQ(data.size(), want.size());
-    EXPECT_EQ(sha256_hex(data), sha256_hex(want)) << file << " differs";
+    InteropTest::expect_file_equals(got, corpus().content(file), file);
   }
 
   static int stat_value(const std::string& text, const std::string& key) {
@@ -383,8 +163,7 @@ class Interop : public ::testing::Test {
     return std::regex_search(text, m, re) ? std::stoi(m[1]) : -1;
   }
 
-  fs::path dir_, root_;
-  std::vector<std::unique_ptr<Process>> procs_;
+  fs::path root_;
 };
 
 // Against the braid server, the handshake and 50 MB cases use quic-go's default client

@@ -188,6 +188,12 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
       ++it;
     }
   };
+  PathActionRunner actions(opts.path_actions);
+  actions.set_default_remote(opts.remote);
+  auto run_actions = [&](Connection& c, TimePoint now) {
+    if (rep.handshake_done == TimePoint{}) return false;
+    return actions.run(c, now, rep.handshake_done, app.progress_bytes());
+  };
   io::DriverCallbacks cb;
   cb.on_event = [&](Connection& c, const ConnectionEvent& ev) {
     if (ev.type == ConnectionEventType::kHandshakeCompleted) {
@@ -217,6 +223,7 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
   cb.on_service = [&](Connection& c) {
     TimePoint now = io::monotonic_now();
     open_paths(c, now);
+    run_actions(c, now);
     send_probe(c, now);
     app.on_service(c);
     track_stall(now);
@@ -255,6 +262,15 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
       }
       pending_paths.push_back(PendingPath{*bound, remote, {}});
     }
+    // Sockets for scheduled --open-path / --migrate, bound now for the same reason.
+    for (const auto& local : actions.local_addresses()) {
+      auto bound = driver.add_socket(local);
+      if (!bound) {
+        rep.error = bound.error();
+        return rep;
+      }
+      actions.set_bound_address(local, *bound);
+    }
   }
   rep.start = io::monotonic_now();
   auto c = driver.connect(cfg, opts.remote);
@@ -280,6 +296,7 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
     }
     if (conn) {
       app.on_tick(*conn, now);
+      run_actions(*conn, now);
       driver.service(*conn);
     }
     if (opts.on_tick && conn) {
@@ -294,7 +311,12 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
     } else if (rep.handshake_done != TimePoint{} && now - last_progress >= opts.timeout) {
       fail(fmt::format("timed out: no progress for {:.1f} s", std::chrono::duration<double>(opts.timeout).count()));
     }
-    loop.add_timer(now + std::chrono::milliseconds(100), tick);
+    TimePoint next = now + std::chrono::milliseconds(100);
+    if (rep.handshake_done != TimePoint{}) {
+      TimePoint due = actions.next_deadline(rep.handshake_done);   // a scheduled action, to the millisecond
+      if (due > now) next = std::min(next, due);
+    }
+    loop.add_timer(next, tick);
   };
   loop.add_timer(rep.start + std::chrono::milliseconds(100), tick);
   stop_loop_on_signals(&loop);
@@ -314,6 +336,13 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
     rep.stats = conn->stats();
     if (!conn->is_draining()) conn->close(rep.end, rep.ok ? 0 : 1, rep.ok ? "done" : "client error");
     driver.service(*conn);
+  }
+  rep.path_actions = actions.results();
+  for (auto& r : rep.path_actions) {
+    if (!r.done) {
+      rep.path_warnings.push_back(fmt::format("{} not done: {}", r.spec,
+                                              r.error.empty() ? "the transfer ended before it was due" : r.error));
+    }
   }
   rep.socket = driver.socket_counters();
   rep.driver = driver.counters();

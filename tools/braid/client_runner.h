@@ -12,6 +12,7 @@
 
 #include "braid/connection.h"
 #include "io/endpoint_driver.h"
+#include "tools/braid/path_actions.h"
 
 namespace braid::tool {
 
@@ -44,6 +45,7 @@ struct ClientOptions {
                                           // on a terminal; without a terminal: a line per second)
   bool path_lines_without_terminal = false;
   std::optional<std::string> datagram;    // send this DATAGRAM after the handshake, await its echo
+  std::vector<PathAction> path_actions;   // --abandon-path, --open-path, --migrate, --path-status
   // Called every 100 ms with the bytes delivered so far (the demo cuts links from here).
   std::function<void(Connection& c, TimePoint now, uint64_t bytes)> on_tick;
 };
@@ -85,6 +87,7 @@ struct ClientReport {
   std::vector<PathEventRecord> path_events;
   std::vector<std::string> path_warnings;   // extra paths that could not be opened
   std::optional<std::string> datagram_echo; // the echoed DATAGRAM payload
+  std::vector<PathActionResult> path_actions;
   io::UdpSocketCounters socket;
   io::DriverCounters driver;
 };

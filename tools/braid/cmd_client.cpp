@@ -11,6 +11,7 @@
 #include "braid/congestion_controller.h"
 #include "braid/path_scheduler.h"
 #include "tools/braid/hq_client.h"
+#include "tools/braid/path_actions.h"
 #include "tools/braid/progress.h"
 #include "tools/braid/subcommand.h"
 #include "tools/braid/tool_support.h"
@@ -24,6 +25,7 @@ struct ClientFlags {
   std::vector<std::string> urls;
   std::string output, ca, alpn = "hq-interop", cc = "cubic", qlog_dir, keylog, timeout = "10s", local;
   std::vector<std::string> paths;
+  std::vector<std::string> abandon_paths, open_paths, migrations, path_statuses;
   std::string scheduler;
   std::optional<std::string> datagram;
   bool insecure = false, json = false, sha256 = false, no_progress = false, auto_paths = false;
@@ -103,6 +105,16 @@ nlohmann::json report_json(const ClientReport& rep, const HqDownloadApp* app) {
     j["path_events"].push_back({{"at_s", std::chrono::duration<double>(e.at).count()}, {"path_id", e.path}, {"state", e.state}});
   }
   if (!rep.path_warnings.empty()) j["path_warnings"] = rep.path_warnings;
+  if (!rep.path_actions.empty()) {
+    j["path_actions"] = nlohmann::json::array();
+    for (const auto& a : rep.path_actions) {
+      nlohmann::json x{{"action", a.spec}, {"done", a.done}};
+      if (a.at) x["at_s"] = std::chrono::duration<double>(*a.at).count();
+      if (a.path) x["path_id"] = *a.path;
+      if (!a.error.empty()) x["error"] = a.error;
+      j["path_actions"].push_back(x);
+    }
+  }
   if (rep.datagram_echo) j["datagram_echo"] = *rep.datagram_echo;
   j["socket"] = socket_json(rep.socket);
   return j;
@@ -191,6 +203,17 @@ void run(const ClientFlags& f) {
     if (!p) die("--path " + spec + ": " + p.error(), 2);
     o.extra_paths.push_back(*p);
   }
+  auto add_actions = [&](const std::vector<std::string>& specs, const char* flag, auto parse) {
+    for (const auto& spec : specs) {
+      auto a = parse(spec);
+      if (!a) die(fmt::format("{} {}: {}", flag, spec, a.error()), 2);
+      o.path_actions.push_back(*a);
+    }
+  };
+  add_actions(f.abandon_paths, "--abandon-path", parse_abandon_path);
+  add_actions(f.open_paths, "--open-path", parse_open_path);
+  add_actions(f.migrations, "--migrate", parse_migrate);
+  add_actions(f.path_statuses, "--path-status", parse_path_status);
   o.auto_paths = f.auto_paths;
   o.datagram = f.datagram;
 
@@ -227,6 +250,14 @@ void setup_client(CLI::App& app) {
   cmd->add_flag("--no-progress", f->no_progress, "never draw the progress bar");
   cmd->add_option("--path", f->paths,
                   "extra path LOCAL[=REMOTE] (repeatable): from local ADDR[:PORT], to REMOTE (default: the server)");
+  cmd->add_option("--abandon-path", f->abandon_paths,
+                  "ID@WHEN (repeatable): abandon path ID at a time after the handshake (2s) or after N bytes (10M)");
+  cmd->add_option("--open-path", f->open_paths,
+                  "LOCAL[=REMOTE]@WHEN (repeatable): open a path from LOCAL at a time or after N bytes");
+  cmd->add_option("--migrate", f->migrations,
+                  "LOCAL@WHEN (repeatable): move the connection to local address LOCAL (probed first)");
+  cmd->add_option("--path-status", f->path_statuses,
+                  "ID=backup|available@WHEN (repeatable): change path ID's status at a time or after N bytes");
   cmd->add_flag("--auto-paths", f->auto_paths, "also open a path from every other local address of the server's family");
   cmd->add_option("--scheduler", f->scheduler,
                   fmt::format("multipath scheduler: {} (default minrtt)", fmt::join(path_scheduler_names(), ", ")));

@@ -32,6 +32,7 @@ void run_file_server(const std::string& cmd, FileServerOptions opts, const std::
   auto sock = s.driver().socket().gso_enabled() ? "GSO" : "no GSO";
   fmt::print("listening on {} ({}, {})\n", s.local_address().to_string(), sock,
              s.driver().socket().gro_enabled() ? "GRO" : "no GRO");
+  if (auto pa = s.preferred_address()) fmt::print("preferred address {}\n", pa->to_string());
   std::fflush(stdout);
   stop_loop_on_signals(loop->get());
   if (duration) (*loop)->add_timer(io::monotonic_now() + *duration, [l = loop->get()] { l->stop(); });
@@ -59,6 +60,9 @@ struct ServerFlags {
   size_t max_connections = 4096;
   uint64_t max_paths = 4;
   bool quiet = false;
+  std::string preferred_address;
+  std::vector<std::string> path_statuses;
+  uint64_t key_update_after = 0;
 };
 
 void setup_server(CLI::App& app) {
@@ -78,6 +82,11 @@ void setup_server(CLI::App& app) {
                   "multipath: paths per connection a client may use (0 = multipath off)")->capture_default_str();
   cmd->add_option("--duration", f->duration, "stop after this long (e.g. 30s)");
   cmd->add_flag("--quiet", f->quiet, "no per-connection log lines");
+  cmd->add_option("--preferred-address", f->preferred_address,
+                  "ADDR:PORT also served and offered to clients as preferred_address (RFC 9000 §9.6)");
+  cmd->add_option("--path-status", f->path_statuses,
+                  "ID=backup|available@WHEN (repeatable): per connection, after its handshake (2s) or N bytes sent (10M)");
+  cmd->add_option("--key-update-after", f->key_update_after, "initiate a key update every N packets");
   cmd->callback([f] {
     FileServerOptions o;
     auto addr = SocketAddress::parse(f->listen);
@@ -94,6 +103,19 @@ void setup_server(CLI::App& app) {
     o.max_connections = f->max_connections;
     o.max_paths = f->max_paths;
     o.log_connections = !f->quiet;
+    if (!f->preferred_address.empty()) {
+      auto pa = SocketAddress::parse(f->preferred_address);
+      if (!pa) {
+        fail_command("server", fmt::format("--preferred-address {}: expected ADDR:PORT", f->preferred_address), 2);
+      }
+      o.preferred_address = *pa;
+    }
+    for (const auto& spec : f->path_statuses) {
+      auto a = parse_path_status(spec);
+      if (!a) fail_command("server", fmt::format("--path-status {}: {}", spec, a.error()), 2);
+      o.path_actions.push_back(*a);
+    }
+    o.key_update_after_packets = f->key_update_after;
     run_file_server("server", std::move(o), f->duration);
   });
 }

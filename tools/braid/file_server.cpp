@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "core/crypto/tls_session.h"
+#include "io/monotonic_clock.h"
 #include "io/sockaddr_conv.h"
 #include "tools/braid/tool_support.h"
 
@@ -57,6 +58,8 @@ struct FileServer::Job {
 
 struct FileServer::ConnState {
   uint64_t id = 0;
+  TimePoint handshake{};
+  std::unique_ptr<PathActionRunner> actions;
   std::string alpn;
   std::map<StreamId, std::unique_ptr<Job>> jobs;
   std::vector<StreamId> senders;  // jobs with response bytes left to write
@@ -79,6 +82,7 @@ std::expected<std::unique_ptr<FileServer>, std::string> FileServer::create(io::E
   cc.tls.alpn = opts.alpn;
   cc.congestion_controller = opts.congestion_controller;
   cc.initial_max_path_id = opts.max_paths > 0 ? opts.max_paths - 1 : 0;
+  cc.key_update_interval_packets = opts.key_update_after_packets;
   if (!opts.cert_file.empty() || !opts.key_file.empty()) {
     if (opts.cert_file.empty() || opts.key_file.empty()) return std::unexpected("--cert and --key go together");
     cc.tls.cert_file = opts.cert_file;
@@ -114,6 +118,20 @@ std::expected<std::unique_ptr<FileServer>, std::string> FileServer::create(io::E
   auto d = io::EndpointDriver::create(loop, s->rng_, std::move(o), std::move(cb));
   if (!d) return std::unexpected(d.error());
   s->driver_ = std::move(*d);
+  if (opts.preferred_address) {
+    if (opts.preferred_address->family != opts.listen.family) {
+      return std::unexpected("--preferred-address must be of the --listen address family");
+    }
+    if (io::is_wildcard(*opts.preferred_address)) {
+      return std::unexpected("--preferred-address needs a concrete address: clients are told to send there");
+    }
+    auto bound = s->driver_->add_socket(*opts.preferred_address);
+    if (!bound) return std::unexpected("--preferred-address: " + bound.error());
+    auto cfg = s->driver_->endpoint().connection_config();
+    cfg.preferred_address = *bound;
+    s->driver_->endpoint().set_connection_config(cfg);
+    s->preferred_bound_ = *bound;
+  }
   s->opts_ = std::move(opts);
   return s;
 }
@@ -139,9 +157,15 @@ void FileServer::on_closed(Connection& c) {
   if (opts_.log_connections) {
     auto st = c.stats();
     auto reason = c.close_reason();
-    fmt::print(stderr, "[conn {}] closed ({}): sent {} in {} packets, {} lost\n", it->second.id,
+    fmt::print(stderr, "[conn {}] closed ({}): sent {} in {} packets, {} lost; {}, key_updates={}\n", it->second.id,
                reason ? describe_error(*reason) : std::string("no reason"), format_bytes(st.stream_bytes_sent),
-               st.packets_sent, st.packets_lost);
+               st.packets_sent, st.packets_lost, st.multipath ? "multipath" : "single-path", st.key_updates);
+    // Per path, in key=value form for scripts (paths abandoned long enough ago are gone).
+    for (const auto& p : st.paths) {
+      fmt::print(stderr, "[conn {}] path {} {} -> {} ({}{}): stream_bytes_sent={} packets_sent={} packets_lost={}\n",
+                 it->second.id, p.id, p.tuple.local.to_string(), p.tuple.remote.to_string(), p.state,
+                 p.backup ? ", backup" : "", p.stream_bytes_sent, p.packets_sent, p.packets_lost);
+    }
   }
   conns_->erase(it);
 }
@@ -153,6 +177,28 @@ void FileServer::on_event(Connection& c, const ConnectionEvent& ev) {
   switch (ev.type) {
     case ConnectionEventType::kHandshakeCompleted:
       cs.alpn = c.alpn();
+      cs.handshake = io::monotonic_now();
+      if (!opts_.path_actions.empty()) {
+        // The client opens its paths when it likes: a status for a path it has not opened
+        // yet waits for it, up to 30 s after it was due.
+        cs.actions = std::make_unique<PathActionRunner>(opts_.path_actions, std::chrono::seconds(30));
+        for (auto& a : opts_.path_actions) {
+          if (!a.when.after) continue;
+          uint64_t conn_id = driver_->id_of(&c);
+          driver_->loop().add_timer(cs.handshake + *a.when.after, [this, conn_id] {
+            if (auto* conn = driver_->find(conn_id)) driver_->service(*conn);
+          });
+        }
+      }
+      break;
+    case ConnectionEventType::kPathEvent:
+      if (cs.actions && !cs.actions->finished()) {
+        // A path the client just opened may be one an action waits for.
+        uint64_t conn_id = driver_->id_of(&c);
+        driver_->loop().add_timer(io::monotonic_now(), [this, conn_id] {
+          if (auto* conn = driver_->find(conn_id)) driver_->service(*conn);
+        });
+      }
       break;
     case ConnectionEventType::kStreamOpened:
     case ConnectionEventType::kStreamReadable:
@@ -304,6 +350,20 @@ void FileServer::on_service(Connection& c) {
   auto it = conns_->find(&c);
   if (it == conns_->end()) return;
   ConnState& cs = it->second;
+  if (cs.actions && !cs.actions->finished()) {
+    TimePoint now = io::monotonic_now();
+    cs.actions->run(c, now, cs.handshake, c.stats().stream_bytes_sent);
+    if (opts_.log_connections) {
+      for (auto& r : cs.actions->results()) {
+        if (r.done && r.at && !r.reported) {
+          fmt::print(stderr, "[conn {}] {} done at {:.3f} s\n", cs.id, r.spec, std::chrono::duration<double>(*r.at).count());
+        } else if (!r.error.empty() && !r.reported) {
+          fmt::print(stderr, "[conn {}] {} not done: {}\n", cs.id, r.spec, r.error);
+        }
+      }
+    }
+    cs.actions->mark_reported();
+  }
   for (size_t i = 0; i < cs.senders.size();) {
     StreamId id = cs.senders[i];
     auto j = cs.jobs.find(id);

@@ -15,6 +15,7 @@
 #include "braid/address.h"
 #include "io/crypto_random.h"
 #include "io/endpoint_driver.h"
+#include "tools/braid/path_actions.h"
 
 namespace braid::tool {
 
@@ -38,6 +39,12 @@ struct FileServerOptions {
   // 0 or 1: multipath not offered, clients get single-path QUIC.
   uint64_t max_paths = 4;
   bool log_connections = true;         // one stderr line per connection accepted/closed
+  // RFC 9000 §9.6: a second socket here and the preferred_address transport parameter
+  // (port 0 picks one); clients move path 0 to it after the handshake.
+  std::optional<SocketAddress> preferred_address;
+  // Per connection: --path-status actions (time after its handshake, or bytes sent).
+  std::vector<PathAction> path_actions;
+  uint64_t key_update_after_packets = 0;   // initiate a key update every N packets (0: off)
 };
 
 class FileServer {
@@ -47,6 +54,8 @@ class FileServer {
   ~FileServer();
 
   SocketAddress local_address() const { return driver_->local_address(); }
+  // The bound preferred address, when one was asked for.
+  std::optional<SocketAddress> preferred_address() const { return preferred_bound_; }
   // SHA-256 fingerprint of the generated certificate; empty when --cert was given.
   const std::string& generated_fingerprint() const { return fingerprint_; }
   const std::string& generated_cert_pem() const { return cert_pem_; }
@@ -73,6 +82,7 @@ class FileServer {
   std::string fingerprint_, cert_pem_;
   std::string root_canonical_;
   uint64_t accepted_ = 0;
+  std::optional<SocketAddress> preferred_bound_;
   std::unique_ptr<std::unordered_map<const Connection*, ConnState>> conns_;
 };
 

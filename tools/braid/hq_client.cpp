@@ -116,6 +116,7 @@ void HqDownloadApp::read_stream(Connection& c, StreamId id, size_t index) {
     if (*n > 0) {
       r.bytes += *n;
       bytes_ += *n;
+      last_byte_at_ = io::monotonic_now();
       if (hashes_[index]) gnutls_hash(hashes_[index], buf_.data(), *n);
       for (size_t off = 0; fds_[index] >= 0 && off < *n;) {
         ssize_t w = ::write(fds_[index], buf_.data() + off, *n - off);

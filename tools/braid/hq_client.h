@@ -53,7 +53,12 @@ class HqDownloadApp final : public ClientApp {
 
   const std::vector<HqResult>& results() const { return results_; }
   TimePoint transfer_start() const { return transfer_start_; }
-  TimePoint transfer_end() const { return transfer_end_; }
+  // When the last stream finished; for a transfer that did not finish, when the last body
+  // byte arrived (the start if none did), so durations are never negative.
+  TimePoint transfer_end() const {
+    if (transfer_end_ != TimePoint{}) return transfer_end_;
+    return last_byte_at_ != TimePoint{} ? last_byte_at_ : transfer_start_;
+  }
   uint64_t total_bytes() const { return bytes_; }
 
  private:
@@ -72,7 +77,7 @@ class HqDownloadApp final : public ClientApp {
   bool handshake_ = false;
   std::optional<std::string> failure_;
   std::vector<uint8_t> buf_;
-  TimePoint transfer_start_{}, transfer_end_{};
+  TimePoint transfer_start_{}, transfer_end_{}, last_byte_at_{};
 };
 
 }  // namespace braid::tool

@@ -2,6 +2,7 @@
 #include "tools/braid/progress.h"
 
 #include <fmt/format.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +13,35 @@
 namespace braid::tool {
 
 bool ProgressBar::stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+
+size_t terminal_columns() {
+  winsize ws{};
+  if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  return 80;
+}
+
+std::string fit_to_width(std::string line, size_t columns) {
+  // One column short of the edge: a full line would make some terminals wrap the cursor.
+  if (columns > 1 && line.size() >= columns) line.resize(columns - 1);
+  return line;
+}
+
+namespace {
+std::string percent(uint64_t part, uint64_t whole) {
+  return whole ? fmt::format("{:.1f}%", 100.0 * static_cast<double>(part) / static_cast<double>(whole)) : "-";
+}
+}  // namespace
+
+std::string path_summary(const PathStats& p, double rx_bps, double tx_bps, bool with_addresses) {
+  std::string s = fmt::format("path {}", p.id);
+  if (with_addresses) s += fmt::format(" {} -> {}", p.tuple.local.to_string(), p.tuple.remote.to_string());
+  s += fmt::format(" {:<9} rx {:6.1f} Mbit/s  tx {:6.1f} Mbit/s  rtt {}  loss rx {} tx {}", p.state, rx_bps / 1e6,
+                   tx_bps / 1e6, p.smoothed_rtt.count() ? fmt::format("{:.1f} ms", to_ms(p.smoothed_rtt)) : "-",
+                   percent(p.packets_missing, p.packets_missing + p.packets_received),
+                   percent(p.packets_lost, p.packets_sent));
+  if (p.backup) s += " (backup)";
+  return s;
+}
 
 ProgressBar::ProgressBar(std::string label, uint64_t total_bytes, bool enabled)
     : label_(std::move(label)), total_(total_bytes), enabled_(enabled) {}
@@ -51,6 +81,8 @@ void ProgressBar::update(TimePoint now, uint64_t bytes) {
   } else {
     line = fmt::format("\r{} {}  {:.1f} Mbit/s ", label_, format_bytes(bytes), shown_bps / 1e6);
   }
+  // Clear what a longer earlier line left behind, and never wrap.
+  line = "\r\x1b[2K" + fit_to_width(line.substr(1), terminal_columns());
   std::fputs(line.c_str(), stderr);
   std::fflush(stderr);
 }
@@ -71,42 +103,46 @@ void PathLines::update(TimePoint now, const ConnectionStats& stats) {
     auto& r = rates_[p.id];
     if (r.at == TimePoint{}) {
       r.at = now;
-      r.bytes = p.stream_bytes_received;
+      r.rx_bytes = p.stream_bytes_received;
+      r.tx_bytes = p.stream_bytes_sent;
       continue;
     }
     double dt = std::chrono::duration<double>(now - r.at).count();
     if (dt < 0.25) continue;
-    double inst = (p.stream_bytes_received - r.bytes) * 8.0 / dt;
-    r.bps = 0.5 * r.bps + 0.5 * inst;
+    r.rx_bps = 0.5 * r.rx_bps + 0.5 * (p.stream_bytes_received - r.rx_bytes) * 8.0 / dt;
+    r.tx_bps = 0.5 * r.tx_bps + 0.5 * (p.stream_bytes_sent - r.tx_bytes) * 8.0 / dt;
     r.at = now;
-    r.bytes = p.stream_bytes_received;
+    r.rx_bytes = p.stream_bytes_received;
+    r.tx_bytes = p.stream_bytes_sent;
   }
   auto interval = terminal_ ? std::chrono::milliseconds(250) : std::chrono::milliseconds(1000);
   if (last_draw_ != TimePoint{} && now - last_draw_ < interval) return;
   last_draw_ = now;
-  auto rate = [&](PathId id) { return rates_.count(id) ? rates_[id].bps / 1e6 : 0.0; };
+  auto summary = [&](const PathStats& p, bool addresses) {
+    auto it = rates_.find(p.id);
+    return path_summary(p, it == rates_.end() ? 0 : it->second.rx_bps, it == rates_.end() ? 0 : it->second.tx_bps,
+                        addresses);
+  };
+  std::string bonding = stats.multipath ? (stats.bonding.empty() ? "-" : stats.bonding) : "single-path";
   if (!terminal_) {
     std::string line = fmt::format("[{:5.1f} s]", std::chrono::duration<double>(now - start_).count());
-    for (const auto& p : stats.paths) {
-      line += fmt::format(" | path {} {} {:.1f} Mbit/s rtt {:.0f} ms lost {}", p.id, p.state, rate(p.id),
-                          to_ms(p.smoothed_rtt), p.packets_lost);
-    }
-    line += fmt::format(" | {}\n", stats.bonding.empty() ? "single-path" : stats.bonding);
+    for (const auto& p : stats.paths) line += " | " + summary(p, false);
+    line += fmt::format(" | {}\n", bonding);
     std::fputs(line.c_str(), stderr);
     std::fflush(stderr);
     return;
   }
-  // The bar is the current line; the path lines go below it, then the cursor returns.
+  // The bar is the current line; the path lines go below it, then the cursor returns. Lines
+  // are cut to the terminal width: a wrapped line would shift everything drawn after it.
+  size_t columns = terminal_columns();
   std::string out = "\n";
-  for (const auto& p : stats.paths) {
-    out += fmt::format("\r\x1b[2K  path {} {} -> {}  {:<10} {:6.1f} Mbit/s  rtt {:6.1f} ms  cwnd {:>9}  lost {}\n", p.id,
-                       p.tuple.local.to_string(), p.tuple.remote.to_string(), p.state, rate(p.id),
-                       to_ms(p.smoothed_rtt), format_bytes(p.congestion_window), p.packets_lost);
-  }
-  for (size_t i = stats.paths.size(); i < drawn_lines_; ++i) out += "\r\x1b[2K\n";
-  size_t lines = std::max(drawn_lines_, stats.paths.size());
+  for (const auto& p : stats.paths) out += "\r\x1b[2K" + fit_to_width("  " + summary(p, true), columns) + "\n";
+  out += "\r\x1b[2K" + fit_to_width("  bonding " + bonding, columns) + "\n";
+  size_t lines = stats.paths.size() + 1;
+  for (size_t i = lines; i < drawn_lines_; ++i) out += "\r\x1b[2K\n";
+  lines = std::max(drawn_lines_, lines);
   drawn_lines_ = lines;
-  out += fmt::format("\x1b[{}A", lines + 1);  // relative, so scrolling cannot misplace it
+  out += fmt::format("\x1b[{}A\r", lines + 1);  // relative, so scrolling cannot misplace it
   std::fputs(out.c_str(), stderr);
   std::fflush(stderr);
 }

@@ -12,6 +12,13 @@
 
 namespace braid::tool {
 
+// Columns of the terminal on stderr (80 when unknown).
+size_t terminal_columns();
+// `line` cut to `columns` visible characters (plain ASCII text, no escapes).
+std::string fit_to_width(std::string line, size_t columns);
+// One path's summary, e.g. "path 1 active  rx 38.2 Mbit/s  tx 0.1 Mbit/s  rtt 41.3 ms  loss rx 0.2% tx 0.0%".
+std::string path_summary(const PathStats& p, double rx_bps, double tx_bps, bool with_addresses);
+
 class ProgressBar {
  public:
   // `total_bytes` 0: unknown size (no percentage). `enabled` false: never draws.
@@ -33,9 +40,12 @@ class ProgressBar {
   double rate_bps_ = 0;
 };
 
-// One line per path: id, local -> remote, state, goodput (stream bytes received), smoothed
-// RTT, congestion window, losses. On a terminal the lines sit under the progress bar and are
-// redrawn in place; otherwise a single line with every path is printed each second.
+// One line per path with what the user can act on, whichever side sends: id, local ->
+// remote, state, receive and send goodput (stream bytes), smoothed RTT, and loss both ways
+// (receive side: packet numbers that never arrived; send side: packets declared lost),
+// then the bonding state. On a terminal the lines sit under the progress bar, cut to the
+// terminal width so nothing wraps, and are redrawn in place; otherwise a single line with
+// every path is printed each second.
 class PathLines {
  public:
   PathLines(bool terminal, TimePoint start);
@@ -45,9 +55,9 @@ class PathLines {
 
  private:
   struct Rate {
-    uint64_t bytes = 0;
+    uint64_t rx_bytes = 0, tx_bytes = 0;
     TimePoint at{};
-    double bps = 0;
+    double rx_bps = 0, tx_bps = 0;
   };
   bool terminal_;
   TimePoint start_, last_draw_{};

@@ -109,6 +109,7 @@ nlohmann::json stats_json(const ConnectionStats& s) {
   j["stream_bytes_received"] = s.stream_bytes_received;
   j["spurious_losses"] = s.spurious_losses;
   j["key_updates"] = s.key_updates;
+  j["quic_version"] = fmt::format("0x{:08x}", s.version);
   j["paths"] = nlohmann::json::array();
   for (const auto& p : s.paths) {
     j["paths"].push_back({
@@ -125,6 +126,7 @@ nlohmann::json stats_json(const ConnectionStats& s) {
         {"packets_sent", p.packets_sent},
         {"packets_received", p.packets_received},
         {"packets_lost", p.packets_lost},
+        {"packets_missing", p.packets_missing},
         {"bytes_sent", p.bytes_sent},
         {"bytes_received", p.bytes_received},
         {"stream_bytes_sent", p.stream_bytes_sent},
