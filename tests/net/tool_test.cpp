@@ -260,6 +260,73 @@ TEST_F(ToolTest, ExtraPathFromSecondLocalAddress) {
   EXPECT_TRUE(j.contains("bonding"));
 }
 
+// Scheduled path operations over real sockets: a second path made a backup, then
+// abandoned, each reported in the JSON.
+TEST_F(ToolTest, PathActionsRunAndAreReported) {
+  std::vector<std::string> args{BRAID_BINARY, "client"};
+  for (int i = 0; i < 8; ++i) args.push_back(url("/file.bin"));
+  for (const char* a : {"--insecure", "--json", "--path", "127.0.0.3", "--path-status", "1=backup@1M",
+                        "--abandon-path", "1@8M"}) {
+    args.push_back(a);
+  }
+  auto r = run(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["bytes"].get<uint64_t>(), 8u * (3u << 20));
+  ASSERT_EQ(j["path_actions"].size(), 2u) << r.out;
+  for (const auto& a : j["path_actions"]) {
+    EXPECT_TRUE(a["done"].get<bool>()) << a.dump();
+    EXPECT_EQ(a["path_id"].get<int>(), 1);
+  }
+  bool abandoned = false;
+  for (const auto& e : j["path_events"]) {
+    if (e["path_id"] == 1 && (e["state"] == "closing" || e["state"] == "closed")) abandoned = true;
+  }
+  EXPECT_TRUE(abandoned) << r.out;
+}
+
+// Abandoning the only path ends the connection: a clear error, and a report whose
+// transfer time counts to the last byte (it used to be negative).
+TEST_F(ToolTest, AbandoningTheLastPathFailsCleanly) {
+  std::vector<std::string> args{BRAID_BINARY, "client"};
+  for (int i = 0; i < 4; ++i) args.push_back(url("/file.bin"));
+  for (const char* a : {"--insecure", "--json", "--abandon-path", "0@1M"}) args.push_back(a);
+  auto r = run(args);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_FALSE(j["ok"].get<bool>());
+  EXPECT_NE(j["error"].get<std::string>().find("last path"), std::string::npos) << j["error"];
+  EXPECT_GT(j["bytes"].get<uint64_t>(), 0u);
+  EXPECT_GE(j["transfer_s"].get<double>(), 0.0);
+  EXPECT_GE(j["goodput_mbps"].get<double>(), 0.0);
+}
+
+// --migrate probes the new local address and moves the connection there.
+TEST_F(ToolTest, MigrateMovesTheConnection) {
+  std::vector<std::string> args{BRAID_BINARY, "client"};
+  for (int i = 0; i < 8; ++i) args.push_back(url("/file.bin"));
+  for (const char* a : {"--insecure", "--json", "--migrate", "127.0.0.5@1M"}) args.push_back(a);
+  auto r = run(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["bytes"].get<uint64_t>(), 8u * (3u << 20));
+  ASSERT_EQ(j["paths"].size(), 1u);
+  EXPECT_EQ(j["paths"][0]["local"].get<std::string>().rfind("127.0.0.5:", 0), 0u) << r.out;
+  EXPECT_EQ(j["connection"]["packets_dropped"].get<uint64_t>(), 0u);
+}
+
+TEST_F(ToolTest, BadPathActionsAreClearErrors) {
+  auto r = run({BRAID_BINARY, "client", url("/small.txt"), "--insecure", "--abandon-path", "1"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("needs @WHEN"), std::string::npos) << r.err;
+  r = run({BRAID_BINARY, "client", url("/small.txt"), "--insecure", "--path-status", "1=sideways@2s"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("backup or available"), std::string::npos) << r.err;
+  r = run({BRAID_BINARY, "client", url("/small.txt"), "--insecure", "--migrate", "127.0.0.5@soon"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("neither a time"), std::string::npos) << r.err;
+}
+
 TEST_F(ToolTest, UnknownSchedulerIsAClearError) {
   auto r = run({BRAID_BINARY, "client", url("/small.txt"), "--insecure", "--scheduler", "nosuch"});
   EXPECT_NE(r.exit_code, 0);
@@ -301,6 +368,42 @@ TEST(ToolServer, MaxPathsZeroGivesSinglePath) {
   EXPECT_FALSE(j["multipath"].get<bool>());
   EXPECT_EQ(j["paths"].size(), 1u);
   EXPECT_NE(r.err.find("did not negotiate multipath"), std::string::npos) << r.err;
+}
+
+// braid server --preferred-address: the braid client validates it and moves path 0 there.
+TEST(ToolServer, PreferredAddressIsFollowed) {
+  fs::path root = fs::temp_directory_path() / fmt::format("braid-tool-test-pa-{}", getpid());
+  fs::create_directories(root);
+  {
+    std::vector<char> data(4u << 20, 'p');
+    std::ofstream(root / "f.bin", std::ios::binary).write(data.data(), static_cast<std::streamsize>(data.size()));
+  }
+  Child server = spawn({BRAID_BINARY, "server", "--listen", "127.0.0.1:0", "--root", root.string(), "--duration", "20s",
+                        "--quiet", "--preferred-address", "127.0.0.7:0"});
+  std::string out;
+  std::smatch m, pa;
+  static const std::regex re("listening on 127\\.0\\.0\\.1:([0-9]+)[^\\n]*\\npreferred address (127\\.0\\.0\\.7:[0-9]+)");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!std::regex_search(out, m, re) && read_some(server.out_fd, out, deadline)) {
+  }
+  bool started = std::regex_search(out, m, re);
+  Result r;
+  if (started) {
+    r = run({BRAID_BINARY, "client", fmt::format("https://127.0.0.1:{}/f.bin", m[1].str()), "--insecure", "--json",
+             "--output", "/dev/null"});
+  }
+  kill(server.pid, SIGTERM);
+  int status = 0;
+  waitpid(server.pid, &status, 0);
+  close(server.out_fd);
+  close(server.err_fd);
+  std::error_code ec;
+  fs::remove_all(root, ec);
+  ASSERT_TRUE(started) << out;
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["paths"][0]["remote"].get<std::string>(), m[2].str()) << r.out;
+  EXPECT_EQ(j["connection"]["packets_dropped"].get<uint64_t>(), 0u);
 }
 
 TEST(ToolDemo, MultipathDemoAggregatesAndFailsOver) {

@@ -36,7 +36,7 @@ std::string path_summary(const PathStats& p, double rx_bps, double tx_bps, bool 
   std::string s = fmt::format("path {}", p.id);
   if (with_addresses) s += fmt::format(" {} -> {}", p.tuple.local.to_string(), p.tuple.remote.to_string());
   s += fmt::format(" {:<9} rx {:6.1f} Mbit/s  tx {:6.1f} Mbit/s  rtt {}  loss rx {} tx {}", p.state, rx_bps / 1e6,
-                   tx_bps / 1e6, p.smoothed_rtt.count() ? fmt::format("{:.1f} ms", to_ms(p.smoothed_rtt)) : "-",
+                   tx_bps / 1e6, p.min_rtt.count() ? fmt::format("{:.1f} ms", to_ms(p.smoothed_rtt)) : "-",   // no sample yet: no RTT
                    percent(p.packets_missing, p.packets_missing + p.packets_received),
                    percent(p.packets_lost, p.packets_sent));
   if (p.backup) s += " (backup)";

@@ -14,6 +14,7 @@ PathStats sample_path() {
   p.tuple.remote = *SocketAddress::parse("127.0.0.1:4433");
   p.state = "active";
   p.smoothed_rtt = std::chrono::microseconds(41'250);
+  p.min_rtt = std::chrono::microseconds(40'100);
   p.packets_received = 990;
   p.packets_missing = 10;
   p.packets_sent = 200;
@@ -35,7 +36,8 @@ TEST(PathSummary, ShowsRatesRttAndLossBothWays) {
 
 TEST(PathSummary, NoRttSampleYetIsADash) {
   auto p = sample_path();
-  p.smoothed_rtt = Duration::zero();
+  p.smoothed_rtt = std::chrono::milliseconds(333);   // the initial estimate, not a sample
+  p.min_rtt = Duration::zero();
   p.packets_sent = 0;
   auto s = path_summary(p, 0, 0, false);
   EXPECT_NE(s.find("rtt -"), std::string::npos) << s;
