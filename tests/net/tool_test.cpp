@@ -159,6 +159,13 @@ class ToolTest : public ::testing::Test {
   }
 
   std::string url(const std::string& path) { return fmt::format("https://127.0.0.1:{}{}", port_, path); }
+  // `braid client` fetching file.bin `copies` times on one connection, then `flags`.
+  std::vector<std::string> client_args(int copies, std::initializer_list<const char*> flags) {
+    std::vector<std::string> args{BRAID_BINARY, "client"};
+    for (int i = 0; i < copies; ++i) args.push_back(url("/file.bin"));
+    args.insert(args.end(), flags.begin(), flags.end());
+    return args;
+  }
 
   static inline int counter_ = 0;
   fs::path dir_;
@@ -263,13 +270,8 @@ TEST_F(ToolTest, ExtraPathFromSecondLocalAddress) {
 // Scheduled path operations over real sockets: a second path made a backup, then
 // abandoned, each reported in the JSON.
 TEST_F(ToolTest, PathActionsRunAndAreReported) {
-  std::vector<std::string> args{BRAID_BINARY, "client"};
-  for (int i = 0; i < 8; ++i) args.push_back(url("/file.bin"));
-  for (const char* a : {"--insecure", "--json", "--path", "127.0.0.3", "--path-status", "1=backup@1M",
-                        "--abandon-path", "1@8M"}) {
-    args.push_back(a);
-  }
-  auto r = run(args);
+  auto r = run(client_args(8, {"--insecure", "--json", "--path", "127.0.0.3", "--path-status", "1=backup@1M",
+                               "--abandon-path", "1@8M"}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["bytes"].get<uint64_t>(), 8u * (3u << 20));
@@ -288,10 +290,7 @@ TEST_F(ToolTest, PathActionsRunAndAreReported) {
 // Abandoning the only path ends the connection: a clear error, and a report whose
 // transfer time counts to the last byte (it used to be negative).
 TEST_F(ToolTest, AbandoningTheLastPathFailsCleanly) {
-  std::vector<std::string> args{BRAID_BINARY, "client"};
-  for (int i = 0; i < 4; ++i) args.push_back(url("/file.bin"));
-  for (const char* a : {"--insecure", "--json", "--abandon-path", "0@1M"}) args.push_back(a);
-  auto r = run(args);
+  auto r = run(client_args(4, {"--insecure", "--json", "--abandon-path", "0@1M"}));
   EXPECT_EQ(r.exit_code, 1) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_FALSE(j["ok"].get<bool>());
@@ -303,10 +302,7 @@ TEST_F(ToolTest, AbandoningTheLastPathFailsCleanly) {
 
 // --migrate probes the new local address and moves the connection there.
 TEST_F(ToolTest, MigrateMovesTheConnection) {
-  std::vector<std::string> args{BRAID_BINARY, "client"};
-  for (int i = 0; i < 8; ++i) args.push_back(url("/file.bin"));
-  for (const char* a : {"--insecure", "--json", "--migrate", "127.0.0.5@1M"}) args.push_back(a);
-  auto r = run(args);
+  auto r = run(client_args(8, {"--insecure", "--json", "--migrate", "127.0.0.5@1M"}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["bytes"].get<uint64_t>(), 8u * (3u << 20));

@@ -170,8 +170,10 @@ size_t ConnectionImpl::build_lone_packet(TimePoint now, path::Path& p, const Con
   if (!app_keys_ || !app_keys_->write.aead || out.size() < 64) return 0;
   auto& space = p.app;
   uint64_t pn = space.sent.next_packet_number();
-  auto largest_acked = space.sent.largest_acked();
-  size_t pn_len = wire::packet_number_length(pn, largest_acked ? *largest_acked : UINT64_MAX);
+  // Full 4-byte packet number: this packet travels another network path, and the peer may
+  // read hundreds of this path's later packets (from its other socket) before it, more
+  // than a shorter encoding's window tolerates.
+  size_t pn_len = 4;
   wire::Writer w(out.first(out.size() - crypto::kAeadTagLen));
   auto off = wire::write_short_header(w, dcid, false, app_keys_->key_phase, pn, pn_len);
   if (!off) return 0;

@@ -32,6 +32,7 @@ std::optional<uint64_t> AckTracker::largest_received() const {
 bool AckTracker::on_packet_received(uint64_t pn, TimePoint now, bool ack_eliciting, Ecn ecn) {
   if (is_duplicate(pn)) return false;
   received_count_++;
+  if (pn < ack_floor_) ack_floor_ = pn;   // a late packet below what was acknowledged: report it
 
   // §13.2.1: a packet below the largest, or one that leaves a gap, is acknowledged at once
   // so that the sender's loss detection sees the hole quickly.
@@ -89,7 +90,11 @@ TimePoint AckTracker::ack_deadline() const {
 std::optional<wire::AckFrame> AckTracker::build_ack(TimePoint now, uint64_t ack_delay_exponent) const {
   if (ranges_.empty()) return std::nullopt;
   wire::AckFrame f;
-  f.ranges.assign(ranges_.begin(), ranges_.end());
+  for (const auto& r : ranges_) {
+    if (r.largest < ack_floor_) break;   // descending: the rest is older still
+    f.ranges.push_back(wire::AckRange{std::max(r.smallest, ack_floor_), r.largest});
+  }
+  if (f.ranges.empty()) return std::nullopt;
   int64_t delay_us = now > largest_recv_time_ ? to_us(now - largest_recv_time_) : 0;
   f.ack_delay = static_cast<uint64_t>(delay_us) >> std::min<uint64_t>(ack_delay_exponent, 63);
   if (ecn_seen_) f.ecn = ecn_;
@@ -105,14 +110,11 @@ void AckTracker::on_ack_sent() {
 
 void AckTracker::on_ack_of_ack(uint64_t largest) {
   if (ranges_.empty()) return;
-  // Ranges at or below `largest` are known to the peer. The newest range is kept (trimmed
-  // to its top packet) so that reordering detection still knows the largest received.
-  uint64_t top = ranges_.front().largest;
-  while (!ranges_.empty() && ranges_.back().largest <= largest) ranges_.pop_back();
-  if (!ranges_.empty() && ranges_.back().smallest <= largest) ranges_.back().smallest = largest + 1;
-  if (ranges_.empty()) ranges_.push_back(wire::AckRange{top, top});
-  // Packets below the retained ranges can no longer be told apart from ones received.
-  floor_ = std::max(floor_, std::min(largest + 1, top));
+  // Ranges at or below `largest` are known to the peer: ACK frames stop repeating them
+  // (the newest packet is always reported). They stay for duplicate detection: packets
+  // of one number space can arrive over two network paths (a probe of a new address)
+  // and so far out of order that a late one lands below what was already acknowledged.
+  ack_floor_ = std::max(ack_floor_, std::min(largest + 1, ranges_.front().largest));
 }
 
 }  // namespace braid::recovery

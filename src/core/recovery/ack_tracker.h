@@ -53,7 +53,8 @@ class AckTracker {
   Duration max_ack_delay_;
   size_t max_ranges_;
   std::deque<wire::AckRange> ranges_;  // descending
-  uint64_t floor_ = 0;                 // pns below this are treated as duplicates
+  uint64_t floor_ = 0;                 // pns below this are treated as duplicates (memory bound)
+  uint64_t ack_floor_ = 0;             // ACK frames report ranges from here up (ack of ack)
   TimePoint largest_recv_time_{};
   wire::EcnCounts ecn_{};
   bool ecn_seen_ = false;

@@ -272,5 +272,59 @@ TEST(PeerRules, ServerAnswersAProbeWithoutMovingThePath) {
   EXPECT_FALSE(before->packets.front().dcid == answer->packets.front().dcid) << "one CID used towards two addresses";
 }
 
+// The answer to a probe travels another network path than the data: the peer may read
+// hundreds of the data path's later packets before it. Its packet number must still decode
+// (it used to be cut to one byte and fail to decrypt, so the migration never finished).
+TEST(PeerRules, AnswerToAProbeDecodesBehindManyLaterPackets) {
+  PairHarness h(PairHarness::default_options());
+  auto new_local = *SocketAddress::parse("10.0.0.9:6000");
+  // A short, fast old path (few packets in flight, so short packet numbers) and a new one
+  // 20 ms away: ~400 data packets overtake the answer to the probe.
+  h.set_path_link(kClient, test::LinkParams{100us, 0, 0, {}, 200'000'000, false, 0, 16});
+  h.set_path_link(new_local, test::LinkParams{20ms, 0, 0, {}, 200'000'000, false, 0, 0});
+  int to_new = 0, from_new = 0;
+  h.tap = [&](bool from_client, const PathTuple& t, std::span<const uint8_t>) {
+    if (from_client && t.local == new_local) from_new++;
+    if (!from_client && t.remote == new_local) to_new++;
+    return true;
+  };
+  ASSERT_TRUE(h.handshake());
+  std::string drops;
+  h.server_conn()->set_qlog_sink([&](std::string_view r) {
+    if (r.find("packet_dropped") != std::string_view::npos && drops.size() < 600) drops += std::string(r);
+  }, h.now());
+  h.run_for(100ms);
+  auto sid = h.server_conn()->open_stream(false);
+  ASSERT_TRUE(sid.has_value());
+  auto data = pattern_bytes(30 << 20, 34);
+  size_t written = 0, got = 0;
+  bool fin = false, migrate_called = false;
+  std::vector<uint8_t> buf(1 << 16);
+  ASSERT_TRUE(h.run_until([&] {
+    if (written < data.size()) {
+      auto w = h.server_conn()->stream_write(*sid, std::span(data).subspan(written), true);
+      if (w) written += *w;
+    }
+    while (!fin) {
+      auto n = h.client().stream_read(*sid, buf, fin);
+      if (!n || *n == 0) break;
+      EXPECT_TRUE(std::equal(buf.begin(), buf.begin() + *n, data.begin() + got));
+      got += *n;
+    }
+    if (!migrate_called && got > (2u << 20)) {
+      migrate_called = true;
+      EXPECT_TRUE(h.client().migrate(h.now(), new_local).has_value());
+    }
+    return fin && got == data.size();
+  }, 30s)) << "received " << got << " of " << data.size() << ", written " << written;
+  std::string events;
+  while (auto ev = h.client().poll_event()) {
+    if (ev->type == ConnectionEventType::kPathEvent) events += ev->detail + " ";
+  }
+  EXPECT_EQ(h.client().stats().paths.front().tuple.local, new_local) << "the migration never completed: " << events << " datagrams from the new address " << from_new << ", to it " << to_new << "; server dropped "
+      << h.server_conn()->stats().packets_dropped << " " << drops;
+  EXPECT_EQ(h.client().stats().packets_dropped, 0u) << "a packet failed to decrypt";
+}
+
 }  // namespace
 }  // namespace braid

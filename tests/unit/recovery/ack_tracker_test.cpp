@@ -176,11 +176,25 @@ TEST(AckTracker, AckOfAckPrunesReportedRanges) {
   t.on_ack_sent();
   t.on_ack_of_ack(4);
   EXPECT_EQ(ranges_of(t), (std::vector<AckRange>{{8, 9}, {5, 5}}));
-  EXPECT_TRUE(t.is_duplicate(3));  // below the pruned point: treated as seen
+  // What arrived stays known: a replay below the acknowledged point is still a duplicate.
   EXPECT_TRUE(t.is_duplicate(4));
+  EXPECT_TRUE(t.is_duplicate(1));
   EXPECT_FALSE(t.is_duplicate(6));
   EXPECT_TRUE(t.on_packet_received(7, at_ms(1), true, Ecn::kNotEct));
   EXPECT_EQ(ranges_of(t), (std::vector<AckRange>{{7, 9}, {5, 5}}));
+}
+
+// A packet that never came before the peer learned of the ranges around it (it crossed a
+// slower network path) is accepted late and reported again.
+TEST(AckTracker, LatePacketBelowTheAcknowledgedPointIsAcceptedAndReported) {
+  AckTracker t;
+  for (uint64_t pn : {0, 1, 2, 4, 5, 8, 9}) t.on_packet_received(pn, at_ms(0), true, Ecn::kNotEct);
+  t.on_ack_sent();
+  t.on_ack_of_ack(5);
+  EXPECT_FALSE(t.is_duplicate(3));
+  EXPECT_TRUE(t.on_packet_received(3, at_ms(1), true, Ecn::kNotEct));
+  EXPECT_EQ(ranges_of(t), (std::vector<AckRange>{{8, 9}, {3, 5}}));
+  EXPECT_FALSE(t.on_packet_received(3, at_ms(2), true, Ecn::kNotEct));
 }
 
 TEST(AckTracker, AckOfAckOfEverythingKeepsLargest) {
