@@ -8,7 +8,9 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <map>
+#include <string>
 #include <memory>
 #include <optional>
 #include <span>
@@ -18,6 +20,12 @@
 #include "braid/connection.h"
 
 namespace braid {
+namespace crypto {
+class TlsCredentials;
+}
+namespace wire {
+struct ParsedHeader;
+}
 
 struct EndpointConfig {
   ConnectionConfig connection;            // template for accepted connections
@@ -25,6 +33,12 @@ struct EndpointConfig {
   bool require_retry = false;             // validate client addresses with Retry first
   Duration retry_token_lifetime = std::chrono::seconds(10);
   size_t max_connections = 4096;
+  // Handshakes in progress (connections not yet past the handshake) beyond which a new
+  // client without a Retry token gets a Retry instead of state: a flood of Initials from
+  // spoofed addresses then costs one stateless reply each (RFC 9000 §8.1.2).
+  size_t max_handshakes_in_progress = 128;
+  // Retry tokens accepted once each; this many are remembered until they expire.
+  size_t retry_token_cache = 65536;
   // Called for each accepted connection before its first packet is processed (qlog setup).
   std::function<void(Connection&, TimePoint)> on_new_connection;
 };
@@ -52,17 +66,26 @@ class Endpoint {
   size_t collect_closed();
   std::vector<Connection*> connections() const;
   size_t connection_count() const { return conns_.size(); }
+  // Connection IDs routed to connections (bounded by their active IDs).
+  size_t route_count() const { return routes_.size(); }
   uint64_t stateless_resets_sent() const { return resets_sent_; }
   uint64_t retries_sent() const { return retries_sent_; }
+  // Initials dropped before any state: undecryptable, or a Retry token reused or invalid.
+  uint64_t initials_dropped() const { return initials_dropped_; }
+  size_t handshakes_in_progress();
   // The template for connections accepted from now on (e.g. a preferred address known
   // only once its socket is bound).
   const ConnectionConfig& connection_config() const { return cfg_.connection; }
-  void set_connection_config(const ConnectionConfig& c) { cfg_.connection = c; }
+  void set_connection_config(const ConnectionConfig& c) {
+    cfg_.connection = c;
+    credentials_.reset();   // reloaded from the new configuration on the next connection
+  }
 
  private:
   struct Entry {
     std::unique_ptr<Connection> conn;
-    std::vector<ConnectionId> routes;
+    std::vector<ConnectionId> routes;              // sorted: the connection's routable IDs
+    std::optional<ConnectionId> initial_route;     // the client's first DCID, until close
     uint64_t routed_version = 0;   // Connection::local_connection_ids_version() last routed
   };
   Entry* route(const ConnectionId& cid);
@@ -71,18 +94,27 @@ class Endpoint {
   std::optional<ConnectionId> check_retry_token(TimePoint now, const SocketAddress& client,
                                                 std::span<const uint8_t> token);
   void queue(const PathTuple& t, std::vector<uint8_t> bytes);
+  bool initial_decrypts(std::span<const uint8_t> datagram, const wire::ParsedHeader& hdr) const;
+  void send_retry(TimePoint now, const PathTuple& tuple, const ConnectionId& dcid, const ConnectionId& scid);
+  bool token_already_used(TimePoint now, std::span<const uint8_t> token);
+  std::shared_ptr<const crypto::TlsCredentials> server_credentials();
 
   EndpointConfig cfg_;
   Random& rng_;
   std::array<uint8_t, 32> reset_key_{};
   std::array<uint8_t, 32> token_key_{};
   std::map<uint64_t, Entry> conns_;
-  std::unordered_map<ConnectionId, uint64_t, ConnectionIdHash> routes_;
+  // Keyed by a random per-endpoint SipHash key: clients choose the bytes (hash flooding).
+  std::unordered_map<ConnectionId, uint64_t, KeyedConnectionIdHash> routes_;
   std::map<const Connection*, uint64_t> handles_;
   std::vector<Connection*> accept_queue_;
   std::vector<std::pair<PathTuple, std::vector<uint8_t>>> stateless_out_;
   uint64_t next_handle_ = 1;
-  uint64_t resets_sent_ = 0, retries_sent_ = 0;
+  uint64_t resets_sent_ = 0, retries_sent_ = 0, initials_dropped_ = 0;
+  std::vector<uint64_t> handshaking_;                      // handles still in their handshake
+  std::unordered_map<std::string, TimePoint> used_tokens_; // MAC of a spent Retry token -> expiry
+  std::deque<std::pair<TimePoint, std::string>> used_token_order_;
+  std::shared_ptr<const crypto::TlsCredentials> credentials_;
 };
 
 }  // namespace braid

@@ -40,12 +40,12 @@ class ConnectionId {
   uint8_t len_ = 0;
 };
 
-struct ConnectionIdHash {
-  size_t operator()(const ConnectionId& c) const noexcept {
-    size_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < c.size(); ++i) h = (h ^ c.data()[i]) * 1099511628211ULL;
-    return h;
-  }
+// Hash for tables indexed by connection IDs, which peers choose: SipHash-2-4 under a
+// per-table random key (libsodium), so nobody can pick IDs that collide (hash flooding;
+// an unkeyed hash lets thousands of colliding IDs be found offline in seconds).
+struct KeyedConnectionIdHash {
+  std::array<uint8_t, 16> key{};   // fill from a Random before use
+  size_t operator()(const ConnectionId& c) const noexcept;
 };
 
 using StatelessResetToken = std::array<uint8_t, 16>;

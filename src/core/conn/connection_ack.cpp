@@ -228,11 +228,9 @@ void ConnectionImpl::on_frame_acked(TimePoint now, const recovery::SentFrame& f)
       return;
     }
     case K::kNewConnectionId: {
-      auto sit = local_cids_.find(f.path_id);
-      if (sit == local_cids_.end()) return;
-      auto it = sit->second.cids.find(f.id);
-      if (it == sit->second.cids.end() || it->second.acked) return;
-      it->second.acked = true;
+      auto* c = local_cids_.find(f.path_id, f.id);
+      if (!c || c->acked) return;
+      c->acked = true;
       release_cid_waiters(now);   // paths held back until the peer could answer on them
       return;
     }
@@ -281,10 +279,7 @@ void ConnectionImpl::requeue_lost_frame(const recovery::SentFrame& f) {
       return;
     }
     case K::kNewConnectionId: {
-      auto sit = local_cids_.find(f.path_id);
-      if (sit == local_cids_.end()) return;
-      auto it = sit->second.cids.find(f.id);
-      if (it != sit->second.cids.end() && !it->second.retired) pending_.new_cid.insert({f.path_id, f.id});
+      if (local_cids_.find(f.path_id, f.id)) pending_.new_cid.insert({f.path_id, f.id});
       return;
     }
     case K::kRetireConnectionId: pending_.retire_cid.insert({f.path_id, f.id}); return;

@@ -21,18 +21,12 @@ void ConnectionImpl::issue_connection_ids() {
   if (cfg_.connection_id_length == 0) return;
   uint64_t peer_limit = peer_params_applied_ ? peer_params_.active_connection_id_limit : 2;
   auto issue_for = [&](PathId pid, uint64_t want) {
-    auto& set = local_cids_[pid];
-    size_t active = 0;
-    for (auto& [seq, c] : set.cids) active += c.retired ? 0 : 1;
-    while (active < want) {
+    for (size_t active = local_cids_.active_count(pid); active < want; ++active) {
       ConnectionId cid;
       cid.resize(cfg_.connection_id_length);
       rng_.fill({cid.data(), cid.size()});
-      uint64_t seq = set.next_seq++;
-      set.cids[seq] = LocalCid{cid, reset_token_for(cid), false};
+      uint64_t seq = local_cids_.issue(pid, cid, reset_token_for(cid));
       pending_.new_cid.insert({pid, seq});
-      local_cid_version_++;
-      active++;
     }
   };
   issue_for(0, std::min<uint64_t>(peer_limit, 4));
@@ -50,22 +44,10 @@ void ConnectionImpl::issue_connection_ids() {
   }
 }
 
-std::vector<ConnectionId> ConnectionImpl::local_connection_ids() const {
-  std::vector<ConnectionId> out;
-  for (auto& [pid, set] : local_cids_) {
-    for (auto& [seq, c] : set.cids) {
-      if (!c.retired) out.push_back(c.cid);
-    }
-  }
-  return out;
-}
+std::vector<ConnectionId> ConnectionImpl::local_connection_ids() const { return local_cids_.routable(); }
 
 std::optional<PathId> ConnectionImpl::path_of_local_cid(const ConnectionId& dcid) const {
-  for (auto& [pid, set] : local_cids_) {
-    for (auto& [seq, c] : set.cids) {
-      if (c.cid == dcid) return pid;
-    }
-  }
+  if (auto r = local_cids_.lookup(dcid)) return r->path;
   return std::nullopt;
 }
 
@@ -159,18 +141,18 @@ Status ConnectionImpl::on_retire_connection_id(const wire::RetireConnectionIdFra
   if (f.path_id) {
     if (auto st = check_path_id_limit(pid, ftype); !st) return st;
   }
-  auto sit = local_cids_.find(pid);
-  if (sit == local_cids_.end() || f.sequence >= sit->second.next_seq) {
-    if (f.path_id && retired_path_ids_.count(pid)) return {};
-    return fail(TransportErrorCode::kProtocolViolation, "RETIRE_CONNECTION_ID for a CID never issued", ftype);
-  }
-  auto it = sit->second.cids.find(f.sequence);
-  if (it == sit->second.cids.end() || it->second.retired) return {};
-  if (it->second.cid == last_packet_dcid_) {
+  if (f.path_id && retired_path_ids_.count(pid)) return {};   // the whole path ID is gone
+  if (auto* c = local_cids_.find(pid, f.sequence); c && c->cid == last_packet_dcid_) {
     return fail(TransportErrorCode::kProtocolViolation, "RETIRE_CONNECTION_ID names the packet's own CID", ftype);
   }
-  it->second.retired = true;
-  local_cid_version_++;
+  // Freed at once: state per connection stays O(active IDs) however often the peer
+  // retires (a few stay routable for packets already in flight).
+  switch (local_cids_.retire(pid, f.sequence, now_, 3 * largest_pto())) {
+    case LocalCidTable::RetireResult::kNeverSent:
+      return fail(TransportErrorCode::kProtocolViolation, "RETIRE_CONNECTION_ID for a CID never sent", ftype);
+    case LocalCidTable::RetireResult::kAlreadyRetired: return {};
+    case LocalCidTable::RetireResult::kRetired: break;
+  }
   pending_.new_cid.erase({pid, f.sequence});
   if (handshake_confirmed_) issue_connection_ids();   // replacements (draft §5.2)
   return {};

@@ -68,12 +68,7 @@ void ConnectionImpl::write_control_frames(TimePoint now, wire::Writer& w, std::v
   }
   for (auto it = pending_.new_cid.begin(); it != pending_.new_cid.end();) {
     auto [pid, seq] = *it;
-    auto sit = local_cids_.find(pid);
-    const LocalCid* c = nullptr;
-    if (sit != local_cids_.end()) {
-      auto cit = sit->second.cids.find(seq);
-      if (cit != sit->second.cids.end() && !cit->second.retired) c = &cit->second;
-    }
+    LocalCid* c = local_cids_.find(pid, seq);
     if (!c || (pid != 0 && !multipath())) {
       it = pending_.new_cid.erase(it);
       continue;
@@ -85,6 +80,7 @@ void ConnectionImpl::write_control_frames(TimePoint now, wire::Writer& w, std::v
     sf.id = seq;
     sf.path_id = pid;
     if (!put(fr, sf)) break;
+    c->sent = true;   // from now on the peer may retire it
     it = pending_.new_cid.erase(it);
   }
   for (auto it = pending_.retire_cid.begin(); it != pending_.retire_cid.end();) {

@@ -27,14 +27,13 @@ ConnectionId random_cid(Random& rng, size_t len) {
 
 ConnectionImpl::ConnectionImpl(TimePoint now, const ConnectionConfig& cfg, const PathTuple& tuple,
                                Random& rng)
-    : cfg_(cfg), rng_(rng), perspective_(Perspective::kClient), created_(now) {
+    : cfg_(cfg), rng_(rng), perspective_(Perspective::kClient), local_cids_(random_cid_hash(rng)), created_(now) {
   rng_.fill(reset_key_);
   original_dcid_ = random_cid(rng_, 8);
   initial_dcid_ = original_dcid_;
   auto scid = random_cid(rng_, cfg_.connection_id_length);
   initial_scid_ = scid;
-  local_cids_[0].cids[0] = LocalCid{scid, reset_token_for(scid), false, true};
-  local_cids_[0].next_seq = 1;
+  local_cids_.issue(0, scid, reset_token_for(scid), true, true);   // known to the peer from the handshake
   remote_cids_[0].cids[0] = RemoteCid{original_dcid_, {}, false, true};
   auto p = make_initial_path(tuple, original_dcid_);
   p->address_validated = true;   // amplification limits bind servers only
@@ -50,21 +49,21 @@ ConnectionImpl::ConnectionImpl(TimePoint now, const ConnectionConfig& cfg, const
 
 ConnectionImpl::ConnectionImpl(TimePoint now, const ConnectionConfig& cfg, const PathTuple& tuple,
                                Random& rng, const ServerParams& sp, std::array<uint8_t, 32> reset_key)
-    : cfg_(cfg), rng_(rng), perspective_(Perspective::kServer), reset_key_(reset_key), created_(now) {
+    : cfg_(cfg), rng_(rng), perspective_(Perspective::kServer), reset_key_(reset_key),
+      local_cids_(random_cid_hash(rng)), created_(now) {
   original_dcid_ = sp.original_dcid;
   initial_dcid_ = sp.initial_dcid;
+  server_credentials_ = sp.credentials;
   retry_scid_ = sp.retry_scid;
   peer_initial_scid_ = sp.client_scid;
   peer_scid_known_ = true;
   auto scid = random_cid(rng_, cfg_.connection_id_length);
   initial_scid_ = scid;
-  local_cids_[0].cids[0] = LocalCid{scid, reset_token_for(scid), false, true};
-  local_cids_[0].next_seq = 1;
+  local_cids_.issue(0, scid, reset_token_for(scid), true, true);   // known to the peer from the handshake
   if (cfg_.preferred_address) {
     // The preferred address comes with its own CID: sequence 1 of path 0.
     auto pcid = random_cid(rng_, cfg_.connection_id_length);
-    local_cids_[0].cids[1] = LocalCid{pcid, reset_token_for(pcid), false, true};
-    local_cids_[0].next_seq = 2;
+    local_cids_.issue(0, pcid, reset_token_for(pcid), true, true);
   }
   remote_cids_[0].cids[0] = RemoteCid{sp.client_scid, {}, false, true};
   auto p = make_initial_path(tuple, sp.client_scid);
@@ -102,8 +101,8 @@ std::vector<uint8_t> ConnectionImpl::local_transport_params() const {
   if (perspective_ == Perspective::kServer) {
     tp.original_destination_connection_id = original_dcid_;
     tp.retry_source_connection_id = retry_scid_;
-    tp.stateless_reset_token = local_cids_.at(0).cids.at(0).token;
-    if (cfg_.preferred_address && local_cids_.at(0).cids.count(1)) {
+    if (auto* c0 = local_cids_.find(0, 0)) tp.stateless_reset_token = c0->token;
+    if (auto* c1 = local_cids_.find(0, 1); cfg_.preferred_address && c1) {
       wire::PreferredAddress pa;
       const auto& a = *cfg_.preferred_address;
       if (a.family == SocketAddress::Family::kV4) {
@@ -113,8 +112,8 @@ std::vector<uint8_t> ConnectionImpl::local_transport_params() const {
         pa.ipv6 = a.ip;
         pa.ipv6_port = a.port;
       }
-      pa.cid = local_cids_.at(0).cids.at(1).cid;
-      pa.reset_token = local_cids_.at(0).cids.at(1).token;
+      pa.cid = c1->cid;
+      pa.reset_token = c1->token;
       tp.preferred_address = pa;
     }
   }
@@ -133,6 +132,7 @@ Status ConnectionImpl::init(TimePoint now) {
   tc.ca_file = cfg_.tls.ca_file;
   tc.insecure = cfg_.tls.insecure;
   tc.keylog = cfg_.tls.keylog;
+  tc.server_credentials = server_credentials_;
   auto tls = crypto::TlsSession::create(tc, tp_override_ ? *tp_override_ : local_transport_params());
   if (!tls) return std::unexpected(tls.error());
   tls_ = std::move(*tls);

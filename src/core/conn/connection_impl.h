@@ -13,6 +13,7 @@
 
 #include "braid/connection.h"
 #include "core/conn/flow_control.h"
+#include "core/conn/local_cids.h"
 #include "core/conn/recv_buffer.h"
 #include "core/conn/send_buffer.h"
 #include "core/crypto/packet_keys.h"
@@ -84,13 +85,7 @@ struct Stream {
   bool recv_done = false;         // everything read or reset: counts towards MAX_STREAMS
 };
 
-// A connection ID we issued (RFC 9000 §5.1) or one the peer issued to us.
-struct LocalCid {
-  ConnectionId cid;
-  StatelessResetToken token{};
-  bool retired = false;
-  bool acked = false;   // the peer acknowledged it: it can answer with it
-};
+// A connection ID the peer issued to us (ours: LocalCidTable).
 struct RemoteCid {
   ConnectionId cid;
   StatelessResetToken token{};
@@ -99,10 +94,6 @@ struct RemoteCid {
 };
 // Connection IDs are issued per path ID (draft-ietf-quic-multipath §5); each path ID has
 // its own sequence-number space. Without multipath everything lives under path ID 0.
-struct LocalCidSet {
-  std::map<uint64_t, LocalCid> cids;   // by sequence; retired ones stay for packet lookup
-  uint64_t next_seq = 0;
-};
 struct RemoteCidSet {
   std::map<uint64_t, RemoteCid> cids;  // by sequence, not retired
   uint64_t retire_prior_to = 0;
@@ -149,6 +140,7 @@ class ConnectionImpl final : public Connection {
     ConnectionId client_scid;
     std::optional<ConnectionId> retry_scid; // set when the client came back after a Retry
     ConnectionId initial_dcid;              // DCID of the Initial that created us (keys)
+    std::shared_ptr<const crypto::TlsCredentials> credentials;   // the endpoint's, parsed once
   };
 
   // Client constructor.
@@ -199,7 +191,7 @@ class ConnectionImpl final : public Connection {
   Perspective perspective() const override { return perspective_; }
   const ConnectionId& original_dcid() const override { return original_dcid_; }
   std::vector<ConnectionId> local_connection_ids() const override;
-  uint64_t local_connection_ids_version() const override { return local_cid_version_; }
+  uint64_t local_connection_ids_version() const override { return local_cids_.version(); }
 
   // Endpoint hooks.
   bool matches_reset_token(std::span<const uint8_t> datagram) const;
@@ -343,6 +335,7 @@ class ConnectionImpl final : public Connection {
   Perspective perspective_;
   ConnState state_ = ConnState::kHandshake;
   std::unique_ptr<crypto::TlsSession> tls_;
+  std::shared_ptr<const crypto::TlsCredentials> server_credentials_;
   std::unique_ptr<qlog::QlogWriter> qlog_;
   std::array<uint8_t, 32> reset_key_{};
 
@@ -382,10 +375,9 @@ class ConnectionImpl final : public Connection {
   std::optional<PathId> datagram_affinity_;
 
   // --- connection IDs
-  std::map<PathId, LocalCidSet> local_cids_;
+  LocalCidTable local_cids_;
   std::map<PathId, RemoteCidSet> remote_cids_;
   ConnectionId initial_scid_;        // our SCID in long headers (path 0, sequence 0)
-  uint64_t local_cid_version_ = 1;   // bumped when local_cids_ gains or retires an ID
   ConnectionId last_packet_dcid_;   // DCID of the packet being processed
   bool datagram_credit_pending_ = false;   // the received datagram is not yet credited
   bool replaying_buffered_ = false;        // handling packets buffered until keys arrived

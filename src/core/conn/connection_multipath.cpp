@@ -197,10 +197,7 @@ void ConnectionImpl::collect_closed_paths(TimePoint now) {
       continue;
     }
     if (p.state == PathState::kClosing) set_path_state(now, p, PathState::kClosed);
-    if (auto c = local_cids_.find(p.id); c != local_cids_.end()) {
-      for (auto& [seq, cid] : c->second.cids) cid.retired = true;
-      local_cid_version_++;
-    }
+    local_cids_.retire_path(p.id);
     retired_path_ids_.insert(p.id);
     it = paths_.erase(it);
   }
@@ -267,8 +264,7 @@ Status ConnectionImpl::on_multipath_frame(TimePoint now, path::Path& path, const
   }
   if (auto* f = std::get_if<wire::PathCidsBlockedFrame>(&fr)) {
     if (auto st = check_path_id_limit(f->path_id, ftype); !st) return st;
-    auto it = local_cids_.find(f->path_id);
-    uint64_t next = it == local_cids_.end() ? 0 : it->second.next_seq;
+    uint64_t next = local_cids_.next_sequence(f->path_id);
     if (f->next_sequence > next) {
       return fail(TransportErrorCode::kProtocolViolation, "PATH_CIDS_BLOCKED beyond the next sequence number", ftype);
     }
@@ -380,7 +376,7 @@ Result<PathId> ConnectionImpl::open_path(TimePoint now, const SocketAddress& loc
     if (paths_.count(id) || retired_path_ids_.count(id)) continue;
     auto r = remote_cids_.find(id);
     bool have_remote = r != remote_cids_.end() && !r->second.cids.empty();
-    bool have_local = local_cids_.count(id) && !local_cids_[id].cids.empty();
+    bool have_local = local_cids_.has_active(id);
     if (!have_remote || !have_local) {
       pending_.path_cids_blocked.insert(id);
       return fail(TransportErrorCode::kInternalError, fmt::format("no connection ID from the peer for path {} yet", id));

@@ -18,10 +18,7 @@ using K = recovery::SentFrame::Kind;
 
 bool ConnectionImpl::peer_can_answer_on(PathId pid, bool tuple_change) const {
   if (cfg_.connection_id_length == 0) return true;   // the peer answers with an empty DCID
-  auto it = local_cids_.find(pid);
-  if (it == local_cids_.end()) return false;
-  size_t acked = 0;
-  for (auto& [seq, c] : it->second.cids) acked += (c.acked && !c.retired) ? 1 : 0;
+  size_t acked = local_cids_.acked_count(pid);
   // A new path ID needs one CID; moving a path in use to another tuple needs a spare beside
   // the one the peer is using (RFC 9000 §9.5: no CID on two tuples).
   return acked >= (tuple_change ? 2u : 1u);

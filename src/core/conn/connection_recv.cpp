@@ -49,6 +49,8 @@ path::Path* ConnectionImpl::path_for_tuple(const PathTuple& tuple) {
 void ConnectionImpl::handle_datagram(TimePoint now, const PathTuple& tuple, std::span<uint8_t> data,
                                      uint8_t ecn) {
   if (state_ == ConnState::kClosed || state_ == ConnState::kDraining) return;
+  now_ = std::max(now_, now);
+  local_cids_.expire(now);
   if (!replaying_buffered_) stats_.bytes_received += data.size();
   if (state_ == ConnState::kClosing) {
     // RFC 9000 §10.2.1: answer further packets with the close frame, not more often than

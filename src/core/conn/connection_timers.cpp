@@ -166,6 +166,7 @@ TimePoint ConnectionImpl::poll_timeout() const {
 void ConnectionImpl::handle_timeout(TimePoint now) {
   now_ = std::max(now_, now);
   if (state_ == ConnState::kClosed) return;
+  local_cids_.expire(now);
   if (state_ == ConnState::kClosing || state_ == ConnState::kDraining) {
     if (now >= close_deadline_) finish_close(now);
     return;

@@ -4,6 +4,8 @@
 // queue events for the connection to poll.
 #include "core/crypto/tls_session.h"
 
+#include <atomic>
+
 #include <arpa/inet.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -99,7 +101,7 @@ class GnutlsTlsSession final : public TlsSession {
 
   ~GnutlsTlsSession() override {
     if (session_) gnutls_deinit(session_);
-    if (cred_) gnutls_certificate_free_credentials(cred_);
+    if (cred_ && !cfg_.server_credentials) gnutls_certificate_free_credentials(cred_);
   }
   GnutlsTlsSession(const GnutlsTlsSession&) = delete;
   GnutlsTlsSession& operator=(const GnutlsTlsSession&) = delete;
@@ -336,6 +338,10 @@ Status GnutlsTlsSession::init() {
 }
 
 Status GnutlsTlsSession::init_credentials() {
+  if (cfg_.perspective == Perspective::kServer && cfg_.server_credentials) {
+    cred_ = static_cast<gnutls_certificate_credentials_t>(cfg_.server_credentials->native());
+    return check(gnutls_credentials_set(session_, GNUTLS_CRD_CERTIFICATE, cred_), "set credentials");
+  }
   if (auto r = check(gnutls_certificate_allocate_credentials(&cred_), "credentials"); !r) {
     return r;
   }
@@ -389,6 +395,41 @@ Status GnutlsTlsSession::init_alpn() {
 }
 
 }  // namespace
+
+namespace {
+std::atomic<uint64_t> credential_loads{0};
+}  // namespace
+
+Result<std::shared_ptr<const TlsCredentials>> TlsCredentials::load_server(const std::string& cert_pem,
+                                                                         const std::string& key_pem,
+                                                                         const std::string& cert_file,
+                                                                         const std::string& key_file) {
+  std::shared_ptr<TlsCredentials> c(new TlsCredentials());
+  gnutls_certificate_credentials_t cred = nullptr;
+  if (auto r = check(gnutls_certificate_allocate_credentials(&cred), "credentials"); !r) return std::unexpected(r.error());
+  c->handle_ = cred;
+  int rv;
+  if (!cert_pem.empty()) {
+    gnutls_datum_t cert{reinterpret_cast<unsigned char*>(const_cast<char*>(cert_pem.data())),
+                        static_cast<unsigned>(cert_pem.size())};
+    gnutls_datum_t key{reinterpret_cast<unsigned char*>(const_cast<char*>(key_pem.data())),
+                       static_cast<unsigned>(key_pem.size())};
+    rv = gnutls_certificate_set_x509_key_mem2(cred, &cert, &key, GNUTLS_X509_FMT_PEM, nullptr, 0);
+  } else if (!cert_file.empty()) {
+    rv = gnutls_certificate_set_x509_key_file2(cred, cert_file.c_str(), key_file.c_str(), GNUTLS_X509_FMT_PEM, nullptr, 0);
+  } else {
+    return fail(TransportErrorCode::kInternalError, "server needs a certificate and key");
+  }
+  if (auto r = check(rv, "server certificate"); !r) return std::unexpected(r.error());
+  credential_loads.fetch_add(1, std::memory_order_relaxed);
+  return std::shared_ptr<const TlsCredentials>(std::move(c));
+}
+
+uint64_t TlsCredentials::loads() { return credential_loads.load(std::memory_order_relaxed); }
+
+TlsCredentials::~TlsCredentials() {
+  if (handle_) gnutls_certificate_free_credentials(static_cast<gnutls_certificate_credentials_t>(handle_));
+}
 
 Result<std::unique_ptr<TlsSession>> TlsSession::create(const TlsConfig& cfg,
                                                        std::vector<uint8_t> local_transport_params) {

@@ -5,8 +5,13 @@
 
 #include <gnutls/crypto.h>
 
+#include <algorithm>
+
+#include "core/conn/cid_hash.h"
 #include "core/conn/connection_impl.h"
 #include "core/crypto/initial_secrets.h"
+#include "core/crypto/packet_protection.h"
+#include "core/crypto/tls_session.h"
 #include "core/wire/packet_header.h"
 
 namespace braid {
@@ -22,7 +27,8 @@ std::array<uint8_t, 32> hmac(std::span<const uint8_t> key, std::span<const uint8
 }
 }  // namespace
 
-Endpoint::Endpoint(const EndpointConfig& cfg, Random& rng) : cfg_(cfg), rng_(rng) {
+Endpoint::Endpoint(const EndpointConfig& cfg, Random& rng)
+    : cfg_(cfg), rng_(rng), routes_(64, conn::random_cid_hash(rng)) {
   rng_.fill(reset_key_);
   rng_.fill(token_key_);
 }
@@ -41,9 +47,25 @@ void Endpoint::add_routes(uint64_t handle) {
   uint64_t v = e.conn->local_connection_ids_version();
   if (v == e.routed_version) return;   // nothing issued or retired since the last look
   e.routed_version = v;
-  for (auto& cid : e.conn->local_connection_ids()) {
-    if (routes_.try_emplace(cid, handle).second) e.routes.push_back(cid);
+  // Routes follow the connection's IDs both ways: retired ones are removed, so a peer that
+  // churns IDs cannot grow the table (O(active IDs) per change).
+  auto want = e.conn->local_connection_ids();
+  std::sort(want.begin(), want.end());
+  std::vector<ConnectionId> kept;
+  kept.reserve(want.size());
+  for (auto& cid : e.routes) {
+    if (std::binary_search(want.begin(), want.end(), cid)) {
+      kept.push_back(cid);
+    } else if (auto it = routes_.find(cid); it != routes_.end() && it->second == handle) {
+      routes_.erase(it);
+    }
   }
+  std::sort(kept.begin(), kept.end());
+  for (auto& cid : want) {
+    if (std::binary_search(kept.begin(), kept.end(), cid)) continue;
+    if (routes_.try_emplace(cid, handle).second) kept.push_back(cid);
+  }
+  e.routes = std::move(kept);
 }
 
 void Endpoint::refresh_routes(Connection* c) {
@@ -85,6 +107,7 @@ size_t Endpoint::collect_closed() {
   for (auto it = conns_.begin(); it != conns_.end();) {
     if (it->second.conn->is_closed()) {
       for (auto& cid : it->second.routes) routes_.erase(cid);
+      if (it->second.initial_route) routes_.erase(*it->second.initial_route);
       handles_.erase(it->second.conn.get());
       std::erase(accept_queue_, it->second.conn.get());
       it = conns_.erase(it);
@@ -178,33 +201,42 @@ Connection* Endpoint::handle_datagram(TimePoint now, const PathTuple& tuple, std
   if (hdr->type != wire::PacketType::kInitial) return nullptr;
   if (data.size() < 1200 || hdr->dcid.size() < 8) return nullptr;   // RFC 9000 §14.1, §7.2
   if (conns_.size() >= cfg_.max_connections) return nullptr;
+  // No state, no TLS session, before the Initial authenticates under the keys its DCID
+  // gives (anyone can make those, but random junk costs only this check).
+  if (!initial_decrypts(data, *hdr)) {
+    initials_dropped_++;
+    return nullptr;
+  }
 
   conn::ConnectionImpl::ServerParams sp;
   sp.original_dcid = hdr->dcid;
   sp.client_scid = hdr->scid;
   sp.initial_dcid = hdr->dcid;
   bool validated = false;
-  if (cfg_.require_retry) {
-    if (hdr->token.empty()) {
-      ConnectionId retry_scid;
-      retry_scid.resize(cfg_.connection.connection_id_length);
-      rng_.fill({retry_scid.data(), retry_scid.size()});
-      auto token = make_retry_token(now, tuple.remote, hdr->dcid);
-      uint8_t r;
-      rng_.fill({&r, 1});
-      auto pkt = wire::build_retry_without_tag(kQuicVersion1, hdr->scid, retry_scid, token, r);
-      auto tag = crypto::retry_integrity_tag(hdr->dcid, pkt);
-      pkt.insert(pkt.end(), tag.begin(), tag.end());
-      queue(tuple, std::move(pkt));
-      retries_sent_++;
+  // Retry when configured, and automatically while too many handshakes are in progress.
+  bool want_retry = cfg_.require_retry || handshakes_in_progress() >= cfg_.max_handshakes_in_progress;
+  std::optional<ConnectionId> odcid;
+  if (!hdr->token.empty()) odcid = check_retry_token(now, tuple.remote, hdr->token);
+  if (odcid) {
+    // A retransmitted Initial reaches its connection by DCID; this token arriving again
+    // for a new connection is a replay.
+    if (token_already_used(now, hdr->token)) {
+      initials_dropped_++;
       return nullptr;
     }
-    auto odcid = check_retry_token(now, tuple.remote, hdr->token);
-    if (!odcid) return nullptr;  // invalid or expired token: drop (RFC 9000 §8.1.3)
     sp.original_dcid = *odcid;
     sp.retry_scid = hdr->dcid;
     validated = true;
+  } else if (!hdr->token.empty() && cfg_.require_retry) {
+    initials_dropped_++;
+    return nullptr;   // RFC 9000 §8.1.3: an invalid or expired Retry token is not answered
+  } else if (want_retry) {
+    send_retry(now, tuple, hdr->dcid, hdr->scid);
+    return nullptr;
   }
+  auto creds = server_credentials();
+  if (!creds) return nullptr;
+  sp.credentials = std::move(creds);
   auto impl = std::make_unique<conn::ConnectionImpl>(now, cfg_.connection, tuple, rng_, sp, reset_key_);
   if (!impl->init(now)) return nullptr;
   if (validated) impl->mark_address_validated();
@@ -213,13 +245,71 @@ Connection* Endpoint::handle_datagram(TimePoint now, const PathTuple& tuple, std
   conns_[h] = Entry{std::move(impl), {}};
   handles_[raw] = h;
   // The client keeps using the DCID it chose until it learns ours.
-  if (routes_.emplace(hdr->dcid, h).second) conns_[h].routes.push_back(hdr->dcid);
+  if (routes_.emplace(hdr->dcid, h).second) conns_[h].initial_route = hdr->dcid;
   add_routes(h);
   if (cfg_.on_new_connection) cfg_.on_new_connection(*raw, now);
   raw->handle_datagram(now, tuple, data, ecn);
   add_routes(h);
   accept_queue_.push_back(raw);
+  handshaking_.push_back(h);
   return raw;
+}
+
+bool Endpoint::initial_decrypts(std::span<const uint8_t> datagram, const wire::ParsedHeader& hdr) const {
+  auto keys = crypto::derive_initial_keys(hdr.dcid);
+  std::vector<uint8_t> pkt(datagram.begin(), datagram.begin() + std::min(hdr.packet_length, datagram.size()));
+  auto uh = crypto::remove_header_protection(*keys.client.hp, pkt, hdr.pn_offset);
+  if (!uh) return false;
+  uint64_t pn = wire::decode_packet_number(UINT64_MAX, uh->truncated_pn, uh->pn_len);
+  return crypto::open_packet(*keys.client.aead, 0, pn, pkt, hdr.pn_offset + uh->pn_len).has_value();
+}
+
+size_t Endpoint::handshakes_in_progress() {
+  // Only connections accepted since their handshake started are here, and at most the
+  // budget of them: pruning as we go keeps this O(budget).
+  std::erase_if(handshaking_, [&](uint64_t h) {
+    auto it = conns_.find(h);
+    return it == conns_.end() || it->second.conn->is_handshake_complete() || it->second.conn->is_draining();
+  });
+  return handshaking_.size();
+}
+
+void Endpoint::send_retry(TimePoint now, const PathTuple& tuple, const ConnectionId& dcid, const ConnectionId& scid) {
+  ConnectionId retry_scid;
+  retry_scid.resize(cfg_.connection.connection_id_length);
+  rng_.fill({retry_scid.data(), retry_scid.size()});
+  auto token = make_retry_token(now, tuple.remote, dcid);
+  uint8_t r;
+  rng_.fill({&r, 1});
+  auto pkt = wire::build_retry_without_tag(kQuicVersion1, scid, retry_scid, token, r);
+  auto tag = crypto::retry_integrity_tag(dcid, pkt);
+  pkt.insert(pkt.end(), tag.begin(), tag.end());
+  queue(tuple, std::move(pkt));
+  retries_sent_++;
+}
+
+bool Endpoint::token_already_used(TimePoint now, std::span<const uint8_t> token) {
+  // The token's MAC identifies it; tokens are valid for retry_token_lifetime, so a spent
+  // one is remembered that long (at most retry_token_cache of them, oldest forgotten first).
+  while (!used_token_order_.empty() &&
+         (used_token_order_.front().first <= now || used_tokens_.size() >= cfg_.retry_token_cache)) {
+    used_tokens_.erase(used_token_order_.front().second);
+    used_token_order_.pop_front();
+  }
+  std::string mac(token.end() - std::min<size_t>(kTokenMacLen, token.size()), token.end());
+  TimePoint expiry = now + cfg_.retry_token_lifetime;
+  if (!used_tokens_.emplace(mac, expiry).second) return true;
+  used_token_order_.emplace_back(expiry, std::move(mac));
+  return false;
+}
+
+std::shared_ptr<const crypto::TlsCredentials> Endpoint::server_credentials() {
+  if (!credentials_) {
+    const auto& t = cfg_.connection.tls;
+    auto c = crypto::TlsCredentials::load_server(t.cert_pem, t.key_pem, t.cert_file, t.key_file);
+    if (c) credentials_ = std::move(*c);
+  }
+  return credentials_;
 }
 
 }  // namespace braid
