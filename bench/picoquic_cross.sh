@@ -56,7 +56,7 @@ maxof() { sort -n | tail -1; }
 "$braid" server --listen 127.0.0.1:0 --root "$work/www" --quiet > "$work/braid.log" 2>&1 &
 bport=$(port_of "$work/braid.log")
 pport=$(free_port)
-(cd "$work" && "$OLDPWD/$pq" -p "$pport" -w "$work/www" -c "$work/cert.pem" -k "$work/key.pem" -M > "$work/pq.log" 2>&1) &
+(cd "$work" && exec "$OLDPWD/$pq" -p "$pport" -w "$work/www" -c "$work/cert.pem" -k "$work/key.pem" -M > "$work/pq.log" 2>&1) &
 sleep 0.5
 
 # ---------------------------------------------------------------- handshakes

@@ -48,6 +48,17 @@ struct ConnectionConfig {
   uint64_t max_connection_window = 64u << 20;
   uint64_t max_stream_window = 16u << 20;
   uint64_t max_send_buffer_per_stream = 8u << 20;
+  // All streams of a connection together: a peer that never reads cannot make the
+  // application buffer more than this (stream_write then accepts 0 bytes: would-block).
+  uint64_t max_send_buffer_per_connection = 16u << 20;
+  // stream_write accepts at most this far beyond what the peer's flow control lets us
+  // send on the stream; more is accepted (kStreamWritable) as MAX_STREAM_DATA arrives.
+  uint64_t max_send_ahead_of_credit = 1u << 20;
+  // Out-of-order STREAM fragments held for reassembly, per stream and for the whole
+  // connection; a peer that fragments past either is closed with PROTOCOL_VIOLATION.
+  // Adjacent fragments coalesce, so honest loss and reordering use one piece per gap.
+  size_t max_reassembly_pieces_per_stream = 4096;
+  size_t max_reassembly_pieces = 16384;
 
   // Server: advertise this address in preferred_address (RFC 9000 §9.6); the client moves
   // path 0 there after the handshake. Client: ignore_preferred_address keeps the original.

@@ -83,6 +83,8 @@ struct ConnectionStats {
   uint64_t bytes_sent = 0, bytes_received = 0;
   uint64_t stream_bytes_sent = 0, stream_bytes_received = 0;
   uint64_t spurious_losses = 0;
+  uint64_t send_buffered_bytes = 0;   // stream bytes held for sending or resending, all streams
+  uint64_t recv_buffered_bytes = 0;   // out-of-order stream bytes held for reassembly
   uint64_t key_updates = 0;
   uint32_t version = 0;      // QUIC version in use (0x00000001)
   bool multipath = false;

@@ -212,6 +212,7 @@ void ConnectionImpl::on_frame_acked(TimePoint now, const recovery::SentFrame& f)
         emit({ConnectionEventType::kStreamWritable, s.id});
       }
       maybe_retire_stream(s);
+      if (!write_blocked_.empty()) notify_writable();   // the pool has room again
       return;
     }
     case K::kCrypto: {

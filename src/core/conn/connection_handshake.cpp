@@ -43,6 +43,8 @@ ConnectionImpl::ConnectionImpl(TimePoint now, const ConnectionConfig& cfg, const
   levels_[0].write = std::move(keys.client);
   levels_[0].read = std::move(keys.server);
   conn_recv_window_.emplace(cfg_.initial_max_data, std::max(cfg_.max_connection_window, cfg_.initial_max_data));
+  send_pool_.limit = static_cast<size_t>(cfg_.max_send_buffer_per_connection);
+  recv_pieces_.limit = cfg_.max_reassembly_pieces;
   local_max_streams_bidi_ = cfg_.initial_max_streams_bidi;
   local_max_streams_uni_ = cfg_.initial_max_streams_uni;
 }
@@ -73,6 +75,8 @@ ConnectionImpl::ConnectionImpl(TimePoint now, const ConnectionConfig& cfg, const
   levels_[0].write = std::move(keys.server);
   levels_[0].read = std::move(keys.client);
   conn_recv_window_.emplace(cfg_.initial_max_data, std::max(cfg_.max_connection_window, cfg_.initial_max_data));
+  send_pool_.limit = static_cast<size_t>(cfg_.max_send_buffer_per_connection);
+  recv_pieces_.limit = cfg_.max_reassembly_pieces;
   local_max_streams_bidi_ = cfg_.initial_max_streams_bidi;
   local_max_streams_uni_ = cfg_.initial_max_streams_uni;
 }

@@ -31,13 +31,14 @@ namespace braid::conn {
 
 inline constexpr size_t kMinInitialDatagram = 1200;
 inline constexpr size_t kCryptoBufferLimit = 64 * 1024;
+inline constexpr size_t kCryptoMaxPieces = 256;   // out-of-order CRYPTO fragments per level
 inline constexpr uint32_t kMaxUndecryptable = 16;
 
 // Crypto stream and keys of one encryption level (Initial, Handshake; 1-RTT keys live in
 // AppKeys because of key update).
 struct CryptoLevel {
   SendBuffer send;
-  RecvBuffer recv{kCryptoBufferLimit};
+  RecvBuffer recv{kCryptoBufferLimit, kCryptoMaxPieces};
   std::optional<crypto::DirectionalKeys> read;
   std::optional<crypto::DirectionalKeys> write;
   bool discarded = false;
@@ -276,6 +277,8 @@ class ConnectionImpl final : public Connection {
   void maybe_retire_stream(Stream& s);
   void queue_stream_send(Stream& s);
   void on_connection_data_read(TimePoint now, uint64_t bytes);
+  // Emits kStreamWritable for streams whose writes fell short once they can take more.
+  void notify_writable();
 
   // --- connection IDs (connection_cids.cpp)
   void issue_connection_ids();
@@ -405,7 +408,10 @@ class ConnectionImpl final : public Connection {
   ConnectionId off_path_cid(path::Path& p);
 
   // --- streams and flow control
+  SendPool send_pool_;                      // before streams_: their buffers point into it
+  PieceBudget recv_pieces_;                 // likewise: out-of-order pieces of all streams
   std::map<StreamId, Stream> streams_;
+  std::set<StreamId> write_blocked_;        // stream_write fell short: writable event owed
   std::deque<StreamId> send_queue_;
   uint64_t next_bidi_local_ = 0, next_uni_local_ = 0;   // stream index counters
   uint64_t peer_max_streams_bidi_ = 0, peer_max_streams_uni_ = 0;   // we may open

@@ -24,7 +24,7 @@ Stream& ConnectionImpl::create_stream(StreamId id) {
   bool local = is_local_stream(id);
   bool bidi = is_bidi(id);
   if (bidi || local) {
-    s.send.emplace(cfg_.max_send_buffer_per_stream);
+    s.send.emplace(cfg_.max_send_buffer_per_stream, &send_pool_);
     uint64_t limit = 0;
     if (peer_params_applied_) {
       limit = !bidi ? peer_params_.initial_max_stream_data_uni
@@ -34,7 +34,7 @@ Stream& ConnectionImpl::create_stream(StreamId id) {
     s.send_limit = SendFlowLimit(limit);
   }
   if (bidi || !local) {
-    s.recv.emplace(UINT64_MAX);
+    s.recv.emplace(UINT64_MAX, cfg_.max_reassembly_pieces_per_stream, &recv_pieces_);
     s.recv_window.emplace(cfg_.initial_max_stream_data, std::max(cfg_.max_stream_window, cfg_.initial_max_stream_data));
   }
   return streams_.emplace(id, std::move(s)).first->second;
@@ -163,7 +163,9 @@ Status ConnectionImpl::on_stop_sending(TimePoint now, const wire::StopSendingFra
     s->reset_sent = true;
     s->reset_code = f.error_code;
     s->reset_final_size = s->send->fresh_offset();
+    s->send->discard();   // nothing of it is sent again: free the memory now
     pending_.reset_stream.insert(s->id);
+    write_blocked_.erase(s->id);
   }
   return {};
 }
@@ -173,7 +175,10 @@ Status ConnectionImpl::on_max_stream_data(const wire::MaxStreamDataFrame& f) {
   if (!sr) return std::unexpected(sr.error());
   Stream* s = *sr;
   if (!s || !s->send) return {};
-  if (s->send_limit.update(f.maximum) && s->send->has_pending()) queue_stream_send(*s);
+  if (s->send_limit.update(f.maximum)) {
+    if (s->send->has_pending()) queue_stream_send(*s);
+    notify_writable();
+  }
   return {};
 }
 
@@ -209,7 +214,14 @@ Result<size_t> ConnectionImpl::stream_write(StreamId id, std::span<const uint8_t
     return fail(TransportErrorCode::kStreamStateError, fmt::format("stream {} already finished", id));
   }
   if (is_draining()) return fail(TransportErrorCode::kInternalError, "connection is closing");
-  size_t n = s.send->write(data);
+  // Bounded three ways: the stream's buffer, the connection's pool, and how far ahead of
+  // the peer's flow-control credit the application may write. Short: would-block, and a
+  // kStreamWritable event follows when more fits.
+  uint64_t ahead_limit = s.send_limit.limit() + cfg_.max_send_ahead_of_credit;
+  uint64_t ahead_room = ahead_limit > s.send->written() ? ahead_limit - s.send->written() : 0;
+  auto accepted = data.first(static_cast<size_t>(std::min<uint64_t>(data.size(), ahead_room)));
+  size_t n = s.send->write(accepted);
+  if (n < data.size()) write_blocked_.insert(id);
   if (fin && n == data.size()) s.send->finish();
   if (n > 0 || (fin && n == data.size())) queue_stream_send(s);
   return n;
@@ -259,7 +271,9 @@ Status ConnectionImpl::stream_reset(StreamId id, uint64_t app_error) {
   s.reset_sent = true;
   s.reset_code = app_error;
   s.reset_final_size = s.send->fresh_offset();
+  s.send->discard();
   pending_.reset_stream.insert(id);
+  write_blocked_.erase(id);
   return {};
 }
 
@@ -274,6 +288,24 @@ Status ConnectionImpl::stream_stop_sending(StreamId id, uint64_t app_error) {
   s.stop_sending_code = app_error;
   pending_.stop_sending.insert(id);
   return {};
+}
+
+void ConnectionImpl::notify_writable() {
+  for (auto it = write_blocked_.begin(); it != write_blocked_.end();) {
+    auto s = streams_.find(*it);
+    if (s == streams_.end() || !s->second.send || s->second.reset_sent || s->second.send->finished()) {
+      it = write_blocked_.erase(it);
+      continue;
+    }
+    auto& st = s->second;
+    uint64_t ahead_limit = st.send_limit.limit() + cfg_.max_send_ahead_of_credit;
+    if (st.send->writable() > 0 && ahead_limit > st.send->written()) {
+      emit({ConnectionEventType::kStreamWritable, st.id});
+      it = write_blocked_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void ConnectionImpl::maybe_retire_stream(Stream& s) {
@@ -293,6 +325,7 @@ void ConnectionImpl::maybe_retire_stream(Stream& s) {
   }
   pending_.max_stream_data.erase(id);
   pending_.stream_data_blocked.erase(id);
+  write_blocked_.erase(id);
   streams_.erase(id);
 }
 

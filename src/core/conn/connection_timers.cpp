@@ -264,6 +264,10 @@ ConnectionStats ConnectionImpl::stats() const {
   ConnectionStats s = stats_;
   s.multipath = multipath_negotiated_;
   s.version = kQuicVersion1;
+  s.send_buffered_bytes = send_pool_.used;
+  for (auto& [id, st] : streams_) {
+    if (st.recv) s.recv_buffered_bytes += st.recv->buffered_bytes() - st.recv->readable();
+  }
   s.bonding = std::string(bonding_state_name(bonding_.state()));
   for (auto& [id, p] : paths_) {
     PathStats ps;

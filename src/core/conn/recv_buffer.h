@@ -13,13 +13,32 @@
 
 namespace braid::conn {
 
+// Out-of-order pieces held by all the receive buffers of one connection, against a cap:
+// flow control bounds bytes, not pieces, and a 1-byte piece costs ~100 bytes of bookkeeping
+// (RFC 9000 §21.4, stream fragmentation attacks).
+struct PieceBudget {
+  size_t used = 0;
+  size_t limit = SIZE_MAX;
+};
+
 class RecvBuffer {
  public:
   static constexpr uint64_t kMaxOffset = (uint64_t{1} << 62) - 1;  // RFC 9000 §19.8
+  // Adjacent data is appended to the piece before it while that piece is smaller than this,
+  // so in-order runs after a gap take one piece, not one per frame.
+  static constexpr size_t kCoalesceBytes = 64 * 1024;
 
   // Data ending more than max_gap_bytes past read_offset() is refused with
   // CRYPTO_BUFFER_EXCEEDED (CRYPTO streams; STREAM data is bounded by flow control instead).
-  explicit RecvBuffer(uint64_t max_gap_bytes = 16 << 20);
+  // More than max_pieces disjoint pieces here, or past the shared budget, is a
+  // PROTOCOL_VIOLATION: a sender that fragments that much is attacking.
+  explicit RecvBuffer(uint64_t max_gap_bytes = 16 << 20, size_t max_pieces = SIZE_MAX, PieceBudget* budget = nullptr);
+  ~RecvBuffer();
+  RecvBuffer(RecvBuffer&& o) noexcept;
+  RecvBuffer& operator=(RecvBuffer&&) = delete;
+  RecvBuffer(const RecvBuffer&) = delete;
+  RecvBuffer& operator=(const RecvBuffer&) = delete;
+  size_t piece_count() const { return pieces_.size(); }
 
   // Stores [offset, offset + data.size()), dropping parts already read or already held.
   // FINAL_SIZE_ERROR: data beyond a known final size, a changed final size, or a FIN below
@@ -47,10 +66,12 @@ class RecvBuffer {
     size_t begin = 0;  // bytes before this were consumed
     size_t size() const { return bytes.size() - begin; }
   };
-  void store(uint64_t offset, std::span<const uint8_t> data);
+  Status store(uint64_t offset, std::span<const uint8_t> data);
   void extend_contiguous();
 
   uint64_t max_gap_bytes_;
+  size_t max_pieces_;
+  PieceBudget* budget_;
   std::map<uint64_t, Piece> pieces_;  // keyed by the offset of bytes[begin]; disjoint, >= read_offset_
   uint64_t read_offset_ = 0;
   uint64_t contiguous_end_ = 0;       // end of the gap-free run starting at read_offset_

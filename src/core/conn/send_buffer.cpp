@@ -9,7 +9,59 @@
 
 namespace braid::conn {
 
-SendBuffer::SendBuffer(size_t max_buffered_bytes) : max_buffered_bytes_(max_buffered_bytes) {}
+SendBuffer::SendBuffer(size_t max_buffered_bytes, SendPool* pool) : max_buffered_bytes_(max_buffered_bytes), pool_(pool) {}
+
+SendBuffer::~SendBuffer() {
+  if (pool_) pool_->used -= counted_;
+}
+
+SendBuffer::SendBuffer(SendBuffer&& o) noexcept
+    : max_buffered_bytes_(o.max_buffered_bytes_), pool_(o.pool_), counted_(o.counted_), chunks_(std::move(o.chunks_)),
+      base_offset_(o.base_offset_), written_(o.written_), fresh_offset_(o.fresh_offset_), acked_bytes_(o.acked_bytes_),
+      acked_(std::move(o.acked_)), lost_(std::move(o.lost_)), fin_(o.fin_), fin_sent_(o.fin_sent_), fin_lost_(o.fin_lost_),
+      fin_acked_(o.fin_acked_) {
+  o.pool_ = nullptr;
+  o.counted_ = 0;
+}
+
+SendBuffer& SendBuffer::operator=(SendBuffer&& o) noexcept {
+  if (this == &o) return *this;
+  if (pool_) pool_->used -= counted_;
+  max_buffered_bytes_ = o.max_buffered_bytes_;
+  pool_ = o.pool_;
+  counted_ = o.counted_;
+  chunks_ = std::move(o.chunks_);
+  base_offset_ = o.base_offset_;
+  written_ = o.written_;
+  fresh_offset_ = o.fresh_offset_;
+  acked_bytes_ = o.acked_bytes_;
+  acked_ = std::move(o.acked_);
+  lost_ = std::move(o.lost_);
+  fin_ = o.fin_;
+  fin_sent_ = o.fin_sent_;
+  fin_lost_ = o.fin_lost_;
+  fin_acked_ = o.fin_acked_;
+  o.pool_ = nullptr;
+  o.counted_ = 0;
+  return *this;
+}
+
+void SendBuffer::sync_pool() {
+  if (!pool_) return;
+  size_t now = retained_bytes();
+  pool_->used = pool_->used - counted_ + now;
+  counted_ = now;
+}
+
+void SendBuffer::discard() {
+  if (written_ > 0) acked_bytes_ += acked_.insert(0, written_);
+  lost_ = IntervalSet{};
+  fresh_offset_ = written_;
+  chunks_.clear();
+  chunks_.shrink_to_fit();
+  base_offset_ = written_;
+  sync_pool();
+}
 
 uint64_t SendBuffer::acked_prefix() const {
   auto first = acked_.begin();
@@ -18,7 +70,8 @@ uint64_t SendBuffer::acked_prefix() const {
 
 size_t SendBuffer::writable() const {
   const size_t retained = retained_bytes();
-  return retained >= max_buffered_bytes_ ? 0 : max_buffered_bytes_ - retained;
+  const size_t own = retained >= max_buffered_bytes_ ? 0 : max_buffered_bytes_ - retained;
+  return pool_ ? std::min(own, pool_->free()) : own;
 }
 
 size_t SendBuffer::write(std::span<const uint8_t> data) {
@@ -37,6 +90,7 @@ size_t SendBuffer::write(std::span<const uint8_t> data) {
     done += take;
   }
   written_ += n;
+  sync_pool();
   return n;
 }
 
@@ -94,6 +148,7 @@ void SendBuffer::on_acked(uint64_t offset, size_t length, bool fin) {
     acked_bytes_ += acked_.insert(offset, end);
     lost_.remove(offset, end);  // a spuriously lost range needs no resend
     release_acked_chunks();
+    sync_pool();
   }
   if (fin && fin_) {
     fin_acked_ = true;

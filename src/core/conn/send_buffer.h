@@ -21,18 +21,34 @@ struct SendSlice {
   bool operator==(const SendSlice&) const = default;
 };
 
+// Bytes held by all the send buffers of one connection, against a connection-wide cap:
+// many streams that a slow reader never drains cannot add up past it.
+struct SendPool {
+  size_t used = 0;
+  size_t limit = SIZE_MAX;
+  size_t free() const { return used >= limit ? 0 : limit - used; }
+};
+
 class SendBuffer {
  public:
   static constexpr size_t kChunkBytes = 64 * 1024;
 
-  explicit SendBuffer(size_t max_buffered_bytes = SIZE_MAX);
+  explicit SendBuffer(size_t max_buffered_bytes = SIZE_MAX, SendPool* pool = nullptr);
+  ~SendBuffer();
+  SendBuffer(SendBuffer&& o) noexcept;
+  SendBuffer& operator=(SendBuffer&& o) noexcept;
+  SendBuffer(const SendBuffer&) = delete;
+  SendBuffer& operator=(const SendBuffer&) = delete;
+  // Frees every byte held (the stream was reset: nothing will be sent or resent).
+  void discard();
 
   // Returns the bytes accepted, bounded by writable(); nothing is accepted after finish().
   size_t write(std::span<const uint8_t> data);
   void finish();
   bool finished() const { return fin_; }
   size_t buffered() const { return static_cast<size_t>(written_ - acked_bytes_); }
-  // Free space: the limit minus retained_bytes() (memory is only released from the front).
+  // Free space: the limit minus retained_bytes() (memory is only released from the front),
+  // and no more than the connection's pool has left.
   size_t writable() const;
   uint64_t written() const { return written_; }
   // Bytes still held: from the first unacknowledged byte to the end of the written data.
@@ -63,8 +79,11 @@ class SendBuffer {
   bool fin_needs_send() const { return fin_ && !fin_acked_ && (!fin_sent_ || fin_lost_); }
   uint64_t acked_prefix() const;
   void release_acked_chunks();
+  void sync_pool();   // brings pool_->used in line with retained_bytes()
 
   size_t max_buffered_bytes_;
+  SendPool* pool_ = nullptr;
+  size_t counted_ = 0;   // what this buffer has added to pool_->used
   // chunks_[i] holds [base_offset_ + i * kChunkBytes, ...); all but the last are full.
   std::deque<std::vector<uint8_t>> chunks_;
   uint64_t base_offset_ = 0;

@@ -3,9 +3,11 @@
 // what it costs the server.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "core/conn/connection_impl.h"
+#include "tests/support/initial_builder.h"
 #include "tests/support/packet_observer.h"
 #include "tests/support/transfer.h"
 
@@ -90,6 +92,129 @@ TEST(Hostile, RetireOfTheNextUnsentSequenceIsAProtocolViolation) {
   as_impl(h.client())->inject_raw_frame_for_testing(EncryptionLevel::kApplication, retire_frame(4));
   ASSERT_TRUE(h.run_until([&] { return h.server_conn()->is_draining(); }, 5s));
   EXPECT_EQ(h.server_conn()->close_reason()->code, static_cast<uint64_t>(TransportErrorCode::kProtocolViolation));
+}
+
+// Hole 3: a client opens 100 streams, gives each a 1 KiB window and never reads. The server
+// application writes as much as the connection takes: what it can buffer stops at the
+// per-connection cap (and 1 MiB ahead of each stream's credit), not 100 x 8 MiB.
+TEST(Hostile, SlowReaderCannotGrowSendBuffers) {
+  auto o = PairHarness::default_options();
+  o.client.initial_max_stream_data = 1024;
+  PairHarness h(o);
+  ASSERT_TRUE(h.handshake());
+  auto& srv = *h.server_conn();
+  std::vector<StreamId> ids;
+  for (int i = 0; i < 100; ++i) {
+    auto id = srv.open_stream(false);
+    ASSERT_TRUE(id.has_value());
+    ids.push_back(*id);
+  }
+  auto chunk = pattern_bytes(256 << 10, 61);
+  std::map<StreamId, uint64_t> written;
+  for (int round = 0; round < 50; ++round) {
+    for (auto id : ids) {
+      for (;;) {
+        auto w = srv.stream_write(id, chunk, false);
+        ASSERT_TRUE(w.has_value());
+        written[id] += *w;
+        if (*w < chunk.size()) break;   // would block
+      }
+    }
+    h.run_for(20ms);
+  }
+  auto st = srv.stats();
+  EXPECT_LE(st.send_buffered_bytes, o.server.max_send_buffer_per_connection);
+  uint64_t total = 0;
+  for (auto& [id, n] : written) {
+    EXPECT_LE(n, 1024u + o.server.max_send_ahead_of_credit);
+    total += n;
+  }
+  EXPECT_LE(total, o.server.max_send_buffer_per_connection + 100 * 1024u);
+  // The reader wakes up: every byte written arrives, and writable events let the server
+  // carry on where stream_write stopped.
+  bool writable_seen = false;
+  uint64_t read_total = 0;
+  std::vector<uint8_t> buf(1 << 16);
+  ASSERT_TRUE(h.run_until([&] {
+    while (auto ev = srv.poll_event()) writable_seen |= ev->type == ConnectionEventType::kStreamWritable;
+    for (auto id : ids) {
+      bool fin = false;
+      for (;;) {
+        auto n = h.client().stream_read(id, buf, fin);
+        if (!n || *n == 0) break;
+        read_total += *n;
+      }
+    }
+    return read_total == total;
+  }, 120s)) << read_total << " of " << total;
+  EXPECT_TRUE(writable_seen);
+}
+
+// Hole 4: 1-byte STREAM fragments with 1-byte gaps. The server holds at most its piece limit
+// and then closes with PROTOCOL_VIOLATION, having spent ~100 bytes per piece, not more.
+TEST(Hostile, StreamFragmentFloodIsCutOff) {
+  auto o = PairHarness::default_options();
+  PairHarness h(o);
+  ASSERT_TRUE(h.handshake());
+  auto sid = h.client().open_stream(true);
+  ASSERT_TRUE(sid.has_value());
+  size_t sent = 0, most_pieces_bytes = 0;
+  for (uint64_t i = 1; i < 12000 && !h.server_conn()->is_draining(); ++i) {
+    std::vector<uint8_t> f(16);
+    wire::Writer w(f);
+    w.write_varint(0x0e);          // STREAM with offset and length
+    w.write_varint(*sid);
+    w.write_varint(2 * i);
+    w.write_varint(1);
+    w.write_u8(0x55);
+    f.resize(w.size());
+    as_impl(h.client())->inject_raw_frame_for_testing(EncryptionLevel::kApplication, f);
+    if (++sent % 100 == 0) {
+      h.run_for(5ms);
+      most_pieces_bytes = std::max<size_t>(most_pieces_bytes, h.server_conn()->stats().recv_buffered_bytes);
+    }
+  }
+  ASSERT_TRUE(h.run_until([&] { return h.server_conn()->is_draining(); }, 5s)) << "the flood was never cut off";
+  EXPECT_EQ(h.server_conn()->close_reason()->code, static_cast<uint64_t>(TransportErrorCode::kProtocolViolation));
+  EXPECT_LE(most_pieces_bytes, o.server.max_reassembly_pieces_per_stream);
+  EXPECT_LT(sent, 12000u);
+}
+
+// Hole 4 in Initials: 1-byte CRYPTO fragments before any handshake (anyone can build such
+// Initials). Past 256 pieces the server closes with CRYPTO_BUFFER_EXCEEDED; before, it holds
+// a few hundred small pieces, not 3.8 MB.
+TEST(Hostile, CryptoFragmentFloodInInitialsIsCutOff) {
+  SeededRandom rng(9);
+  EndpointConfig ec;
+  ec.connection.tls.cert_pem = test::test_certificate().cert_pem;
+  ec.connection.tls.key_pem = test::test_certificate().key_pem;
+  Endpoint ep(ec, rng);
+  ConnectionId dcid(std::vector<uint8_t>{1, 2, 3, 4, 5, 6, 7, 8});
+  ConnectionId scid(std::vector<uint8_t>{9, 9, 9, 9, 9, 9, 9, 9});
+  PathTuple t{SocketAddress::v4(10, 0, 0, 2, 443), SocketAddress::v4(10, 0, 0, 1, 5000)};
+  TimePoint now = time_from_us(1'000'000);
+  Connection* conn = nullptr;
+  uint64_t pn = 0, fragments = 0;
+  for (int packet = 0; packet < 20 && !(conn && conn->is_draining()); ++packet) {
+    std::vector<uint8_t> frames;
+    for (int i = 0; i < 100; ++i, ++fragments) {
+      std::vector<uint8_t> f(16);
+      wire::Writer w(f);
+      w.write_varint(0x06);   // CRYPTO, 1 byte at an odd offset
+      w.write_varint(1 + 2 * fragments);
+      w.write_varint(1);
+      w.write_u8(0x16);
+      frames.insert(frames.end(), f.begin(), f.begin() + static_cast<std::ptrdiff_t>(w.size()));
+    }
+    auto d = test::build_client_initial(dcid, scid, pn++, frames);
+    auto* c = ep.handle_datagram(now, t, d, 0);
+    if (c) conn = c;
+  }
+  ASSERT_NE(conn, nullptr) << "the endpoint should accept the first (valid) Initial";
+  EXPECT_TRUE(conn->is_draining());
+  ASSERT_TRUE(conn->close_reason().has_value());
+  EXPECT_EQ(conn->close_reason()->code, static_cast<uint64_t>(TransportErrorCode::kCryptoBufferExceeded));
+  EXPECT_LE(fragments, 300u) << "cut off at the 256-piece limit";
 }
 
 }  // namespace

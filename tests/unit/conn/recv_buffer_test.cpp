@@ -97,14 +97,15 @@ TEST(RecvBuffer, PeekAndPartialConsume) {
   ASSERT_TRUE(r.insert(0, slice(d, 0, 100), false));
   ASSERT_TRUE(r.insert(100, slice(d, 100, 100), false));
   auto p = r.peek();
-  ASSERT_EQ(p.size(), 100u);  // one piece at a time
+  ASSERT_EQ(p.size(), 200u);  // adjacent data was appended to the first piece
   EXPECT_EQ(p[0], d[0]);
+  EXPECT_EQ(r.piece_count(), 1u);
   r.consume(30);
   EXPECT_EQ(r.read_offset(), 30u);
   EXPECT_EQ(r.readable(), 170u);
   EXPECT_EQ(r.buffered_bytes(), 170u);
   p = r.peek();
-  ASSERT_EQ(p.size(), 70u);
+  ASSERT_EQ(p.size(), 170u);
   EXPECT_EQ(p[0], d[30]);
   // Overlapping data arriving after a partial consume must not duplicate bytes.
   ASSERT_TRUE(r.insert(0, slice(d, 0, 300), false));
@@ -222,6 +223,38 @@ TEST(RecvBuffer, RandomReassembly) {
     EXPECT_TRUE(r.finished()) << seed;
     EXPECT_EQ(r.buffered_bytes(), 0u);
   }
+}
+
+// Fragmentation attack (RFC 9000 §21.4): 1-byte pieces with 1-byte gaps. Past the piece
+// limit the buffer refuses with PROTOCOL_VIOLATION instead of growing; the shared budget
+// caps the pieces of all buffers together.
+TEST(RecvBuffer, PiecesAreBoundedAndAdjacentDataCoalesces) {
+  PieceBudget budget{0, 64};
+  RecvBuffer a(UINT64_MAX, 50, &budget), b(UINT64_MAX, 1000, &budget);
+  auto d = pattern(4000);
+  for (uint64_t i = 0; i < 50; ++i) ASSERT_TRUE(a.insert(2 * i + 1, slice(d, 2 * i + 1, 1), false));
+  EXPECT_EQ(a.piece_count(), 50u);
+  auto st = a.insert(2 * 50 + 1, slice(d, 101, 1), false);
+  ASSERT_FALSE(st.has_value());
+  EXPECT_EQ(st.error().code, static_cast<uint64_t>(TransportErrorCode::kProtocolViolation));
+  // Data right after an existing piece extends it: no new piece, even at the limit.
+  EXPECT_TRUE(a.insert(2, slice(d, 2, 1), false));
+  EXPECT_EQ(a.piece_count(), 49u);   // the pieces at 1 and 3 became one
+  EXPECT_EQ(budget.used, a.piece_count());
+  // The other buffer shares what is left of the budget of 64.
+  size_t made = 0;
+  for (uint64_t i = 0; i < 100; ++i) {
+    if (!b.insert(2 * i + 1, slice(d, 2 * i + 1, 1), false)) break;
+    made++;
+  }
+  EXPECT_EQ(made, 64u - a.piece_count());
+  // Reading frees pieces back to the budget; so does destruction.
+  ASSERT_TRUE(a.insert(0, slice(d, 0, 1), false));
+  std::vector<uint8_t> out(1000);
+  a.read(out);
+  EXPECT_LT(a.piece_count(), 49u);
+  { RecvBuffer c(std::move(b)); }
+  EXPECT_EQ(budget.used, a.piece_count());
 }
 
 }  // namespace
