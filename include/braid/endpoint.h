@@ -39,6 +39,9 @@ struct EndpointConfig {
   size_t max_handshakes_in_progress = 128;
   // Retry tokens accepted once each; this many are remembered until they expire.
   size_t retry_token_cache = 65536;
+  // Stateless replies (Version Negotiation, stateless reset, Retry) per second at most;
+  // each is also smaller than what triggered it, so the server never amplifies.
+  double max_stateless_replies_per_second = 2000;
   // Called for each accepted connection before its first packet is processed (qlog setup).
   std::function<void(Connection&, TimePoint)> on_new_connection;
 };
@@ -62,8 +65,11 @@ class Endpoint {
   Result<Connection*> connect(TimePoint now, const ConnectionConfig& cfg, const PathTuple& tuple);
   // Brings CID routes up to date after a connection issued or retired IDs.
   void refresh_routes(Connection* c);
-  // Destroys closed connections; returns how many.
+  // Destroys closed connections; returns how many. O(connections): drivers that know which
+  // connection closed use remove().
   size_t collect_closed();
+  // Destroys one connection (closed or not) and its routes.
+  void remove(Connection* c);
   std::vector<Connection*> connections() const;
   size_t connection_count() const { return conns_.size(); }
   // Connection IDs routed to connections (bounded by their active IDs).
@@ -72,6 +78,8 @@ class Endpoint {
   uint64_t retries_sent() const { return retries_sent_; }
   // Initials dropped before any state: undecryptable, or a Retry token reused or invalid.
   uint64_t initials_dropped() const { return initials_dropped_; }
+  // Stateless replies not sent because their rate limit was reached.
+  uint64_t stateless_replies_suppressed() const { return stateless_suppressed_; }
   size_t handshakes_in_progress();
   // The template for connections accepted from now on (e.g. a preferred address known
   // only once its socket is bound).
@@ -94,6 +102,7 @@ class Endpoint {
   std::optional<ConnectionId> check_retry_token(TimePoint now, const SocketAddress& client,
                                                 std::span<const uint8_t> token);
   void queue(const PathTuple& t, std::vector<uint8_t> bytes);
+  bool stateless_allowed(TimePoint now);   // takes a token from the reply budget
   bool initial_decrypts(std::span<const uint8_t> datagram, const wire::ParsedHeader& hdr) const;
   void send_retry(TimePoint now, const PathTuple& tuple, const ConnectionId& dcid, const ConnectionId& scid);
   bool token_already_used(TimePoint now, std::span<const uint8_t> token);
@@ -111,6 +120,9 @@ class Endpoint {
   std::vector<std::pair<PathTuple, std::vector<uint8_t>>> stateless_out_;
   uint64_t next_handle_ = 1;
   uint64_t resets_sent_ = 0, retries_sent_ = 0, initials_dropped_ = 0;
+  uint64_t stateless_suppressed_ = 0;
+  double stateless_tokens_ = 0;               // token bucket for stateless replies
+  TimePoint stateless_refill_{};
   std::vector<uint64_t> handshaking_;                      // handles still in their handshake
   std::unordered_map<std::string, TimePoint> used_tokens_; // MAC of a spent Retry token -> expiry
   std::deque<std::pair<TimePoint, std::string>> used_token_order_;

@@ -169,7 +169,26 @@ void EndpointDriver::add_connection(Connection* c) {
 }
 
 void EndpointDriver::mark(Connection* c) {
-  if (std::find(marked_.begin(), marked_.end(), c) == marked_.end()) marked_.push_back(c);
+  if (marked_set_.insert(c).second) marked_.push_back(c);
+}
+
+void EndpointDriver::schedule(Connection& c) {
+  auto id = ids_.find(&c);
+  if (id == ids_.end()) return;
+  TimePoint t = c.poll_timeout();
+  auto [it, fresh] = deadlines_.try_emplace(id->second, t);
+  if (!fresh && it->second == t) return;
+  it->second = t;
+  if (t == kNever) return;
+  timers_.push(TimerEntry{t, id->second});
+  // Superseded entries stay in the heap until they surface; rebuild when they dominate.
+  if (timers_.size() > 4 * deadlines_.size() + 1024) {
+    std::vector<TimerEntry> live;
+    for (auto& [cid, at] : deadlines_) {
+      if (at != kNever) live.push_back(TimerEntry{at, cid});
+    }
+    timers_ = decltype(timers_)(std::greater<>(), std::move(live));
+  }
 }
 
 Result<Connection*> EndpointDriver::connect(const ConnectionConfig& cfg, const SocketAddress& remote) {
@@ -243,8 +262,14 @@ void EndpointDriver::on_timer() {
   counters_.rounds++;
   in_round_ = true;
   TimePoint now = monotonic_now();
-  for (Connection* c : endpoint_->connections()) {
-    if (c->poll_timeout() <= now) {
+  // Only the connections whose deadline passed: O(due log n), not a walk over all of them.
+  while (!timers_.empty() && timers_.top().at <= now) {
+    TimerEntry e = timers_.top();
+    timers_.pop();
+    auto d = deadlines_.find(e.id);
+    if (d == deadlines_.end() || d->second != e.at) continue;   // superseded
+    d->second = kNever;
+    if (Connection* c = find(e.id)) {
       c->handle_timeout(now);
       mark(c);
     }
@@ -263,8 +288,11 @@ void EndpointDriver::process_marked(TimePoint now) {
     drain_output(*c, now);
     deliver_events(*c);
     endpoint_->refresh_routes(c);
+    schedule(*c);
+    if (c->is_closed()) closed_.push_back(c);
   }
   marked_.clear();
+  marked_set_.clear();
   drain_stateless();
   if (!write_blocked_) flush_socket();
   reap_closed();
@@ -359,28 +387,35 @@ bool EndpointDriver::flush_socket() {
 }
 
 void EndpointDriver::reap_closed() {
-  bool any = false;
-  for (Connection* c : endpoint_->connections()) {
-    if (!c->is_closed()) continue;
-    any = true;
+  // A connection only closes while it is handled, so the round's closed list is complete.
+  for (Connection* c : closed_) {
+    if (!alive(c)) continue;
     if (cb_.on_closed) cb_.on_closed(*c);
     if (auto it = qlog_files_.find(c); it != qlog_files_.end()) {
       std::fclose(it->second);
       qlog_files_.erase(it);
     }
     if (auto it = ids_.find(c); it != ids_.end()) {
+      deadlines_.erase(it->second);
       by_id_.erase(it->second);
       ids_.erase(it);
     }
     std::erase(blocked_conns_, c);
     std::erase(marked_, c);
+    marked_set_.erase(c);
+    endpoint_->remove(c);
   }
-  if (any) endpoint_->collect_closed();
+  closed_.clear();
 }
 
 void EndpointDriver::rearm_timer() {
-  TimePoint next = kNever;
-  for (Connection* c : endpoint_->connections()) next = std::min(next, c->poll_timeout());
+  // The earliest live deadline sits on top of the heap once superseded entries are popped.
+  while (!timers_.empty()) {
+    auto d = deadlines_.find(timers_.top().id);
+    if (d != deadlines_.end() && d->second == timers_.top().at) break;
+    timers_.pop();
+  }
+  TimePoint next = timers_.empty() ? kNever : timers_.top().at;
   if (next == timer_deadline_ && timer_ != EventLoop::kNoTimer) return;
   if (timer_ != EventLoop::kNoTimer) loop_.cancel_timer(timer_);
   timer_ = EventLoop::kNoTimer;

@@ -23,7 +23,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <queue>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "braid/connection.h"
@@ -124,6 +126,7 @@ class EndpointDriver {
   uint8_t* next_buffer();         // nullptr when every buffer is queued and the socket is full
   void reap_closed();
   void rearm_timer();
+  void schedule(Connection& c);   // (re)files c's poll_timeout() in the timer heap
   void open_qlog(Connection& c, TimePoint now);
 
   EventLoop& loop_;
@@ -146,6 +149,17 @@ class EndpointDriver {
   std::vector<Connection*> blocked_conns_;   // had more to send when the socket filled
 
   std::vector<Connection*> marked_;          // need events + output this round
+  std::unordered_set<Connection*> marked_set_;
+  std::vector<Connection*> closed_;          // reached is_closed() this round
+  // Timer heap: one live entry per connection (its deadlines_ value); superseded entries
+  // are skipped when they surface. A round costs O(active), not O(connections).
+  struct TimerEntry {
+    TimePoint at;
+    uint64_t id;
+    bool operator>(const TimerEntry& o) const { return at > o.at; }
+  };
+  std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;
+  std::unordered_map<uint64_t, TimePoint> deadlines_;
   std::unordered_map<const Connection*, uint64_t> ids_;
   std::unordered_map<uint64_t, Connection*> by_id_;
   uint64_t next_id_ = 1;

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+
 #include "tests/net/net_support.h"
 
 extern char** environ;
@@ -309,6 +311,17 @@ TEST_F(ToolTest, MigrateMovesTheConnection) {
   ASSERT_EQ(j["paths"].size(), 1u);
   EXPECT_EQ(j["paths"][0]["local"].get<std::string>().rfind("127.0.0.5:", 0), 0u) << r.out;
   EXPECT_EQ(j["connection"]["packets_dropped"].get<uint64_t>(), 0u);
+}
+
+// A FIFO under --root is refused at once instead of blocking the server's loop in open().
+TEST_F(ToolTest, FifoUnderRootIsRefusedWithoutBlocking) {
+  ASSERT_EQ(::mkfifo((dir_ / "root" / "pipe").c_str(), 0644), 0);
+  auto r = run({BRAID_BINARY, "client", url("/pipe"), "--insecure", "--output", "/dev/null"}, std::chrono::seconds(10));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("0x2 (not found)"), std::string::npos) << r.err;
+  // The server still answers.
+  auto ok = run({BRAID_BINARY, "client", url("/small.txt"), "--insecure", "--output", "/dev/null"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
 }
 
 TEST_F(ToolTest, BadPathActionsAreClearErrors) {

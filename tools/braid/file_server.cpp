@@ -300,7 +300,9 @@ void FileServer::start_hq(Connection& c, Job& job, StreamId id) {
   if (fs_str != root_canonical_ && !(fs_str.starts_with(root_canonical_) && fs_str[root_canonical_.size()] == '/')) {
     return reject(kHqBadRequest);
   }
-  int fd = ::open(fs_str.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO (or a device) under --root must not block the event loop;
+  // anything that is not a regular file is refused right after.
+  int fd = ::open(fs_str.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return reject(kHqNotFound);
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {

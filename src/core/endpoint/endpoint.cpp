@@ -74,6 +74,25 @@ void Endpoint::refresh_routes(Connection* c) {
   add_routes(h->second);
 }
 
+bool Endpoint::stateless_allowed(TimePoint now) {
+  double rate = cfg_.max_stateless_replies_per_second;
+  if (stateless_refill_ == TimePoint{}) {
+    stateless_refill_ = now;
+    stateless_tokens_ = rate / 10;   // a tenth of a second's worth to start
+  }
+  if (now > stateless_refill_) {
+    double secs = std::chrono::duration<double>(now - stateless_refill_).count();
+    stateless_tokens_ = std::min(rate / 10, stateless_tokens_ + secs * rate);
+    stateless_refill_ = now;
+  }
+  if (stateless_tokens_ < 1) {
+    stateless_suppressed_++;
+    return false;
+  }
+  stateless_tokens_ -= 1;
+  return true;
+}
+
 void Endpoint::queue(const PathTuple& t, std::vector<uint8_t> bytes) {
   if (stateless_out_.size() < 256) stateless_out_.emplace_back(t, std::move(bytes));
 }
@@ -100,6 +119,24 @@ std::vector<Connection*> Endpoint::connections() const {
   std::vector<Connection*> out;
   for (auto& [h, e] : conns_) out.push_back(e.conn.get());
   return out;
+}
+
+void Endpoint::remove(Connection* c) {
+  auto h = handles_.find(c);
+  if (h == handles_.end()) return;
+  auto it = conns_.find(h->second);
+  if (it != conns_.end()) {
+    for (auto& cid : it->second.routes) {
+      if (auto r = routes_.find(cid); r != routes_.end() && r->second == h->second) routes_.erase(r);
+    }
+    if (it->second.initial_route) {
+      if (auto r = routes_.find(*it->second.initial_route); r != routes_.end() && r->second == h->second) routes_.erase(r);
+    }
+    std::erase(accept_queue_, c);
+    std::erase(handshaking_, h->second);
+    conns_.erase(it);
+  }
+  handles_.erase(h);
 }
 
 size_t Endpoint::collect_closed() {
@@ -176,6 +213,7 @@ Connection* Endpoint::handle_datagram(TimePoint now, const PathTuple& tuple, std
   if (!long_header) {
     // Unknown short-header packet: a stateless reset lets a peer that lost us stop quickly.
     if (data.size() < kMinResetTrigger) return nullptr;
+    if (!stateless_allowed(now)) return nullptr;
     size_t len = std::min<size_t>(data.size() - 1, 43);
     std::vector<uint8_t> reset(len);
     rng_.fill(reset);
@@ -192,6 +230,7 @@ Connection* Endpoint::handle_datagram(TimePoint now, const PathTuple& tuple, std
   if (!hdr) return nullptr;
   if (hdr->version != kQuicVersion1) {
     if (hdr->type == wire::PacketType::kVersionNegotiation || data.size() < 1200) return nullptr;
+    if (!stateless_allowed(now)) return nullptr;
     uint8_t r;
     rng_.fill({&r, 1});
     const uint32_t versions[] = {kQuicVersion1, 0x1a2a3a4a /* greased */};
@@ -275,6 +314,7 @@ size_t Endpoint::handshakes_in_progress() {
 }
 
 void Endpoint::send_retry(TimePoint now, const PathTuple& tuple, const ConnectionId& dcid, const ConnectionId& scid) {
+  if (!stateless_allowed(now)) return;
   ConnectionId retry_scid;
   retry_scid.resize(cfg_.connection.connection_id_length);
   rng_.fill({retry_scid.data(), retry_scid.size()});

@@ -81,8 +81,9 @@ TEST(EndpointFlood, ValidInitialsBeyondTheBudgetGetRetry) {
   std::vector<uint8_t> out(2048);
   size_t retries = 0;
   for (uint32_t i = 0; i < 1000; ++i) {
-    auto d = client_initial(100 + i, kT0);
-    ep.handle_datagram(kT0, client_tuple(i), d, 0);
+    TimePoint now = kT0 + std::chrono::milliseconds(i);   // within the stateless reply rate
+    auto d = client_initial(100 + i, now);
+    ep.handle_datagram(now, client_tuple(i), d, 0);
     while (auto s = ep.poll_stateless(out)) retries += (out[0] & 0xf0) == 0xf0 ? 1 : 0;   // long header, Retry
   }
   EXPECT_EQ(ep.connection_count(), 64u);
@@ -136,6 +137,44 @@ TEST(EndpointFlood, RetryTokensAreSingleUse) {
   h.endpoint().handle_datagram(h.now(), as_seen_by_server, tokened, 0);
   EXPECT_EQ(h.endpoint().initials_dropped(), dropped + 1);
   EXPECT_EQ(h.endpoint().connection_count(), before - 1);
+}
+
+// Stateless replies never amplify: each is smaller than what triggered it, and there are at
+// most max_stateless_replies_per_second of them however fast the flood comes.
+TEST(EndpointFlood, StatelessRepliesAreRateLimitedAndSmaller) {
+  SeededRandom rng(5);
+  auto cfg = server_config();
+  cfg.max_stateless_replies_per_second = 1000;
+  Endpoint ep(cfg, rng);
+  SeededRandom junk(6);
+  uint64_t received = 0, replied = 0, replies = 0;
+  std::vector<uint8_t> out(2048);
+  for (int ms = 0; ms < 1000; ++ms) {   // one second of flood, 20 datagrams a millisecond
+    TimePoint now = kT0 + std::chrono::milliseconds(ms);
+    for (int k = 0; k < 20; ++k) {
+      std::vector<uint8_t> d(k % 2 ? 1200 : 60);
+      junk.fill(d);
+      if (k % 2) {
+        d[0] = 0xc0;   // long header, an unknown version: Version Negotiation
+        d[1] = 0x0a; d[2] = 0x0b; d[3] = 0x0c; d[4] = 0x0d;
+        d[5] = 8;
+        d[14] = 8;
+      } else {
+        d[0] = 0x40 | (d[0] & 0x3f);   // short header to no connection: stateless reset
+      }
+      received += d.size();
+      ep.handle_datagram(now, client_tuple(static_cast<uint32_t>(k)), d, 0);
+      while (auto s = ep.poll_stateless(out)) {
+        replied += s->length;
+        replies++;
+        EXPECT_LT(s->length, d.size());
+      }
+    }
+  }
+  EXPECT_LE(replies, 1000u + 100u);   // one second at 1000/s plus the initial burst
+  EXPECT_GT(replies, 900u);
+  EXPECT_GT(ep.stateless_replies_suppressed(), 15'000u);
+  EXPECT_LT(replied, received / 10);
 }
 
 }  // namespace
