@@ -190,7 +190,9 @@ void Simulation::flush(size_t i) {
   if (!cs.conn) return;
   TimePoint now = queue_.now();
   for (int round = 0; round < 1000; ++round) {
-    bool any = drain_events(i, Side::kClient) | drain_events(i, Side::kServer);
+    bool client_events = drain_events(i, Side::kClient);   // both sides drain every round
+    bool server_events = drain_events(i, Side::kServer);
+    bool any = client_events || server_events;
     cs.workload->pump(now, Side::kClient, *cs.conn);
     if (cs.server) cs.workload->pump(now, Side::kServer, *cs.server);
     any |= transmit(i, Side::kClient);

@@ -1,6 +1,7 @@
 // FileServer: per-stream jobs for hq-interop (file responses read with pread) and perf
 // (N zero bytes after an 8-byte big-endian length, upload discarded), DATAGRAM echo.
 #include "tools/braid/file_server.h"
+#include "tools/braid/hq_request.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -284,22 +285,11 @@ void FileServer::start_hq(Connection& c, Job& job, StreamId id) {
     (void)c.stream_reset(id, code);
     job.response_done = true;
   };
-  std::string_view req(job.request);
-  if (auto nl = req.find('\n'); nl != std::string_view::npos) req = req.substr(0, nl);
-  if (!req.empty() && req.back() == '\r') req.remove_suffix(1);
-  if (!req.starts_with("GET /")) return reject(kHqBadRequest);
-  std::string_view path = req.substr(4);
-  if (auto sp = path.find(' '); sp != std::string_view::npos) path = path.substr(0, sp);  // "GET /x HTTP/1.0"
-  if (auto q = path.find_first_of("?#"); q != std::string_view::npos) path = path.substr(0, q);
-  if (root_canonical_.empty()) return reject(kHqNotFound);
-  // Resolve symlinks and ".." and require the result to stay under --root.
-  std::error_code ec;
-  fs::path full = fs::weakly_canonical(fs::path(root_canonical_) / fs::path(path).relative_path(), ec);
-  if (ec) return reject(kHqNotFound);
-  std::string fs_str = full.string();
-  if (fs_str != root_canonical_ && !(fs_str.starts_with(root_canonical_) && fs_str[root_canonical_.size()] == '/')) {
-    return reject(kHqBadRequest);
-  }
+  auto path = hq_request_path(job.request);
+  if (!path) return reject(path.error());
+  auto file = resolve_under_root(root_canonical_, *path);
+  if (!file) return reject(file.error());
+  const std::string& fs_str = *file;
   // O_NONBLOCK: opening a FIFO (or a device) under --root must not block the event loop;
   // anything that is not a regular file is refused right after.
   int fd = ::open(fs_str.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);

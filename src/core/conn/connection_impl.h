@@ -209,6 +209,11 @@ class ConnectionImpl final : public Connection {
   // Pads Initial datagrams with zeros after the packets instead of PADDING frames inside
   // them, to 1252 bytes, as picoquic's client does.
   void pad_initial_outside_packets_for_testing() { pad_initial_outside_ = true; }
+#ifdef BRAID_FUZZING
+  // Fuzz builds only: handles `payload` as the decrypted frames of a 1-RTT packet that
+  // arrived on path 0, skipping packet protection, so the fuzzer reaches frame handling.
+  void process_plaintext_for_fuzzing(TimePoint now, std::span<const uint8_t> payload, uint64_t pn);
+#endif
 
  private:
   friend struct ConnectionTestAccess;

@@ -520,4 +520,22 @@ void ConnectionImpl::handle_retry(TimePoint now, std::span<const uint8_t> pkt, c
   }
 }
 
+#ifdef BRAID_FUZZING
+void ConnectionImpl::process_plaintext_for_fuzzing(TimePoint now, std::span<const uint8_t> payload, uint64_t pn) {
+  if (is_draining() || payload.empty()) return;
+  now_ = std::max(now_, now);
+  auto& path = primary_path();
+  if (path.app.acks.is_duplicate(pn)) return;
+  bool ack_eliciting = false, non_probing = false;
+  last_packet_dcid_ = initial_scid_;
+  auto st = process_frames(now, path, EncryptionLevel::kApplication, wire::PacketKind::kOneRtt, payload, ack_eliciting,
+                           non_probing, pn);
+  if (!st) {
+    close_with_error(now, st.error());
+    return;
+  }
+  if (!is_draining()) path.app.acks.on_packet_received(pn, now, ack_eliciting, recovery::Ecn::kNotEct);
+}
+#endif
+
 }  // namespace braid::conn
