@@ -43,6 +43,9 @@ struct ConnectionConfig {
   enum class AckPath : uint8_t { kSamePath, kLowestRtt };
   AckPath ack_path = AckPath::kSamePath;           // where PATH_ACKs travel
   size_t connection_ids_per_path = 2;
+  // Path IDs a peer may use over the connection's life: each abandoned path lets it open
+  // another (MAX_PATH_ID) until this many were used, so open/abandon churn stays bounded.
+  uint64_t max_path_ids_per_connection = 1024;
 
   // Receive-window auto-tuning caps.
   uint64_t max_connection_window = 64u << 20;

@@ -110,6 +110,9 @@ class Connection {
   // Streams. Writes return bytes accepted (0 when the send buffer is full).
   virtual Result<StreamId> open_stream(bool bidirectional) = 0;
   virtual Result<size_t> stream_write(StreamId id, std::span<const uint8_t> data, bool fin) = 0;
+  // How many bytes stream_write would accept now. When that is 0, a kStreamWritable event
+  // follows once more fits (as after a short write), so callers can size their reads.
+  virtual Result<size_t> stream_writable(StreamId id) = 0;
   // Reads in-order bytes; `fin` is set once everything up to the FIN has been read.
   virtual Result<size_t> stream_read(StreamId id, std::span<uint8_t> out, bool& fin) = 0;
   virtual Status stream_reset(StreamId id, uint64_t app_error) = 0;

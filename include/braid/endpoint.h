@@ -42,9 +42,15 @@ struct EndpointConfig {
   // Stateless replies (Version Negotiation, stateless reset, Retry) per second at most;
   // each is also smaller than what triggered it, so the server never amplifies.
   double max_stateless_replies_per_second = 2000;
+  // A source address sending more undecryptable Initials than this per second is ignored
+  // for `bad_initial_penalty` (no key derivation for its packets): 0 disables this.
+  uint32_t max_bad_initials_per_source = 100;
+  Duration bad_initial_penalty = std::chrono::seconds(2);
   // Called for each accepted connection before its first packet is processed (qlog setup).
   std::function<void(Connection&, TimePoint)> on_new_connection;
 };
+
+class InitialSourceFilter;
 
 struct StatelessTransmit {
   PathTuple tuple;
@@ -78,6 +84,8 @@ class Endpoint {
   uint64_t retries_sent() const { return retries_sent_; }
   // Initials dropped before any state: undecryptable, or a Retry token reused or invalid.
   uint64_t initials_dropped() const { return initials_dropped_; }
+  // Initials dropped unread because their source sent too many undecryptable ones.
+  uint64_t initials_filtered() const { return initials_filtered_; }
   // Stateless replies not sent because their rate limit was reached.
   uint64_t stateless_replies_suppressed() const { return stateless_suppressed_; }
   size_t handshakes_in_progress();
@@ -120,7 +128,8 @@ class Endpoint {
   std::vector<std::pair<PathTuple, std::vector<uint8_t>>> stateless_out_;
   uint64_t next_handle_ = 1;
   uint64_t resets_sent_ = 0, retries_sent_ = 0, initials_dropped_ = 0;
-  uint64_t stateless_suppressed_ = 0;
+  uint64_t stateless_suppressed_ = 0, initials_filtered_ = 0;
+  std::unique_ptr<InitialSourceFilter> bad_initial_sources_;
   double stateless_tokens_ = 0;               // token bucket for stateless replies
   TimePoint stateless_refill_{};
   std::vector<uint64_t> handshaking_;                      // handles still in their handshake

@@ -30,6 +30,7 @@ struct LoadFlags {
   std::string duration;            // soak: keep the population up this long
   std::string hold;                // keep each connection open (idle) this long after its download
   std::string timeout = "20s";     // per connection: handshake and download
+  std::string ready_file;          // written once every connection has finished its download
   bool insecure = false, json = false;
 };
 
@@ -169,6 +170,7 @@ void run(const LoadFlags& f) {
   auto& driver = **driver_r;
 
   TimePoint t0 = io::monotonic_now();
+  bool ready_written = false;
   auto start_one = [&] {
     TimePoint now = io::monotonic_now();
     auto c = driver.connect(cfg, *remote);
@@ -202,6 +204,14 @@ void run(const LoadFlags& f) {
         conn->close(now, 0, "held");
         driver.service(*conn);
         break;
+      }
+    }
+    if (!f.ready_file.empty() && !ready_written && started >= f.connections && succeeded + failed >= started) {
+      ready_written = true;
+      std::FILE* rf = std::fopen(f.ready_file.c_str(), "w");
+      if (rf) {
+        std::fprintf(rf, "%llu %llu\n", static_cast<unsigned long long>(succeeded), static_cast<unsigned long long>(failed));
+        std::fclose(rf);
       }
     }
     loop.add_timer(now + std::chrono::milliseconds(per_second > 0 ? 5 : 50), tick);
@@ -252,6 +262,8 @@ void setup_load(CLI::App& app) {
   cmd->add_option("--duration", f->duration, "soak: keep --connections going this long, replacing finished ones");
   cmd->add_option("--hold", f->hold, "keep each connection open, idle, this long after its download");
   cmd->add_option("--timeout", f->timeout, "per connection, handshake plus download")->capture_default_str();
+  cmd->add_option("--ready-file", f->ready_file,
+                  "write 'SUCCEEDED FAILED' here once every connection has finished (scripts wait for it)");
   cmd->add_flag("-k,--insecure", f->insecure, "do not verify the server certificate");
   cmd->add_flag("--json", f->json, "one JSON object on stdout");
   cmd->callback([f] { run(*f); });

@@ -47,8 +47,6 @@ struct FileServer::Job {
   bool request_done = false;    // request FIN read (or reset)
   int fd = -1;
   uint64_t size = 0, offset = 0;     // response size and bytes accepted by the stream
-  std::vector<uint8_t> buffered;     // hq: file bytes read but not yet accepted
-  size_t buffered_off = 0;
   ~Job() {
     if (fd >= 0) ::close(fd);
   }
@@ -309,32 +307,31 @@ void FileServer::start_hq(Connection& c, Job& job, StreamId id) {
 bool FileServer::write_response(Connection& c, Job& job, StreamId id) {
   static const std::vector<uint8_t> zeros(kChunkBytes, 0);
   while (true) {
-    // File bytes are read once into the job's buffer and kept until the stream takes them
-    // all: a full send buffer often accepts only a few KiB per round.
-    if (job.kind == Job::Kind::kHq && job.buffered_off == job.buffered.size() && job.offset < job.size) {
-      size_t want = static_cast<size_t>(std::min<uint64_t>(job.size - job.offset, kChunkBytes));
-      job.buffered.resize(want);
-      ssize_t r = ::pread(job.fd, job.buffered.data(), want, static_cast<off_t>(job.offset));
-      if (r <= 0) {
+    // Read only what the stream takes now, into one buffer shared by all responses: a
+    // server with many slow readers holds no file bytes outside the connections' bounded
+    // send buffers. At 0, a kStreamWritable event brings us back.
+    auto room = c.stream_writable(id);
+    if (!room) return true;  // stream reset or connection closing
+    size_t want = static_cast<size_t>(std::min<uint64_t>({job.size - job.offset, kChunkBytes, *room}));
+    if (want == 0 && job.offset < job.size) return false;
+    std::span<const uint8_t> data;
+    if (job.kind == Job::Kind::kHq) {
+      scratch_.resize(kChunkBytes);
+      ssize_t r = want == 0 ? 0 : ::pread(job.fd, scratch_.data(), want, static_cast<off_t>(job.offset));
+      if (r < 0 || (r == 0 && want > 0)) {
         (void)c.stream_reset(id, kHqReadError);
         return true;
       }
-      job.buffered.resize(static_cast<size_t>(r));
-      job.buffered_off = 0;
-    }
-    std::span<const uint8_t> data;
-    if (job.kind == Job::Kind::kHq) {
-      data = std::span<const uint8_t>(job.buffered).subspan(job.buffered_off);
+      data = std::span<const uint8_t>(scratch_).first(static_cast<size_t>(r));
     } else {
-      data = std::span<const uint8_t>(zeros).first(static_cast<size_t>(std::min<uint64_t>(job.size - job.offset, kChunkBytes)));
+      data = std::span<const uint8_t>(zeros).first(want);
     }
     bool fin = job.offset + data.size() == job.size;
     auto n = c.stream_write(id, data, fin);
-    if (!n) return true;  // stream reset or connection closing
+    if (!n) return true;
     job.offset += *n;
-    if (job.kind == Job::Kind::kHq) job.buffered_off += *n;
     if (fin && *n == data.size()) return true;
-    if (*n < data.size()) return false;  // send buffer full: kStreamWritable or the next round
+    if (*n < data.size()) return false;  // cannot happen after stream_writable; kept safe
   }
 }
 
@@ -368,7 +365,6 @@ void FileServer::on_service(Connection& c) {
           ::close(j->second->fd);
           j->second->fd = -1;
         }
-        j->second->buffered = {};
       }
     }
     if (done) {

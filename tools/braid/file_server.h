@@ -84,6 +84,7 @@ class FileServer {
   uint64_t accepted_ = 0;
   std::optional<SocketAddress> preferred_bound_;
   std::unique_ptr<std::unordered_map<const Connection*, ConnState>> conns_;
+  std::vector<uint8_t> scratch_;   // file bytes on their way into a stream (write_response)
 };
 
 // Runs a FileServer on this thread until SIGINT/SIGTERM or `duration_text` (empty: no

@@ -163,6 +163,7 @@ class ConnectionImpl final : public Connection {
   std::optional<ConnectionEvent> poll_event() override;
   Result<StreamId> open_stream(bool bidirectional) override;
   Result<size_t> stream_write(StreamId id, std::span<const uint8_t> data, bool fin) override;
+  Result<size_t> stream_writable(StreamId id) override;
   Result<size_t> stream_read(StreamId id, std::span<uint8_t> out, bool& fin) override;
   Status stream_reset(StreamId id, uint64_t app_error) override;
   Status stream_stop_sending(StreamId id, uint64_t app_error) override;
@@ -209,6 +210,14 @@ class ConnectionImpl final : public Connection {
   // Pads Initial datagrams with zeros after the packets instead of PADDING frames inside
   // them, to 1252 bytes, as picoquic's client does.
   void pad_initial_outside_packets_for_testing() { pad_initial_outside_ = true; }
+  // The peer's CIDs we hold for `path`, by sequence (attack tests retire and target them).
+  std::vector<std::pair<uint64_t, ConnectionId>> peer_cids_for_testing(PathId path) const {
+    std::vector<std::pair<uint64_t, ConnectionId>> out;
+    if (auto it = remote_cids_.find(path); it != remote_cids_.end()) {
+      for (auto& [seq, c] : it->second.cids) out.emplace_back(seq, c.cid);
+    }
+    return out;
+  }
 #ifdef BRAID_FUZZING
   // Fuzz builds only: handles `payload` as the decrypted frames of a 1-RTT packet that
   // arrived on path 0, skipping packet protection, so the fuzzer reaches frame handling.
@@ -284,6 +293,7 @@ class ConnectionImpl final : public Connection {
   void on_connection_data_read(TimePoint now, uint64_t bytes);
   // Emits kStreamWritable for streams whose writes fell short once they can take more.
   void notify_writable();
+  size_t room_ahead_of_credit(const Stream& s) const;   // bytes the app may write past the peer's credit
 
   // --- connection IDs (connection_cids.cpp)
   void issue_connection_ids();

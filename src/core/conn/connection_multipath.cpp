@@ -176,7 +176,7 @@ void ConnectionImpl::abandon_path(TimePoint now, path::Path& p, uint64_t error_c
   p.discard_time = now + 3 * largest_pto();
   if (scheduler_) scheduler_->on_path_event(p.id, PathEventKind::kAbandoned, now);
   // Let the peer open a replacement path.
-  if (multipath() && local_max_path_id_ < UINT32_MAX) {
+  if (multipath() && local_max_path_id_ < UINT32_MAX && local_max_path_id_ + 1 < cfg_.max_path_ids_per_connection) {
     local_max_path_id_++;
     pending_.max_path_id = true;
   }

@@ -200,6 +200,23 @@ void ConnectionImpl::queue_stream_send(Stream& s) {
   send_queue_.push_back(s.id);
 }
 
+size_t ConnectionImpl::room_ahead_of_credit(const Stream& s) const {
+  uint64_t ahead_limit = s.send_limit.limit() + cfg_.max_send_ahead_of_credit;
+  return ahead_limit > s.send->written() ? static_cast<size_t>(ahead_limit - s.send->written()) : 0;
+}
+
+Result<size_t> ConnectionImpl::stream_writable(StreamId id) {
+  auto it = streams_.find(id);
+  if (it == streams_.end() || !it->second.send) {
+    return fail(TransportErrorCode::kStreamStateError, fmt::format("stream {} is not writable", id));
+  }
+  auto& s = it->second;
+  if (s.reset_sent || s.stop_sending_received || s.send->finished() || is_draining()) return size_t{0};
+  size_t n = std::min(s.send->writable(), room_ahead_of_credit(s));
+  if (n == 0) write_blocked_.insert(id);
+  return n;
+}
+
 Result<size_t> ConnectionImpl::stream_write(StreamId id, std::span<const uint8_t> data, bool fin) {
   auto it = streams_.find(id);
   if (it == streams_.end() || !it->second.send) {
@@ -217,9 +234,7 @@ Result<size_t> ConnectionImpl::stream_write(StreamId id, std::span<const uint8_t
   // Bounded three ways: the stream's buffer, the connection's pool, and how far ahead of
   // the peer's flow-control credit the application may write. Short: would-block, and a
   // kStreamWritable event follows when more fits.
-  uint64_t ahead_limit = s.send_limit.limit() + cfg_.max_send_ahead_of_credit;
-  uint64_t ahead_room = ahead_limit > s.send->written() ? ahead_limit - s.send->written() : 0;
-  auto accepted = data.first(static_cast<size_t>(std::min<uint64_t>(data.size(), ahead_room)));
+  auto accepted = data.first(std::min(data.size(), room_ahead_of_credit(s)));
   size_t n = s.send->write(accepted);
   if (n < data.size()) write_blocked_.insert(id);
   if (fin && n == data.size()) s.send->finish();
@@ -298,8 +313,7 @@ void ConnectionImpl::notify_writable() {
       continue;
     }
     auto& st = s->second;
-    uint64_t ahead_limit = st.send_limit.limit() + cfg_.max_send_ahead_of_credit;
-    if (st.send->writable() > 0 && ahead_limit > st.send->written()) {
+    if (st.send->writable() > 0 && room_ahead_of_credit(st) > 0) {
       emit({ConnectionEventType::kStreamWritable, st.id});
       it = write_blocked_.erase(it);
     } else {

@@ -28,6 +28,11 @@ InitialKeys derive_initial_keys(const ConnectionId& client_dcid, uint32_t /*vers
   return InitialKeys{derive_keys(CipherSuite::kAes128Gcm, client), derive_keys(CipherSuite::kAes128Gcm, server)};
 }
 
+DirectionalKeys derive_initial_client_keys(const ConnectionId& client_dcid, uint32_t /*version*/) {
+  const auto initial_secret = hkdf_extract(Hash::kSha256, kV1InitialSalt, client_dcid.span());
+  return derive_keys(CipherSuite::kAes128Gcm, hkdf_expand_label(Hash::kSha256, initial_secret, "client in", {}, 32));
+}
+
 std::array<uint8_t, 16> retry_integrity_tag(const ConnectionId& original_dcid,
                                             std::span<const uint8_t> retry_without_tag) {
   // Retry pseudo-packet: ODCID length || ODCID || Retry packet without its tag. The tag is

@@ -15,6 +15,9 @@ struct InitialKeys {
 };
 
 InitialKeys derive_initial_keys(const ConnectionId& client_dcid, uint32_t version = kQuicVersion1);
+// Only the client's direction: what a server needs to check that an Initial decrypts
+// before it keeps any state (half the HKDF and cipher setup of derive_initial_keys).
+DirectionalKeys derive_initial_client_keys(const ConnectionId& client_dcid, uint32_t version = kQuicVersion1);
 
 // AES-128-GCM tag over the Retry pseudo-packet (ODCID length, ODCID, Retry packet w/o tag).
 std::array<uint8_t, 16> retry_integrity_tag(const ConnectionId& original_dcid,

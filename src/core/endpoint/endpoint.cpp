@@ -12,6 +12,7 @@
 #include "core/crypto/initial_secrets.h"
 #include "core/crypto/packet_protection.h"
 #include "core/crypto/tls_session.h"
+#include "core/endpoint/initial_source_filter.h"
 #include "core/wire/packet_header.h"
 
 namespace braid {
@@ -28,7 +29,11 @@ std::array<uint8_t, 32> hmac(std::span<const uint8_t> key, std::span<const uint8
 }  // namespace
 
 Endpoint::Endpoint(const EndpointConfig& cfg, Random& rng)
-    : cfg_(cfg), rng_(rng), routes_(64, conn::random_cid_hash(rng)) {
+    : cfg_(cfg),
+      rng_(rng),
+      routes_(64, conn::random_cid_hash(rng)),
+      bad_initial_sources_(std::make_unique<InitialSourceFilter>(
+          InitialSourceFilter::Limits{cfg.max_bad_initials_per_source, cfg.bad_initial_penalty, 4096})) {
   rng_.fill(reset_key_);
   rng_.fill(token_key_);
 }
@@ -242,8 +247,13 @@ Connection* Endpoint::handle_datagram(TimePoint now, const PathTuple& tuple, std
   if (conns_.size() >= cfg_.max_connections) return nullptr;
   // No state, no TLS session, before the Initial authenticates under the keys its DCID
   // gives (anyone can make those, but random junk costs only this check).
+  if (bad_initial_sources_->blocked(now, tuple.remote)) {
+    initials_filtered_++;
+    return nullptr;
+  }
   if (!initial_decrypts(data, *hdr)) {
     initials_dropped_++;
+    bad_initial_sources_->on_failure(now, tuple.remote);
     return nullptr;
   }
 
@@ -295,12 +305,12 @@ Connection* Endpoint::handle_datagram(TimePoint now, const PathTuple& tuple, std
 }
 
 bool Endpoint::initial_decrypts(std::span<const uint8_t> datagram, const wire::ParsedHeader& hdr) const {
-  auto keys = crypto::derive_initial_keys(hdr.dcid);
+  auto keys = crypto::derive_initial_client_keys(hdr.dcid);
   std::vector<uint8_t> pkt(datagram.begin(), datagram.begin() + std::min(hdr.packet_length, datagram.size()));
-  auto uh = crypto::remove_header_protection(*keys.client.hp, pkt, hdr.pn_offset);
+  auto uh = crypto::remove_header_protection(*keys.hp, pkt, hdr.pn_offset);
   if (!uh) return false;
   uint64_t pn = wire::decode_packet_number(UINT64_MAX, uh->truncated_pn, uh->pn_len);
-  return crypto::open_packet(*keys.client.aead, 0, pn, pkt, hdr.pn_offset + uh->pn_len).has_value();
+  return crypto::open_packet(*keys.aead, 0, pn, pkt, hdr.pn_offset + uh->pn_len).has_value();
 }
 
 size_t Endpoint::handshakes_in_progress() {

@@ -150,6 +150,45 @@ TEST(Hostile, SlowReaderCannotGrowSendBuffers) {
   EXPECT_TRUE(writable_seen);
 }
 
+// stream_writable tells the application how much a write would take, so it can size its
+// reads; at 0 it owes a kStreamWritable event like a short write does.
+TEST(Hostile, StreamWritableMatchesWhatAWriteAccepts) {
+  auto o = PairHarness::default_options();
+  o.client.initial_max_stream_data = 1024;
+  PairHarness h(o);
+  ASSERT_TRUE(h.handshake());
+  auto& srv = *h.server_conn();
+  auto id = srv.open_stream(false);
+  ASSERT_TRUE(id.has_value());
+  auto room = srv.stream_writable(*id);
+  ASSERT_TRUE(room.has_value());
+  EXPECT_EQ(*room, 1024u + o.server.max_send_ahead_of_credit);
+  auto chunk = pattern_bytes(*room + 5000, 62);
+  auto w = srv.stream_write(*id, std::span(chunk).first(*room), false);
+  ASSERT_TRUE(w.has_value());
+  EXPECT_EQ(*w, *room);
+  room = srv.stream_writable(*id);
+  ASSERT_TRUE(room.has_value());
+  EXPECT_EQ(*room, 0u);
+  while (srv.poll_event()) {}
+  bool writable_seen = false;
+  std::vector<uint8_t> buf(1 << 16);
+  uint64_t got = 0;
+  ASSERT_TRUE(h.run_until([&] {
+    bool fin = false;
+    while (auto n = h.client().stream_read(*id, buf, fin)) {
+      if (*n == 0) break;
+      got += *n;
+    }
+    while (auto ev = srv.poll_event()) writable_seen |= ev->type == ConnectionEventType::kStreamWritable && ev->stream_id == *id;
+    return writable_seen;
+  }, 10s));
+  room = srv.stream_writable(*id);
+  ASSERT_TRUE(room.has_value());
+  EXPECT_GT(*room, 0u);
+  EXPECT_FALSE(srv.stream_writable(12345).has_value());   // never opened
+}
+
 // Hole 4: 1-byte STREAM fragments with 1-byte gaps. The server holds at most its piece limit
 // and then closes with PROTOCOL_VIOLATION, having spent ~100 bytes per piece, not more.
 TEST(Hostile, StreamFragmentFloodIsCutOff) {

@@ -66,8 +66,61 @@ TEST(EndpointFlood, JunkInitialsCreateNoState) {
     EXPECT_EQ(ep.handle_datagram(kT0, client_tuple(i), d, 0), nullptr);
   }
   EXPECT_EQ(ep.connection_count(), 0u);
-  EXPECT_EQ(ep.initials_dropped(), 10'000u);
+  EXPECT_EQ(ep.initials_dropped() + ep.initials_filtered(), 10'000u);
   EXPECT_EQ(ep.route_count(), 0u);
+}
+
+PathTuple from_source(uint8_t a, uint8_t b, uint16_t port) {
+  return {SocketAddress::v4(10, 0, 0, 2, 443), SocketAddress::v4(10, 7, a, b, port)};
+}
+
+// One address sending junk Initials is ignored after `max_bad_initials_per_source` of them
+// in a second, on every port, for the penalty; other addresses are not affected; after
+// the penalty its Initials are checked again.
+TEST(EndpointFlood, SourceOfUndecryptableInitialsIsIgnoredForAWhile) {
+  SeededRandom rng(1);
+  auto cfg = server_config();
+  cfg.max_bad_initials_per_source = 50;
+  cfg.bad_initial_penalty = 2s;
+  Endpoint ep(cfg, rng);
+  SeededRandom junk(3);
+  for (uint16_t i = 0; i < 1000; ++i) {
+    auto d = junk_initial(junk);
+    ep.handle_datagram(kT0 + std::chrono::microseconds(i), from_source(1, 1, static_cast<uint16_t>(1000 + i)), d, 0);
+  }
+  EXPECT_EQ(ep.initials_dropped(), 50u);
+  EXPECT_EQ(ep.initials_filtered(), 950u);
+  // A real client on another address gets in at once.
+  auto good = client_initial(7, kT0);
+  EXPECT_NE(ep.handle_datagram(kT0 + 2ms, from_source(2, 2, 5000), good, 0), nullptr);
+  // A real client behind the blocked address waits out the penalty (it retransmits).
+  auto behind = client_initial(8, kT0);
+  EXPECT_EQ(ep.handle_datagram(kT0 + 1s, from_source(1, 1, 6000), behind, 0), nullptr);
+  EXPECT_NE(ep.handle_datagram(kT0 + 2s + 1ms, from_source(1, 1, 6000), behind, 0), nullptr);
+  // Spoofed junk spread over many addresses stays below the threshold per address: each
+  // costs the decryption check, and nothing is kept.
+  uint64_t dropped = ep.initials_dropped();
+  for (uint16_t i = 0; i < 2000; ++i) {
+    auto d = junk_initial(junk);
+    ep.handle_datagram(kT0 + 3s, from_source(static_cast<uint8_t>(10 + i / 250), static_cast<uint8_t>(i), 7000), d, 0);
+  }
+  EXPECT_EQ(ep.initials_dropped(), dropped + 2000);
+  EXPECT_EQ(ep.connection_count(), 2u);
+}
+
+// The filter can be switched off.
+TEST(EndpointFlood, SourceFilterOff) {
+  SeededRandom rng(1);
+  auto cfg = server_config();
+  cfg.max_bad_initials_per_source = 0;
+  Endpoint ep(cfg, rng);
+  SeededRandom junk(4);
+  for (int i = 0; i < 500; ++i) {
+    auto d = junk_initial(junk);
+    ep.handle_datagram(kT0, from_source(1, 1, 1000), d, 0);
+  }
+  EXPECT_EQ(ep.initials_dropped(), 500u);
+  EXPECT_EQ(ep.initials_filtered(), 0u);
 }
 
 // Genuine Initials from 1000 (spoofed) addresses: state for at most the handshake budget,
