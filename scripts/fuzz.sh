@@ -5,6 +5,8 @@
 # regression test. See docs/security.md.
 #
 # usage: scripts/fuzz.sh [SECONDS] [TARGET...]
+#        BRAID_FUZZ_RUNS=N scripts/fuzz.sh SECONDS   stop each target at N executions or
+#                                                   SECONDS, whichever comes first (campaigns)
 #        scripts/fuzz.sh --seeds        rewrite the binary seed corpora (tests/fuzz/corpus)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,21 +39,24 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${targets_all[@]}")
 
+runs=()
+[ -n "${BRAID_FUZZ_RUNS:-}" ] && runs=(-runs="$BRAID_FUZZ_RUNS")
+
 status=0
 for t in "${targets[@]}"; do
   work="$build/corpus/$t"
   crashes="$build/crashes/$t"
   mkdir -p "$work" "$crashes"
   [ -d "tests/fuzz/corpus/$t" ] && cp -n tests/fuzz/corpus/"$t"/* "$work"/ 2>/dev/null || true
-  echo "== $t: $seconds s"
+  echo "== $t: $seconds s${runs:+ or ${BRAID_FUZZ_RUNS} runs}"
   # -rss_limit_mb: a target that leaks or balloons fails; -timeout: one input may not hang.
   if ! ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-       "$build/tests/fuzz/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+       "$build/tests/fuzz/$t" -max_total_time="$seconds" "${runs[@]}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
        -artifact_prefix="$crashes/" "$work" 2> "$build/$t.log"; then
     echo "   CRASH: see $build/$t.log and $crashes/"
     tail -30 "$build/$t.log"
     status=1
   fi
-  grep -E "stat::number_of_executed_units|stat::peak_rss_mb|cov: " "$build/$t.log" | tail -3 | sed 's/^/   /'
+  grep -E "stat::number_of_executed_units|stat::peak_rss_mb|cov: |Done " "$build/$t.log" | tail -4 | sed 's/^/   /'
 done
 exit $status

@@ -345,6 +345,7 @@ TEST_F(HostileLoad, SlowReadersAndFragmentFloodsStayWithinLimits) {
 // Hole 5 on the runtime: with 1000 idle connections held, a 200 MB download takes at most
 // 1.3x its time on an idle server.
 TEST_F(HostileLoad, IdleConnectionsDoNotSlowABigDownload) {
+  uint64_t rss_empty = rss_kb(server_.pid);
   double idle = best_of(3, "200m");
   fs::path ready = dir_ / "ready";
   auto load = Child::spawn({BRAID_BINARY, "load", url("small"), "-k", "-n", "1000", "--rate", "500", "--hold", "60s",
@@ -357,6 +358,13 @@ TEST_F(HostileLoad, IdleConnectionsDoNotSlowABigDownload) {
   rf >> ok >> failed;
   EXPECT_EQ(ok, 1000u);
   EXPECT_EQ(failed, 0u);
+  // Memory per idle connection (docs/security.md): measured before the big downloads,
+  // whose buffers would count otherwise.
+  uint64_t rss_held = rss_kb(server_.pid);
+  double per_conn_kb = (static_cast<double>(rss_held) - static_cast<double>(rss_empty)) / 1000.0;
+  std::printf("server RSS %llu KB empty, %llu KB with 1000 idle connections: %.1f KB each\n",
+              static_cast<unsigned long long>(rss_empty), static_cast<unsigned long long>(rss_held), per_conn_kb);
+  EXPECT_LT(per_conn_kb, 100.0);
   double held = best_of(3, "200m");
   uint64_t rss = rss_kb(server_.pid);
   load.stop(SIGINT);

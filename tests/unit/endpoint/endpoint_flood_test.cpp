@@ -108,6 +108,23 @@ TEST(EndpointFlood, SourceOfUndecryptableInitialsIsIgnoredForAWhile) {
   EXPECT_EQ(ep.connection_count(), 2u);
 }
 
+// Past max_connections, new Initials are dropped (the client retries later); the
+// connections already there are unaffected.
+TEST(EndpointFlood, ConnectionsPerEndpointAreBounded) {
+  SeededRandom rng(1);
+  auto cfg = server_config();
+  cfg.max_connections = 10;
+  cfg.max_handshakes_in_progress = 100;
+  Endpoint ep(cfg, rng);
+  size_t accepted = 0;
+  for (uint16_t i = 0; i < 20; ++i) {
+    auto d = client_initial(100 + i, kT0);
+    if (ep.handle_datagram(kT0, from_source(3, static_cast<uint8_t>(i), 4000), d, 0)) accepted++;
+  }
+  EXPECT_EQ(accepted, 10u);
+  EXPECT_EQ(ep.connection_count(), 10u);
+}
+
 // The filter can be switched off.
 TEST(EndpointFlood, SourceFilterOff) {
   SeededRandom rng(1);
