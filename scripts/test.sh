@@ -3,7 +3,8 @@
 # stages (about 25 minutes on 2 cores from a clean clone):
 #   main  build/        RelWithDebInfo, every test including interop and the hostile load
 #   asan  build-asan/   ASan + UBSan with leak detection, every test but the load timings
-#   tsan  build-tsan/   ThreadSanitizer, the runtime tests (LoopThread, thread-safe handle)
+#   tsan  build-tsan/   ThreadSanitizer: the runtime tests and the real-socket tests that run a
+#                       server on a LoopThread and use the thread-safe ConnectionHandle
 #   fuzz  build-fuzz/   libFuzzer smoke, 10 s per target (scripts/fuzz.sh)
 # BRAID_TEST_STAGES="main asan" picks stages; BRAID_CMAKE_ARGS is passed to the main build.
 set -euo pipefail
@@ -38,8 +39,11 @@ if has_stage tsan; then
   banner tsan
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS=-O1 -DBRAID_TSAN=ON \
     -DBRAID_BENCH=OFF -DBRAID_INTEROP=OFF > /dev/null
-  cmake --build build-tsan -j "$jobs" --target test_io
-  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 build-tsan/tests/test_io
+  cmake --build build-tsan -j "$jobs" --target test_io test_net
+  export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+  build-tsan/tests/test_io
+  # Servers on a LoopThread, clients on the test thread, the thread-safe ConnectionHandle.
+  build-tsan/tests/test_net --gtest_filter='Driver.*:Multipath.*'
 fi
 
 if has_stage fuzz; then
