@@ -5,6 +5,7 @@
 #include "io/endpoint_driver.h"
 
 #include <fmt/format.h>
+#include <malloc.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -131,6 +132,7 @@ EndpointDriver::EndpointDriver(EventLoop& loop, Random& rng, EndpointDriverOptio
 EndpointDriver::~EndpointDriver() {
   for (const auto& s : sockets_) loop_.remove_fd(s->fd());
   if (timer_ != EventLoop::kNoTimer) loop_.cancel_timer(timer_);
+  if (trim_timer_ != EventLoop::kNoTimer) loop_.cancel_timer(trim_timer_);
   for (auto& [c, f] : qlog_files_) std::fclose(f);
 }
 
@@ -405,7 +407,22 @@ void EndpointDriver::reap_closed() {
     marked_set_.erase(c);
     endpoint_->remove(c);
   }
+  if (!closed_.empty()) schedule_memory_trim();
   closed_.clear();
+}
+
+void EndpointDriver::schedule_memory_trim() {
+  if (opts_.return_memory_interval <= Duration::zero() || trim_timer_ != EventLoop::kNoTimer) return;
+  TimePoint at = std::max(io::monotonic_now(), last_trim_ + opts_.return_memory_interval);
+  trim_timer_ = loop_.add_timer(at, [this] {
+    trim_timer_ = EventLoop::kNoTimer;
+    TimePoint t0 = io::monotonic_now();
+    ::malloc_trim(0);
+    last_trim_ = io::monotonic_now();
+    counters_.memory_trims++;
+    counters_.memory_trim_us += static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(last_trim_ - t0).count());
+  });
 }
 
 void EndpointDriver::rearm_timer() {

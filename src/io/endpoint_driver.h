@@ -53,6 +53,8 @@ struct DriverCounters {
   uint64_t gso_transmits = 0;      // results with segment_size > 0
   uint64_t write_blocked = 0;      // times the socket buffer filled (EAGAIN)
   uint64_t timer_fires = 0;
+  uint64_t memory_trims = 0;       // malloc_trim calls after connections closed
+  uint64_t memory_trim_us = 0;     // time they took in all
 };
 
 struct EndpointDriverOptions {
@@ -64,6 +66,10 @@ struct EndpointDriverOptions {
   size_t receive_batches_per_round = 4; // reads before the output is drained again
   // Directory for per-connection qlog traces (<odcid>_<client|server>.sqlog); empty: none.
   std::string qlog_dir;
+  // After connections close, free heap pages go back to the kernel (malloc_trim) at most
+  // this often; zero turns it off. glibc keeps freed memory otherwise, so a server's RSS
+  // would stay at its peak after a burst.
+  Duration return_memory_interval = std::chrono::seconds(1);
 };
 
 class EndpointDriver {
@@ -125,6 +131,7 @@ class EndpointDriver {
   bool flush_socket();            // false: the socket is full, waiting for EPOLLOUT
   uint8_t* next_buffer();         // nullptr when every buffer is queued and the socket is full
   void reap_closed();
+  void schedule_memory_trim();
   void rearm_timer();
   void schedule(Connection& c);   // (re)files c's poll_timeout() in the timer heap
   void open_qlog(Connection& c, TimePoint now);
@@ -147,6 +154,8 @@ class EndpointDriver {
   bool write_blocked_ = false;
   size_t blocked_socket_ = 0;                // the socket EPOLLOUT is armed on
   std::vector<Connection*> blocked_conns_;   // had more to send when the socket filled
+  EventLoop::TimerId trim_timer_ = EventLoop::kNoTimer;
+  TimePoint last_trim_{};
 
   std::vector<Connection*> marked_;          // need events + output this round
   std::unordered_set<Connection*> marked_set_;

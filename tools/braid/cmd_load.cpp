@@ -96,11 +96,13 @@ void run(const LoadFlags& f) {
   std::vector<uint8_t> buf(256 * 1024);
   const std::string request = "GET " + url->path + "\r\n";
   size_t open_now = 0;
+  TimePoint last_handshake{}, last_finished{};   // ends of the handshake and download phases
 
   auto finish = [&](Connection& c, ConnState& s, bool ok, std::string why) {
     if (s.done || s.failed) return;
     (ok ? s.done : s.failed) = true;
     s.finished = io::monotonic_now();
+    last_finished = s.finished;
     if (ok) {
       succeeded++;
     } else {
@@ -119,6 +121,7 @@ void run(const LoadFlags& f) {
     switch (ev.type) {
       case ConnectionEventType::kHandshakeCompleted: {
         s.handshake = io::monotonic_now();
+        last_handshake = s.handshake;
         handshake_ms.push_back(to_ms(s.handshake - s.started));
         auto id = c.open_stream(true);
         if (!id) return finish(c, s, false, "cannot open a stream: " + describe_error(id.error()));
@@ -224,14 +227,29 @@ void run(const LoadFlags& f) {
   });
   stop_loop_on_signals(nullptr);
   TimePoint t1 = io::monotonic_now();
-  double secs = std::chrono::duration<double>(t1 - t0).count();
+  if (open_now > 0) {
+    // Interrupted: close what is still open so the server does not wait for idle timeouts.
+    std::vector<Connection*> open;
+    for (auto& [c, st] : states) open.push_back(const_cast<Connection*>(c));
+    for (auto* c : open) {
+      c->close(t1, 0, "load stopped");
+      driver.service(*c);
+    }
+    loop.run_until(io::monotonic_now() + std::chrono::milliseconds(50));
+  }
+  // Rates are over the phase they measure: handshakes until the last one completed,
+  // downloads until the last one ended; the hold time is not part of either.
+  auto since_start = [&](TimePoint t) { return t > t0 ? std::chrono::duration<double>(t - t0).count() : 0.0; };
+  double secs = since_start(last_finished > t0 ? last_finished : t1);
+  double handshake_secs = since_start(last_handshake);
 
   nlohmann::json j;
   j["connections"] = started;
   j["succeeded"] = succeeded;
   j["failed"] = failed;
   j["seconds"] = secs;
-  j["handshakes_per_second"] = secs > 0 ? static_cast<double>(handshake_ms.size()) / secs : 0.0;
+  j["total_seconds"] = since_start(t1);
+  j["handshakes_per_second"] = handshake_secs > 0 ? static_cast<double>(handshake_ms.size()) / handshake_secs : 0.0;
   j["handshake_ms"] = {{"p50", percentile(handshake_ms, 0.5)},
                        {"p99", percentile(handshake_ms, 0.99)},
                        {"max", percentile(handshake_ms, 1.0)}};

@@ -45,9 +45,10 @@ void run_file_server(const std::string& cmd, FileServerOptions opts, const std::
   const auto& dc = s.driver().counters();
   fmt::print(stderr,
              "server stopped after {} connection(s); sent {} datagrams in {} sendmmsg calls ({} GSO batches), "
-             "received {} ({} GRO-coalesced); {} timer wake-ups, {} EAGAIN stalls\n",
+             "received {} ({} GRO-coalesced); {} timer wake-ups, {} EAGAIN stalls; memory returned {} times "
+             "({:.1f} ms)\n",
              s.connections_accepted(), sc.datagrams_sent, sc.send_syscalls, sc.gso_batches_sent, sc.datagrams_received,
-             sc.gro_coalesced_datagrams, dc.timer_fires, dc.write_blocked);
+             sc.gro_coalesced_datagrams, dc.timer_fires, dc.write_blocked, dc.memory_trims, dc.memory_trim_us / 1000.0);
 }
 
 namespace {
