@@ -373,6 +373,28 @@ TEST_F(HostileLoad, IdleConnectionsDoNotSlowABigDownload) {
   EXPECT_LE(held, 1.3 * idle + 0.05);
 }
 
+// A burst of connections that each buffer a 1 MB response: the memory they used goes back
+// to the kernel once they have closed (the runtime trims the heap after closes).
+TEST_F(HostileLoad, MemoryComesBackAfterABurst) {
+  write_file("1m", 1'000'000);
+  uint64_t before = rss_kb(server_.pid);
+  fs::path ready = dir_ / "ready";
+  auto load = Child::spawn({BRAID_BINARY, "load", url("1m"), "-k", "-n", "300", "--rate", "0", "--hold", "3s",
+                            "--ready-file", ready.string()},
+                           dir_, "load");
+  for (int i = 0; i < 6000 && !fs::exists(ready); ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(fs::exists(ready));
+  uint64_t peak = rss_kb(server_.pid);
+  ASSERT_EQ(load.wait(30s), 0) << load.stderr_text();
+  std::this_thread::sleep_for(1500ms);   // closes seen, then at most one trim interval
+  uint64_t after = rss_kb(server_.pid);
+  std::printf("server RSS %llu KB before, %llu KB with 300 connections, %llu KB after they closed\n",
+              static_cast<unsigned long long>(before), static_cast<unsigned long long>(peak),
+              static_cast<unsigned long long>(after));
+  EXPECT_GT(peak, before + 100'000) << "the burst should have used memory";
+  EXPECT_LT(after, before + 15'000);
+}
+
 // Garbage of every kind at full speed: random datagrams, unknown versions, and short-header
 // packets carrying a live connection's CID. The server stays up, that connection stays
 // usable, and what the server replies to strangers is smaller than what they sent and

@@ -336,6 +336,24 @@ TEST_F(ToolTest, BadPathActionsAreClearErrors) {
   EXPECT_NE(r.err.find("neither a time"), std::string::npos) << r.err;
 }
 
+TEST_F(ToolTest, LoadRunsManyConnectionsAndReports) {
+  auto r = run({BRAID_BINARY, "load", url("/small.txt"), "-k", "-n", "20", "--rate", "0", "--json"},
+               std::chrono::seconds(30));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["connections"], 20);
+  EXPECT_EQ(j["succeeded"], 20);
+  EXPECT_EQ(j["failed"], 0);
+  EXPECT_GT(j["handshake_ms"]["p50"].get<double>(), 0.0);
+  EXPECT_GT(j["handshakes_per_second"].get<double>(), 0.0);
+  EXPECT_EQ(j["bytes"].get<uint64_t>(), 20u * std::filesystem::file_size(dir_ / "root" / "small.txt"));
+  auto bad = run({BRAID_BINARY, "load", url("/small.txt"), "-k", "--rate", "fast"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--rate fast"), std::string::npos) << bad.err;
+  auto missing = run({BRAID_BINARY, "load", url("/nosuch"), "-k", "-n", "3", "--json"}, std::chrono::seconds(30));
+  EXPECT_NE(missing.exit_code, 0);
+}
+
 TEST_F(ToolTest, UnknownSchedulerIsAClearError) {
   auto r = run({BRAID_BINARY, "client", url("/small.txt"), "--insecure", "--scheduler", "nosuch"});
   EXPECT_NE(r.exit_code, 0);

@@ -38,7 +38,7 @@ struct ConnState {
   TimePoint started{}, handshake{}, finished{};
   StreamId stream = 0;
   uint64_t bytes = 0;
-  bool done = false, failed = false;
+  bool done = false, failed = false, released = false;   // released: closed after its hold
   std::string error;
 };
 
@@ -195,19 +195,25 @@ void run(const LoadFlags& f) {
     bool soaking = duration && now - t0 < *duration;
     uint64_t allowed = per_second > 0 ? static_cast<uint64_t>(elapsed * per_second) + 1 : UINT64_MAX;
     while (started < allowed && open_now < f.connections && (soaking || started < f.connections)) start_one();
+    // Collected first: service() may close connections and change the map.
+    std::vector<Connection*> timed_out, released;
     for (auto& [c, s] : states) {
-      if (!s.done && !s.failed && now - s.started > *timeout) {
-        auto* conn = const_cast<Connection*>(c);
-        finish(*conn, s, false, "timed out");
-        driver.service(*conn);
-        break;   // the map may change under service(); the rest are checked next tick
+      if (!s.done && !s.failed && now - s.started > *timeout) timed_out.push_back(const_cast<Connection*>(c));
+      if (hold && s.done && !s.released && now - s.finished > *hold) {
+        s.released = true;
+        released.push_back(const_cast<Connection*>(c));
       }
-      if (hold && s.done && now - s.finished > *hold) {
-        auto* conn = const_cast<Connection*>(c);
-        conn->close(now, 0, "held");
-        driver.service(*conn);
-        break;
-      }
+    }
+    for (auto* conn : timed_out) {
+      auto it = states.find(conn);
+      if (it == states.end()) continue;   // closed meanwhile
+      finish(*conn, it->second, false, "timed out");
+      driver.service(*conn);
+    }
+    for (auto* conn : released) {
+      if (!states.contains(conn)) continue;
+      conn->close(now, 0, "held");
+      driver.service(*conn);
     }
     if (!f.ready_file.empty() && !ready_written && started >= f.connections && succeeded + failed >= started) {
       ready_written = true;
