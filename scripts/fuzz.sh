@@ -12,17 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BRAID_FUZZ_BUILD:-build-fuzz}
 
-packages=(clang-16 libclang-rt-16-dev)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh clang-16 libclang-rt-16-dev
 
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-16 \
   -DBRAID_FUZZ=ON -DBRAID_TESTS=OFF -DBRAID_BENCH=OFF > /dev/null

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs every Debian package braid needs to build, test and run its tools.
-# Safe to run repeatedly; needs root (or sudo) on Debian 12.
+# Safe to run repeatedly; needs root (or sudo) on Debian 12. Extra package names given as
+# arguments are installed too (scripts/fuzz.sh adds clang).
 set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config ccache git
   libgnutls28-dev libfmt-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsodium-dev
   golang-go golang-github-lucas-clemente-quic-go-dev
+  "$@"
 )
 missing=()
 for p in "${packages[@]}"; do

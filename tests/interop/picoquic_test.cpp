@@ -210,6 +210,21 @@ class Picoquic : public InteropTest {
     expect_file_equals(out_ / file, corpus().content(file), file);
   }
 
+  // A braid server started with `server_args` serves picoquic (run with `client_args`) the
+  // 12 MB file; checks it arrived and returns the server's log ("" when a step failed).
+  std::string picoquic_downloads_from_braid(std::vector<std::string> server_args,
+                                            std::vector<std::string> client_args) {
+    int port = start_braid_server(std::move(server_args));
+    EXPECT_NE(port, 0);
+    if (port == 0) return {};
+    Process* c = nullptr;
+    int rc = run_picoquic_client(port, std::move(client_args), &c);
+    EXPECT_EQ(rc, 0) << (c ? c->out() : "");
+    if (rc != 0) return {};
+    expect_downloaded();
+    return braid_server_log();
+  }
+
   fs::path out_;
   Process* braid_server_ = nullptr;
 };
@@ -393,12 +408,8 @@ TEST_F(Picoquic, PicoquicClientSinglePath) {
 }
 
 TEST_F(Picoquic, PicoquicClientTwoPathsCarryData) {
-  int port = start_braid_server();
-  ASSERT_NE(port, 0);
-  Process* c = nullptr;
-  ASSERT_EQ(run_picoquic_client(port, {"-M", "-A", "127.0.0.2/1"}, &c), 0) << c->out();
-  expect_downloaded();
-  auto log = braid_server_log();
+  auto log = picoquic_downloads_from_braid({}, {"-M", "-A", "127.0.0.2/1"});
+  ASSERT_FALSE(log.empty());
   EXPECT_NE(log.find("multipath"), std::string::npos) << log;
   auto bytes = server_path_bytes(log);
   ASSERT_EQ(bytes.size(), 2u) << log;
@@ -408,23 +419,15 @@ TEST_F(Picoquic, PicoquicClientTwoPathsCarryData) {
 
 // braid (--max-paths 0) does not offer multipath: picoquic -M falls back to one path.
 TEST_F(Picoquic, PicoquicClientSinglePathFallback) {
-  int port = start_braid_server({"--max-paths", "0"});
-  ASSERT_NE(port, 0);
-  Process* c = nullptr;
-  ASSERT_EQ(run_picoquic_client(port, {"-M", "-A", "127.0.0.2/1"}, &c), 0) << c->out();
-  expect_downloaded();
-  auto log = braid_server_log();
+  auto log = picoquic_downloads_from_braid({"--max-paths", "0"}, {"-M", "-A", "127.0.0.2/1"});
+  ASSERT_FALSE(log.empty());
   EXPECT_NE(log.find("single-path"), std::string::npos) << log;
   EXPECT_EQ(server_path_bytes(log).size(), 1u) << log;
 }
 
 TEST_F(Picoquic, PicoquicClientKeyUpdates) {
-  int port = start_braid_server();
-  ASSERT_NE(port, 0);
-  Process* c = nullptr;
-  ASSERT_EQ(run_picoquic_client(port, {"-u", "100"}, &c), 0) << c->out();
-  expect_downloaded();
-  auto log = braid_server_log();
+  auto log = picoquic_downloads_from_braid({}, {"-u", "100"});
+  ASSERT_FALSE(log.empty());
   EXPECT_GT(server_key_updates(log), 0) << "braid did not follow picoquic's key update:\n" << log;
 }
 
@@ -442,12 +445,8 @@ TEST_F(Picoquic, BraidServerKeyUpdates) {
 // The braid server marks the client's second path backup as soon as it exists: it sends the
 // download on path 0 and picoquic, told so, keeps path 1 as a backup too.
 TEST_F(Picoquic, BraidServerBackupStatus) {
-  int port = start_braid_server({"--path-status", "1=backup@0s"});
-  ASSERT_NE(port, 0);
-  Process* c = nullptr;
-  ASSERT_EQ(run_picoquic_client(port, {"-M", "-A", "127.0.0.2/1"}, &c), 0) << c->out();
-  expect_downloaded();
-  auto log = braid_server_log();
+  auto log = picoquic_downloads_from_braid({"--path-status", "1=backup@0s"}, {"-M", "-A", "127.0.0.2/1"});
+  ASSERT_FALSE(log.empty());
   EXPECT_NE(log.find("1=backup@0s done"), std::string::npos) << log;
   auto bytes = server_path_bytes(log);
   ASSERT_EQ(bytes.size(), 2u) << log;
