@@ -219,12 +219,22 @@ void ConnectionImpl::process_packet(TimePoint now, const PathTuple& tuple, std::
   if (level == EncryptionLevel::kApplication) {
     auto& k = *app_keys_;
     bool phase = (pkt[0] & 0x04) != 0;
+    // The other phase is either a late packet (previous keys) or the peer's next key
+    // update. One path: packet numbers tell which (RFC 9001 §6.3). Under multipath they
+    // are per path and say nothing across paths, so the previous keys are tried while they
+    // are kept (three of the largest PTO) and the next keys after them (draft-21 §4.7).
+    bool late = k.read_prev && (multipath() ? true : pn < k.read_phase_start_pn);
+    bool may_be_next = k.read_next && handshake_confirmed_;
+    std::vector<uint8_t> sealed;   // opening decrypts in place: kept for a second try
     if (phase == k.key_phase) {
       payload = crypto::open_packet(*k.read.aead, nonce_path, pn, pkt, header_len);
       if (payload && k.read_phase_start_pn == UINT64_MAX) k.read_phase_start_pn = pn;
-    } else if (k.read_prev && pn < k.read_phase_start_pn) {
+    } else if (late) {
+      if (multipath() && may_be_next) sealed.assign(pkt.begin(), pkt.end());
       payload = crypto::open_packet(*k.read_prev->aead, nonce_path, pn, pkt, header_len);
-    } else if (k.read_next && handshake_confirmed_) {
+      if (!payload && !sealed.empty()) std::copy(sealed.begin(), sealed.end(), pkt.begin());
+    }
+    if (!payload && phase != k.key_phase && (!late || !sealed.empty()) && may_be_next) {
       payload = crypto::open_packet(*k.read_next->aead, nonce_path, pn, pkt, header_len);
       if (payload) {
         // The peer started a key update: rotate read keys, follow with our write keys.
