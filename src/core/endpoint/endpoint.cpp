@@ -145,20 +145,14 @@ void Endpoint::remove(Connection* c) {
 }
 
 size_t Endpoint::collect_closed() {
-  size_t n = 0;
-  for (auto it = conns_.begin(); it != conns_.end();) {
-    if (it->second.conn->is_closed()) {
-      for (auto& cid : it->second.routes) routes_.erase(cid);
-      if (it->second.initial_route) routes_.erase(*it->second.initial_route);
-      handles_.erase(it->second.conn.get());
-      std::erase(accept_queue_, it->second.conn.get());
-      it = conns_.erase(it);
-      n++;
-    } else {
-      ++it;
-    }
+  // remove() owns the tear-down (routes, accept queue, handshake list); collect first, as
+  // it erases from conns_.
+  std::vector<Connection*> closed;
+  for (auto& [h, e] : conns_) {
+    if (e.conn->is_closed()) closed.push_back(e.conn.get());
   }
-  return n;
+  for (auto* c : closed) remove(c);
+  return closed.size();
 }
 
 Result<Connection*> Endpoint::connect(TimePoint now, const ConnectionConfig& cfg, const PathTuple& tuple) {
