@@ -187,8 +187,12 @@ TEST(Relay, DelayGivesRoundTripOfTwiceTheOneWayDelay) {
   std::sort(rtts_ms.begin(), rtts_ms.end());
   fmt::print("RTT through 2 x 20 ms: min {:.2f} median {:.2f} max {:.2f} ms\n", rtts_ms.front(),
              rtts_ms[rtts_ms.size() / 2], rtts_ms.back());
+  // Never shorter than the configured delay; the best case shows the relay adds nothing of its
+  // own. The median only has to stay in range: on a busy machine (sanitizer builds running in
+  // parallel) the scheduler adds milliseconds to a typical round trip that are not the relay's.
   EXPECT_GE(rtts_ms.front(), 40.0);
-  EXPECT_NEAR(rtts_ms[rtts_ms.size() / 2], 40.0, 3.0);
+  EXPECT_LT(rtts_ms.front(), 43.0);
+  EXPECT_LT(rtts_ms[rtts_ms.size() / 2], 55.0);
 }
 
 TEST(Relay, RateLimitsThroughput) {
