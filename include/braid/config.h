@@ -1,6 +1,7 @@
 // Connection and endpoint configuration with defaults a demanding user can live with.
 #pragma once
 #include <cstdint>
+#include <expected>
 #include <functional>
 #include <optional>
 #include <string>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "braid/address.h"
+#include "braid/plugin_params.h"
 #include "braid/time.h"
 
 namespace braid {
@@ -39,7 +41,9 @@ struct ConnectionConfig {
   // Multipath: advertise initial_max_path_id = max_paths - 1 (0 = multipath not offered).
   // Peers that do not offer it get ordinary single-path QUIC.
   uint64_t initial_max_path_id = 3;
-  std::string scheduler = "minrtt";
+  // Path scheduler by name plus parameters ("minrtt", {"rr", {{"quota", "4"}}}); see
+  // path_scheduler.h for the names. Unknown names or parameters fail the connection's start.
+  PluginSpec scheduler{"minrtt"};
   enum class AckPath : uint8_t { kSamePath, kLowestRtt };
   AckPath ack_path = AckPath::kSamePath;           // where PATH_ACKs travel
   size_t connection_ids_per_path = 2;
@@ -68,7 +72,7 @@ struct ConnectionConfig {
   std::optional<SocketAddress> preferred_address;
   bool ignore_preferred_address = false;
 
-  std::string congestion_controller = "cubic";
+  std::string congestion_controller = "cubic";   // congestion_controller_names()
   Duration initial_rtt = std::chrono::milliseconds(333);
   size_t connection_id_length = 8;
   uint64_t max_udp_payload_size = 1452;  // what we accept and what we probe up to
@@ -79,5 +83,9 @@ struct ConnectionConfig {
   uint64_t key_update_interval_packets = 0;
   size_t max_datagram_queue = 1024;   // unread received / unsent outgoing DATAGRAM frames
 };
+
+// Checks plugin names and parameters (scheduler, congestion controller) and limits that
+// must hold for a connection to start; the message says what is wrong and what is known.
+std::expected<void, std::string> check_connection_config(const ConnectionConfig& cfg);
 
 }  // namespace braid

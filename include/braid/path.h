@@ -58,6 +58,9 @@ struct PathSnapshot {
   TimePoint next_send_time{};
   bool can_send_now = false;          // cwnd ∧ pacing ∧ anti-amplification allow a packet
   uint64_t delivery_rate_bytes_per_second = 0;
+  // Share of the connection's capacity this path carries (cwnd / srtt over all usable
+  // paths, summing to 1; 0 when not usable or unknown), from the bonding tracker.
+  double capacity_weight = 0;
 
   uint64_t packets_sent = 0, packets_lost = 0;
   double loss_rate = 0;               // lost / sent over the path's life
@@ -68,10 +71,14 @@ struct PathSnapshot {
 
 // What the scheduler is asked to place.
 enum class SendKind : uint8_t { kNewData, kRetransmission, kDatagram, kProbe, kAckOnly };
+std::string_view send_kind_name(SendKind k);
 struct SendIntent {
   SendKind kind = SendKind::kNewData;
-  uint64_t bytes = 0;                       // bytes ready to send
-  std::optional<PathId> affinity;           // pinned stream / datagram flow
+  uint64_t bytes = 0;                       // bytes ready to send (stream backlog or datagram size)
+  std::optional<PathId> affinity;           // the front stream's pinned path (or the datagram flow's)
+  std::optional<PathId> datagram_affinity;  // the DATAGRAM flow's pinned path
+  TimePoint deadline = kNever;              // when the data is due, if known
+  uint8_t priority = 0;                     // higher is more urgent
 };
 
 }  // namespace braid

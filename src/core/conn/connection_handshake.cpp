@@ -125,6 +125,8 @@ std::vector<uint8_t> ConnectionImpl::local_transport_params() const {
 }
 
 Status ConnectionImpl::init(TimePoint now) {
+  if (auto ok = check_connection_config(cfg_); !ok) return fail(TransportErrorCode::kInternalError, ok.error());
+  scheduler_ = std::move(*make_path_scheduler(cfg_.scheduler));
   crypto::TlsConfig tc;
   tc.perspective = perspective_;
   tc.alpn = cfg_.tls.alpn;

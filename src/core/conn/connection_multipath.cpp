@@ -8,6 +8,8 @@
 namespace braid::conn {
 
 std::unique_ptr<CongestionController> ConnectionImpl::new_controller(uint64_t mtu) const {
+  // The name was checked in init() (check_connection_config); connections built without
+  // init() in unit tests use the default.
   auto cc = make_congestion_controller(cfg_.congestion_controller, CcConfig{mtu});
   return cc ? std::move(cc) : make_congestion_controller("cubic", CcConfig{mtu});
 }
@@ -353,11 +355,10 @@ path::Path* ConnectionImpl::choose_data_path(TimePoint now) {
     intent.kind = SendKind::kDatagram;
     intent.affinity = datagram_affinity_;
   }
-  if (!scheduler_) scheduler_ = make_path_scheduler(cfg_.scheduler);
-  if (!scheduler_) scheduler_ = make_path_scheduler("minrtt");
+  if (!scheduler_) scheduler_ = std::move(*make_path_scheduler(SchedulerConfig{"minrtt"}));
   auto pick = scheduler_->select(snaps, intent, now);
-  if (!pick) return nullptr;
-  return find_path(*pick);
+  if (pick.empty()) return nullptr;
+  return find_path(pick.primary());
 }
 
 Result<PathId> ConnectionImpl::open_path(TimePoint now, const SocketAddress& local, const SocketAddress& remote) {

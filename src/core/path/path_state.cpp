@@ -32,6 +32,17 @@ std::string_view path_state_name(PathState s) {
   return "unknown";
 }
 
+std::string_view send_kind_name(SendKind k) {
+  switch (k) {
+    case SendKind::kNewData: return "new_data";
+    case SendKind::kRetransmission: return "retransmission";
+    case SendKind::kDatagram: return "datagram";
+    case SendKind::kProbe: return "probe";
+    case SendKind::kAckOnly: return "ack_only";
+  }
+  return "unknown";
+}
+
 std::string_view bonding_state_name(BondingState s) {
   switch (s) {
     case BondingState::kSinglePath: return "single_path";

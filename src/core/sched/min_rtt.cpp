@@ -1,20 +1,15 @@
 // min-RTT path selection with backup semantics and path affinity.
 #include "core/sched/min_rtt.h"
 
+#include "core/sched/usable.h"
+
 namespace braid::sched {
 
-namespace {
-bool usable(const PathSnapshot& p) {
-  return p.validated && !p.abandoned && !p.potentially_failed && p.health != PathHealth::kFailed &&
-         (p.state == PathState::kActive || p.state == PathState::kStandby);
-}
-}  // namespace
-
-std::optional<PathId> MinRttScheduler::select(std::span<const PathSnapshot> paths, const SendIntent& intent,
+PathChoice MinRttScheduler::select(std::span<const PathSnapshot> paths, const SendIntent& intent,
                                               TimePoint) {
   if (intent.affinity) {
     for (auto& p : paths) {
-      if (p.path_id == *intent.affinity && usable(p)) return p.can_send_now ? std::optional(p.path_id) : std::nullopt;
+      if (p.path_id == *intent.affinity && usable(p)) return p.can_send_now ? PathChoice::one(p.path_id) : PathChoice{};
     }
     // The pinned path is gone: fall through to the normal choice.
   }
@@ -29,10 +24,10 @@ std::optional<PathId> MinRttScheduler::select(std::span<const PathSnapshot> path
       auto key = [](const PathSnapshot& s) { return s.has_rtt_sample ? s.smoothed_rtt : Duration::max(); };
       if (!best || key(p) < key(*best) || (key(p) == key(*best) && p.path_id < best->path_id)) best = &p;
     }
-    if (best) return best->path_id;
-    if (any_usable) return std::nullopt;   // usable non-backup paths are only full: wait
+    if (best) return PathChoice::one(best->path_id);
+    if (any_usable) return {};   // usable non-backup paths are only full: wait
   }
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace braid::sched

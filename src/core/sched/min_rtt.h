@@ -8,8 +8,7 @@ namespace braid::sched {
 
 class MinRttScheduler final : public PathScheduler {
  public:
-  std::optional<PathId> select(std::span<const PathSnapshot> paths, const SendIntent& intent,
-                               TimePoint now) override;
+  PathChoice select(std::span<const PathSnapshot> paths, const SendIntent& intent, TimePoint now) override;
   std::string_view name() const override { return "minrtt"; }
 };
 

@@ -1,18 +1,18 @@
-// Path scheduler registry: schedulers are created by name; "minrtt" is built in.
-#include <algorithm>
+// Path scheduler registry: schedulers are created by name plus parameters; the built-in
+// ones are listed in builtin_schedulers() and applications add theirs at run time.
+#include <fmt/format.h>
+
 #include <map>
 #include <mutex>
 
 #include "braid/path_scheduler.h"
-#include "core/sched/min_rtt.h"
+#include "core/sched/builtin.h"
 
 namespace braid {
 
 namespace {
 std::map<std::string, PathSchedulerFactory, std::less<>>& registry() {
-  static std::map<std::string, PathSchedulerFactory, std::less<>> r = {
-      {"minrtt", [] { return std::make_unique<sched::MinRttScheduler>(); }},
-  };
+  static std::map<std::string, PathSchedulerFactory, std::less<>> r = sched::builtin_schedulers();
   return r;
 }
 std::mutex& registry_mutex() {
@@ -21,15 +21,37 @@ std::mutex& registry_mutex() {
 }
 }  // namespace
 
-std::unique_ptr<PathScheduler> make_path_scheduler(std::string_view name) {
-  std::lock_guard lock(registry_mutex());
-  auto it = registry().find(name);
-  return it == registry().end() ? nullptr : it->second();
+std::expected<std::unique_ptr<PathScheduler>, std::string> make_path_scheduler(const SchedulerConfig& cfg) {
+  PathSchedulerFactory factory;
+  {
+    std::lock_guard lock(registry_mutex());
+    auto it = registry().find(cfg.name);
+    if (it == registry().end()) {
+      std::vector<std::string> names;
+      for (auto& [n, f] : registry()) names.push_back(n);
+      return std::unexpected(
+          fmt::format("unknown path scheduler '{}' (known: {})", cfg.name, fmt::join(names, ", ")));
+    }
+    factory = it->second;
+  }
+  auto s = factory(cfg.params);
+  if (s && !*s) return std::unexpected(fmt::format("path scheduler '{}' could not be created", cfg.name));
+  return s;
 }
 
 void register_path_scheduler(std::string name, PathSchedulerFactory factory) {
   std::lock_guard lock(registry_mutex());
   registry()[std::move(name)] = std::move(factory);
+}
+
+void register_path_scheduler(std::string name, std::function<std::unique_ptr<PathScheduler>()> factory) {
+  std::string n = name;
+  register_path_scheduler(std::move(name),
+                          [n, factory](const PluginParams& params) -> std::expected<std::unique_ptr<PathScheduler>, std::string> {
+                            ParamReader r(n, params);
+                            if (auto ok = r.finish(); !ok) return std::unexpected(ok.error());
+                            return factory();
+                          });
 }
 
 std::vector<std::string> path_scheduler_names() {
