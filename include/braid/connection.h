@@ -73,6 +73,11 @@ struct PathStats {
   uint64_t packets_missing = 0;
   uint64_t bytes_sent = 0, bytes_received = 0;
   uint64_t stream_bytes_sent = 0, stream_bytes_received = 0;
+  // Redundancy: stream bytes sent on this path as copies of data also sent on another path
+  // (duplication) or again after the path they first took stalled (reinjection), and stream
+  // bytes received here that had already arrived (on any path).
+  uint64_t duplicate_bytes_sent = 0, reinjected_bytes_sent = 0;
+  uint64_t duplicate_bytes_received = 0;
   uint64_t mtu = 0;
   bool backup = false;
   std::string ecn;   // "testing", "unknown", "capable" or "failed"
@@ -82,6 +87,8 @@ struct ConnectionStats {
   uint64_t packets_sent = 0, packets_received = 0, packets_lost = 0, packets_dropped = 0;
   uint64_t bytes_sent = 0, bytes_received = 0;
   uint64_t stream_bytes_sent = 0, stream_bytes_received = 0;
+  uint64_t duplicate_bytes_received = 0;   // stream bytes that arrived more than once (all paths)
+  uint64_t datagrams_duplicate_received = 0;   // DATAGRAM copies dropped as already delivered
   uint64_t spurious_losses = 0;
   uint64_t send_buffered_bytes = 0;   // stream bytes held for sending or resending, all streams
   uint64_t recv_buffered_bytes = 0;   // out-of-order stream bytes held for reassembly
