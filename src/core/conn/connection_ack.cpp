@@ -42,13 +42,13 @@ Status ConnectionImpl::handle_ack(TimePoint now, EncryptionLevel level, const wi
     for (auto& pkt : out->newly_acked) {
       newest_sent = std::max(newest_sent, pkt.time_sent);
       for (auto& f : pkt.frames) on_frame_acked(now, f);
-      if (level == EncryptionLevel::kApplication && app_keys_ && pkt.key_generation == app_keys_->generation &&
-          !app_keys_->current_phase_acked) {
-        app_keys_->current_phase_acked = true;
+      if (level == EncryptionLevel::kApplication && keys_.app && pkt.key_generation == keys_.app->generation &&
+          !keys_.app->current_phase_acked) {
+        keys_.app->current_phase_acked = true;
         // Multipath §2.4: an update waits three of the largest PTO after the ACK that
         // confirms the previous update; the first one (generation 0) only needs the
         // handshake confirmed.
-        app_keys_->next_update_allowed = app_keys_->generation == 0 ? now : now + 3 * largest_pto();
+        keys_.app->next_update_allowed = keys_.app->generation == 0 ? now : now + 3 * largest_pto();
       }
     }
     if (out->acked_in_flight_bytes > 0) {
@@ -212,11 +212,11 @@ void ConnectionImpl::on_frame_acked(TimePoint now, const recovery::SentFrame& f)
         emit({ConnectionEventType::kStreamWritable, s.id});
       }
       maybe_retire_stream(s);
-      if (!write_blocked_.empty()) notify_writable();   // the pool has room again
+      if (!streams_.write_blocked.empty()) notify_writable();   // the pool has room again
       return;
     }
     case K::kCrypto: {
-      auto& l = levels_[f.level];
+      auto& l = keys_.levels[f.level];
       if (!l.discarded) l.send.on_acked(f.offset, f.length, false);
       return;
     }
@@ -229,7 +229,7 @@ void ConnectionImpl::on_frame_acked(TimePoint now, const recovery::SentFrame& f)
       return;
     }
     case K::kNewConnectionId: {
-      auto* c = local_cids_.find(f.path_id, f.id);
+      auto* c = cids_.local.find(f.path_id, f.id);
       if (!c || c->acked) return;
       c->acked = true;
       release_cid_waiters(now);   // paths held back until the peer could answer on them
@@ -254,11 +254,11 @@ void ConnectionImpl::requeue_lost_frame(const recovery::SentFrame& f) {
       auto it = streams_.find(f.id);
       if (it == streams_.end() || !it->second.send || it->second.reset_sent) return;
       it->second.send->on_lost(f.offset, f.length, f.fin);
-      queue_stream_send(it->second);
+      streams_.queue_send(it->second);
       return;
     }
     case K::kCrypto: {
-      auto& l = levels_[f.level];
+      auto& l = keys_.levels[f.level];
       if (!l.discarded) l.send.on_lost(f.offset, f.length, false);
       return;
     }
@@ -280,7 +280,7 @@ void ConnectionImpl::requeue_lost_frame(const recovery::SentFrame& f) {
       return;
     }
     case K::kNewConnectionId: {
-      if (local_cids_.find(f.path_id, f.id)) pending_.new_cid.insert({f.path_id, f.id});
+      if (cids_.local.find(f.path_id, f.id)) pending_.new_cid.insert({f.path_id, f.id});
       return;
     }
     case K::kRetireConnectionId: pending_.retire_cid.insert({f.path_id, f.id}); return;

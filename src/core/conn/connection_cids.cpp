@@ -21,11 +21,11 @@ void ConnectionImpl::issue_connection_ids() {
   if (cfg_.connection_id_length == 0) return;
   uint64_t peer_limit = peer_params_applied_ ? peer_params_.active_connection_id_limit : 2;
   auto issue_for = [&](PathId pid, uint64_t want) {
-    for (size_t active = local_cids_.active_count(pid); active < want; ++active) {
+    for (size_t active = cids_.local.active_count(pid); active < want; ++active) {
       ConnectionId cid;
       cid.resize(cfg_.connection_id_length);
       rng_.fill({cid.data(), cid.size()});
-      uint64_t seq = local_cids_.issue(pid, cid, reset_token_for(cid));
+      uint64_t seq = cids_.local.issue(pid, cid, reset_token_for(cid));
       pending_.new_cid.insert({pid, seq});
     }
   };
@@ -33,9 +33,9 @@ void ConnectionImpl::issue_connection_ids() {
   if (!multipath()) return;
   // Proactively for every path ID both sides allow (draft §5.1.1), so the client can open
   // paths without waiting for a round trip; never for abandoned path IDs.
-  PathId max = std::min(local_max_path_id_, peer_max_path_id_);
+  PathId max = std::min(paths_.local_max_id, paths_.peer_max_id);
   for (PathId pid = 1; pid <= max; ++pid) {
-    if (retired_path_ids_.count(pid)) continue;
+    if (paths_.is_retired(pid)) continue;
     if (auto* p = find_path(pid); p && (p->state == PathState::kClosing || p->state == PathState::kClosed ||
                                          p->state == PathState::kFailed)) {
       continue;
@@ -44,10 +44,10 @@ void ConnectionImpl::issue_connection_ids() {
   }
 }
 
-std::vector<ConnectionId> ConnectionImpl::local_connection_ids() const { return local_cids_.routable(); }
+std::vector<ConnectionId> ConnectionImpl::local_connection_ids() const { return cids_.local.routable(); }
 
 std::optional<PathId> ConnectionImpl::path_of_local_cid(const ConnectionId& dcid) const {
-  if (auto r = local_cids_.lookup(dcid)) return r->path;
+  if (auto r = cids_.local.lookup(dcid)) return r->path;
   return std::nullopt;
 }
 
@@ -59,20 +59,20 @@ Status ConnectionImpl::on_new_connection_id(const wire::NewConnectionIdFrame& f)
   }
   if (f.path_id) {
     if (auto st = check_path_id_limit(pid, ftype); !st) return st;
-    if (retired_path_ids_.count(pid)) return {};   // abandoned path: ignored (draft §8)
+    if (paths_.is_retired(pid)) return {};   // abandoned path: ignored (draft §8)
     if (auto* p = find_path(pid); p && p->abandon_sent) return {};
   }
   if (f.retire_prior_to > f.sequence) {
     return fail(TransportErrorCode::kFrameEncodingError, "retire_prior_to beyond sequence", ftype);
   }
-  auto& set = remote_cids_[pid];
+  auto& set = cids_.remote(pid);
   if (auto it = set.cids.find(f.sequence); it != set.cids.end()) {
     if (!(it->second.cid == f.cid) || (it->second.has_token && it->second.token != f.reset_token)) {
       return fail(TransportErrorCode::kProtocolViolation, "NEW_CONNECTION_ID reuses a sequence number", ftype);
     }
     return {};
   }
-  for (auto& [p2, s2] : remote_cids_) {
+  for (auto& [p2, s2] : cids_.all_remote()) {
     for (auto& [seq, c] : s2.cids) {
       if (c.cid == f.cid) return fail(TransportErrorCode::kProtocolViolation, "CID issued twice", ftype);
     }
@@ -125,7 +125,7 @@ Status ConnectionImpl::on_new_connection_id(const wire::NewConnectionIdFrame& f)
 }
 
 std::optional<uint64_t> ConnectionImpl::take_unused_remote_cid() {
-  auto& set = remote_cids_[primary_path().id];
+  auto& set = cids_.remote(primary_path().id);
   for (auto& [seq, c] : set.cids) {
     if (!c.in_use && seq >= set.retire_prior_to) {
       c.in_use = true;
@@ -141,13 +141,13 @@ Status ConnectionImpl::on_retire_connection_id(const wire::RetireConnectionIdFra
   if (f.path_id) {
     if (auto st = check_path_id_limit(pid, ftype); !st) return st;
   }
-  if (f.path_id && retired_path_ids_.count(pid)) return {};   // the whole path ID is gone
-  if (auto* c = local_cids_.find(pid, f.sequence); c && c->cid == last_packet_dcid_) {
+  if (f.path_id && paths_.is_retired(pid)) return {};   // the whole path ID is gone
+  if (auto* c = cids_.local.find(pid, f.sequence); c && c->cid == last_packet_dcid_) {
     return fail(TransportErrorCode::kProtocolViolation, "RETIRE_CONNECTION_ID names the packet's own CID", ftype);
   }
   // Freed at once: state per connection stays O(active IDs) however often the peer
   // retires (a few stay routable for packets already in flight).
-  switch (local_cids_.retire(pid, f.sequence, now_, 3 * largest_pto())) {
+  switch (cids_.local.retire(pid, f.sequence, now_, 3 * largest_pto())) {
     case LocalCidTable::RetireResult::kNeverSent:
       return fail(TransportErrorCode::kProtocolViolation, "RETIRE_CONNECTION_ID for a CID never sent", ftype);
     case LocalCidTable::RetireResult::kAlreadyRetired: return {};
@@ -161,7 +161,7 @@ Status ConnectionImpl::on_retire_connection_id(const wire::RetireConnectionIdFra
 bool ConnectionImpl::matches_reset_token(std::span<const uint8_t> datagram) const {
   if (datagram.size() < 21 || (datagram[0] & 0x80)) return false;
   auto tail = datagram.last(16);
-  for (auto& [pid, set] : remote_cids_) {
+  for (auto& [pid, set] : cids_.all_remote()) {
     for (auto& [seq, c] : set.cids) {
       if (c.has_token && std::equal(tail.begin(), tail.end(), c.token.begin())) return true;
     }

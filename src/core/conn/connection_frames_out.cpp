@@ -21,16 +21,16 @@ void ConnectionImpl::write_control_frames(TimePoint now, wire::Writer& w, std::v
   if (pending_.handshake_done && put(wire::HandshakeDoneFrame{}, SentFrame{K::kHandshakeDone})) {
     pending_.handshake_done = false;
   }
-  if (pending_.max_data && conn_recv_window_ &&
-      put(wire::MaxDataFrame{conn_recv_window_->limit()}, SentFrame{K::kMaxData})) {
+  if (pending_.max_data && streams_.conn_recv_window &&
+      put(wire::MaxDataFrame{streams_.conn_recv_window->limit()}, SentFrame{K::kMaxData})) {
     pending_.max_data = false;
   }
   if (pending_.max_streams_bidi) {
     SentFrame sf{K::kMaxStreams};
     sf.fin = true;
-    if (put(wire::MaxStreamsFrame{true, local_max_streams_bidi_}, sf)) pending_.max_streams_bidi = false;
+    if (put(wire::MaxStreamsFrame{true, streams_.bidi.local_max}, sf)) pending_.max_streams_bidi = false;
   }
-  if (pending_.max_streams_uni && put(wire::MaxStreamsFrame{false, local_max_streams_uni_}, SentFrame{K::kMaxStreams})) {
+  if (pending_.max_streams_uni && put(wire::MaxStreamsFrame{false, streams_.uni.local_max}, SentFrame{K::kMaxStreams})) {
     pending_.max_streams_uni = false;
   }
   for (auto it = pending_.max_stream_data.begin(); it != pending_.max_stream_data.end();) {
@@ -68,7 +68,7 @@ void ConnectionImpl::write_control_frames(TimePoint now, wire::Writer& w, std::v
   }
   for (auto it = pending_.new_cid.begin(); it != pending_.new_cid.end();) {
     auto [pid, seq] = *it;
-    LocalCid* c = local_cids_.find(pid, seq);
+    LocalCid* c = cids_.local.find(pid, seq);
     if (!c || (pid != 0 && !multipath())) {
       it = pending_.new_cid.erase(it);
       continue;
@@ -112,21 +112,19 @@ void ConnectionImpl::write_control_frames(TimePoint now, wire::Writer& w, std::v
     if (!put(wire::PathStatusFrame{*it, p->local_status_seq, p->local_status != PathStatus::kBackup}, sf)) break;
     it = pending_.path_status.erase(it);
   }
-  if (pending_.max_path_id && put(wire::MaxPathIdFrame{local_max_path_id_}, SentFrame{K::kMaxPathId})) {
+  if (pending_.max_path_id && put(wire::MaxPathIdFrame{paths_.local_max_id}, SentFrame{K::kMaxPathId})) {
     pending_.max_path_id = false;
   }
-  if (pending_.paths_blocked && put(wire::PathsBlockedFrame{peer_max_path_id_}, SentFrame{K::kPathsBlocked})) {
+  if (pending_.paths_blocked && put(wire::PathsBlockedFrame{paths_.peer_max_id}, SentFrame{K::kPathsBlocked})) {
     pending_.paths_blocked = false;
   }
   for (auto it = pending_.path_cids_blocked.begin(); it != pending_.path_cids_blocked.end();) {
     uint64_t next = 0;
-    if (auto r = remote_cids_.find(*it); r != remote_cids_.end() && !r->second.cids.empty()) {
-      next = r->second.cids.rbegin()->first + 1;
-    }
+    if (cids_.has_remote(*it)) next = cids_.find_remote(*it)->cids.rbegin()->first + 1;
     if (!put(wire::PathCidsBlockedFrame{*it, next}, SentFrame{K::kPathCidsBlocked})) break;
     it = pending_.path_cids_blocked.erase(it);
   }
-  if (pending_.data_blocked && put(wire::DataBlockedFrame{conn_send_limit_.limit()}, SentFrame{K::kDataBlocked})) {
+  if (pending_.data_blocked && put(wire::DataBlockedFrame{streams_.conn_send_limit.limit()}, SentFrame{K::kDataBlocked})) {
     pending_.data_blocked = false;
   }
   for (auto it = pending_.stream_data_blocked.begin(); it != pending_.stream_data_blocked.end();) {
@@ -139,27 +137,27 @@ void ConnectionImpl::write_control_frames(TimePoint now, wire::Writer& w, std::v
     it = pending_.stream_data_blocked.erase(it);
   }
   if (pending_.streams_blocked_bidi &&
-      put(wire::StreamsBlockedFrame{true, peer_max_streams_bidi_}, SentFrame{K::kStreamsBlocked})) {
+      put(wire::StreamsBlockedFrame{true, streams_.bidi.peer_max}, SentFrame{K::kStreamsBlocked})) {
     pending_.streams_blocked_bidi = false;
   }
   if (pending_.streams_blocked_uni &&
-      put(wire::StreamsBlockedFrame{false, peer_max_streams_uni_}, SentFrame{K::kStreamsBlocked})) {
+      put(wire::StreamsBlockedFrame{false, streams_.uni.peer_max}, SentFrame{K::kStreamsBlocked})) {
     pending_.streams_blocked_uni = false;
   }
 }
 
 void ConnectionImpl::write_stream_frames(wire::Writer& w, path::Path& p, std::vector<SentFrame>& sent, size_t) {
-  size_t rotations = send_queue_.size();
-  while (!send_queue_.empty() && w.remaining() > 24) {
-    StreamId id = send_queue_.front();
+  size_t rotations = streams_.send_queue.size();
+  while (!streams_.send_queue.empty() && w.remaining() > 24) {
+    StreamId id = streams_.send_queue.front();
     auto it = streams_.find(id);
     if (it == streams_.end() || !it->second.send || it->second.reset_sent) {
       if (it != streams_.end()) it->second.in_send_queue = false;
-      send_queue_.pop_front();
+      streams_.send_queue.pop_front();
       continue;
     }
     auto& s = it->second;
-    uint64_t conn_avail = conn_send_limit_.available(conn_bytes_sent_);
+    uint64_t conn_avail = streams_.conn_send_limit.available(streams_.conn_bytes_sent);
     uint64_t limit_offset = std::min(s.send_limit.limit(), s.send->fresh_offset() + conn_avail);
     size_t room = w.remaining();
     auto slice = s.send->next_slice(room, limit_offset);
@@ -178,9 +176,9 @@ void ConnectionImpl::write_stream_frames(wire::Writer& w, path::Path& p, std::ve
       if (s.send->has_fresh_blocked_by(s.send_limit.limit()) && s.send_limit.should_signal_blocked(s.send->fresh_offset())) {
         pending_.stream_data_blocked.insert(id);
       }
-      if (conn_avail == 0 && conn_send_limit_.should_signal_blocked(conn_bytes_sent_)) pending_.data_blocked = true;
+      if (conn_avail == 0 && streams_.conn_send_limit.should_signal_blocked(streams_.conn_bytes_sent)) pending_.data_blocked = true;
       s.in_send_queue = false;
-      send_queue_.pop_front();
+      streams_.send_queue.pop_front();
       continue;
     }
     wire::encode_stream_frame_header(w, id, slice->offset, slice->length, slice->fin, true);
@@ -191,7 +189,7 @@ void ConnectionImpl::write_stream_frames(wire::Writer& w, path::Path& p, std::ve
     if (!slice->retransmission) {
       uint64_t end = slice->offset + slice->length;
       (void)end;
-      conn_bytes_sent_ += slice->length;
+      streams_.conn_bytes_sent += slice->length;
     }
     SentFrame f;
     f.kind = K::kStream;
@@ -204,12 +202,12 @@ void ConnectionImpl::write_stream_frames(wire::Writer& w, path::Path& p, std::ve
     p.stream_bytes_sent += slice->length;
     if (!s.send->has_pending()) {
       s.in_send_queue = false;
-      send_queue_.pop_front();
+      streams_.send_queue.pop_front();
     } else if (--rotations == 0 || w.remaining() <= 24) {
       // Round-robin between streams: the next packet starts with the next stream.
-      send_queue_.pop_front();
-      send_queue_.push_back(id);
-      rotations = send_queue_.size();
+      streams_.send_queue.pop_front();
+      streams_.send_queue.push_back(id);
+      rotations = streams_.send_queue.size();
     }
   }
 }

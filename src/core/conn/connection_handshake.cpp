@@ -9,14 +9,6 @@
 namespace braid::conn {
 
 namespace {
-size_t level_index(EncryptionLevel l) {
-  switch (l) {
-    case EncryptionLevel::kInitial: return 0;
-    case EncryptionLevel::kHandshake: return 1;
-    default: return 2;
-  }
-}
-
 ConnectionId random_cid(Random& rng, size_t len) {
   ConnectionId c;
   c.resize(len);
@@ -27,32 +19,33 @@ ConnectionId random_cid(Random& rng, size_t len) {
 
 ConnectionImpl::ConnectionImpl(TimePoint now, const ConnectionConfig& cfg, const PathTuple& tuple,
                                Random& rng)
-    : cfg_(cfg), rng_(rng), perspective_(Perspective::kClient), local_cids_(random_cid_hash(rng)), created_(now) {
+    : cfg_(cfg), rng_(rng), perspective_(Perspective::kClient), cids_(random_cid_hash(rng)),
+      streams_(Perspective::kClient), created_(now) {
   rng_.fill(reset_key_);
   original_dcid_ = random_cid(rng_, 8);
   initial_dcid_ = original_dcid_;
   auto scid = random_cid(rng_, cfg_.connection_id_length);
-  initial_scid_ = scid;
-  local_cids_.issue(0, scid, reset_token_for(scid), true, true);   // known to the peer from the handshake
-  remote_cids_[0].cids[0] = RemoteCid{original_dcid_, {}, false, true};
+  cids_.initial_scid = scid;
+  cids_.local.issue(0, scid, reset_token_for(scid), true, true);   // known to the peer from the handshake
+  cids_.remote(0).cids[0] = RemoteCid{original_dcid_, {}, false, true};
   auto p = make_initial_path(tuple, original_dcid_);
   p->address_validated = true;   // amplification limits bind servers only
   p->validation = path::ValidationState::kValidated;
-  paths_.emplace(0, std::move(p));
+  paths_.add(std::move(p));
   auto keys = crypto::derive_initial_keys(initial_dcid_);
-  levels_[0].write = std::move(keys.client);
-  levels_[0].read = std::move(keys.server);
-  conn_recv_window_.emplace(cfg_.initial_max_data, std::max(cfg_.max_connection_window, cfg_.initial_max_data));
-  send_pool_.limit = static_cast<size_t>(cfg_.max_send_buffer_per_connection);
-  recv_pieces_.limit = cfg_.max_reassembly_pieces;
-  local_max_streams_bidi_ = cfg_.initial_max_streams_bidi;
-  local_max_streams_uni_ = cfg_.initial_max_streams_uni;
+  keys_.levels[0].write = std::move(keys.client);
+  keys_.levels[0].read = std::move(keys.server);
+  streams_.conn_recv_window.emplace(cfg_.initial_max_data, std::max(cfg_.max_connection_window, cfg_.initial_max_data));
+  streams_.pool.limit = static_cast<size_t>(cfg_.max_send_buffer_per_connection);
+  streams_.pieces.limit = cfg_.max_reassembly_pieces;
+  streams_.bidi.local_max = cfg_.initial_max_streams_bidi;
+  streams_.uni.local_max = cfg_.initial_max_streams_uni;
 }
 
 ConnectionImpl::ConnectionImpl(TimePoint now, const ConnectionConfig& cfg, const PathTuple& tuple,
                                Random& rng, const ServerParams& sp, std::array<uint8_t, 32> reset_key)
     : cfg_(cfg), rng_(rng), perspective_(Perspective::kServer), reset_key_(reset_key),
-      local_cids_(random_cid_hash(rng)), created_(now) {
+      cids_(random_cid_hash(rng)), streams_(Perspective::kServer), created_(now) {
   original_dcid_ = sp.original_dcid;
   initial_dcid_ = sp.initial_dcid;
   server_credentials_ = sp.credentials;
@@ -60,25 +53,25 @@ ConnectionImpl::ConnectionImpl(TimePoint now, const ConnectionConfig& cfg, const
   peer_initial_scid_ = sp.client_scid;
   peer_scid_known_ = true;
   auto scid = random_cid(rng_, cfg_.connection_id_length);
-  initial_scid_ = scid;
-  local_cids_.issue(0, scid, reset_token_for(scid), true, true);   // known to the peer from the handshake
+  cids_.initial_scid = scid;
+  cids_.local.issue(0, scid, reset_token_for(scid), true, true);   // known to the peer from the handshake
   if (cfg_.preferred_address) {
     // The preferred address comes with its own CID: sequence 1 of path 0.
     auto pcid = random_cid(rng_, cfg_.connection_id_length);
-    local_cids_.issue(0, pcid, reset_token_for(pcid), true, true);
+    cids_.local.issue(0, pcid, reset_token_for(pcid), true, true);
   }
-  remote_cids_[0].cids[0] = RemoteCid{sp.client_scid, {}, false, true};
+  cids_.remote(0).cids[0] = RemoteCid{sp.client_scid, {}, false, true};
   auto p = make_initial_path(tuple, sp.client_scid);
   p->validation = path::ValidationState::kValidating;
-  paths_.emplace(0, std::move(p));
+  paths_.add(std::move(p));
   auto keys = crypto::derive_initial_keys(initial_dcid_);
-  levels_[0].write = std::move(keys.server);
-  levels_[0].read = std::move(keys.client);
-  conn_recv_window_.emplace(cfg_.initial_max_data, std::max(cfg_.max_connection_window, cfg_.initial_max_data));
-  send_pool_.limit = static_cast<size_t>(cfg_.max_send_buffer_per_connection);
-  recv_pieces_.limit = cfg_.max_reassembly_pieces;
-  local_max_streams_bidi_ = cfg_.initial_max_streams_bidi;
-  local_max_streams_uni_ = cfg_.initial_max_streams_uni;
+  keys_.levels[0].write = std::move(keys.server);
+  keys_.levels[0].read = std::move(keys.client);
+  streams_.conn_recv_window.emplace(cfg_.initial_max_data, std::max(cfg_.max_connection_window, cfg_.initial_max_data));
+  streams_.pool.limit = static_cast<size_t>(cfg_.max_send_buffer_per_connection);
+  streams_.pieces.limit = cfg_.max_reassembly_pieces;
+  streams_.bidi.local_max = cfg_.initial_max_streams_bidi;
+  streams_.uni.local_max = cfg_.initial_max_streams_uni;
 }
 
 ConnectionImpl::~ConnectionImpl() = default;
@@ -99,14 +92,14 @@ std::vector<uint8_t> ConnectionImpl::local_transport_params() const {
       std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.max_ack_delay).count());
   tp.disable_active_migration = cfg_.disable_active_migration;
   tp.active_connection_id_limit = cfg_.active_connection_id_limit;
-  tp.initial_source_connection_id = initial_scid_;
+  tp.initial_source_connection_id = cids_.initial_scid;
   if (cfg_.max_datagram_frame_size > 0) tp.max_datagram_frame_size = cfg_.max_datagram_frame_size;
   if (cfg_.initial_max_path_id > 0) tp.initial_max_path_id = cfg_.initial_max_path_id;
   if (perspective_ == Perspective::kServer) {
     tp.original_destination_connection_id = original_dcid_;
     tp.retry_source_connection_id = retry_scid_;
-    if (auto* c0 = local_cids_.find(0, 0)) tp.stateless_reset_token = c0->token;
-    if (auto* c1 = local_cids_.find(0, 1); cfg_.preferred_address && c1) {
+    if (auto* c0 = cids_.local.find(0, 0)) tp.stateless_reset_token = c0->token;
+    if (auto* c1 = cids_.local.find(0, 1); cfg_.preferred_address && c1) {
       wire::PreferredAddress pa;
       const auto& a = *cfg_.preferred_address;
       if (a.family == SocketAddress::Family::kV4) {
@@ -149,7 +142,7 @@ Status ConnectionImpl::init(TimePoint now) {
   }
   if (qlog_) {
     qlog_->connection_started(now, primary_path().tuple.local, primary_path().tuple.remote,
-                              initial_scid_, primary_path().remote_cid);
+                              cids_.initial_scid, primary_path().remote_cid);
   }
   return {};
 }
@@ -158,7 +151,7 @@ void ConnectionImpl::drive_tls(TimePoint now) {
   while (auto sec = tls_->poll_secret()) install_secret(now, *sec);
   while (auto out = tls_->poll_output()) {
     if (out->first == EncryptionLevel::kEarlyData) continue;
-    levels_[level_index(out->first)].send.write(out->second);
+    keys_.levels[level_index(out->first)].send.write(out->second);
   }
   if (!peer_params_applied_ && tls_->peer_transport_params().has_value()) {
     peer_params_applied_ = true;
@@ -173,17 +166,17 @@ void ConnectionImpl::drive_tls(TimePoint now) {
 void ConnectionImpl::install_secret(TimePoint now, const crypto::SecretEvent& ev) {
   (void)now;
   if (ev.level == EncryptionLevel::kHandshake) {
-    auto& l = levels_[1];
+    auto& l = keys_.levels[1];
     if (!ev.read_secret.empty()) l.read = crypto::derive_keys(ev.suite, ev.read_secret);
     if (!ev.write_secret.empty()) l.write = crypto::derive_keys(ev.suite, ev.write_secret);
     return;
   }
   if (ev.level != EncryptionLevel::kApplication) return;
-  if (!app_keys_) {
-    app_keys_.emplace();
-    app_keys_->suite = ev.suite;
+  if (!keys_.app) {
+    keys_.app.emplace();
+    keys_.app->suite = ev.suite;
   }
-  auto& k = *app_keys_;
+  auto& k = *keys_.app;
   if (!ev.read_secret.empty()) {
     k.read = crypto::derive_keys(ev.suite, ev.read_secret);
     k.read_hp = std::move(k.read.hp);
@@ -217,8 +210,8 @@ Status ConnectionImpl::apply_peer_transport_params(TimePoint now, std::span<cons
       return fail(TransportErrorCode::kTransportParameterError, "unexpected retry_source_connection_id");
     }
     if (p.stateless_reset_token) {
-      remote_cids_[0].cids[0].token = *p.stateless_reset_token;
-      remote_cids_[0].cids[0].has_token = true;
+      cids_.remote(0).cids[0].token = *p.stateless_reset_token;
+      cids_.remote(0).cids[0].has_token = true;
     }
     if (p.preferred_address && !cfg_.ignore_preferred_address) {
       // Use the address of our own family (RFC 9000 §9.6.1); its CID is sequence 1.
@@ -234,19 +227,19 @@ Status ConnectionImpl::apply_peer_transport_params(TimePoint now, std::span<cons
       }
       if (target.valid()) {
         peer_preferred_address_ = target;
-        remote_cids_[0].cids[1] = RemoteCid{pa.cid, pa.reset_token, true, false};
+        cids_.remote(0).cids[1] = RemoteCid{pa.cid, pa.reset_token, true, false};
       }
     }
   }
   peer_params_ = p;
-  conn_send_limit_.update(p.initial_max_data);
-  peer_max_streams_bidi_ = p.initial_max_streams_bidi;
-  peer_max_streams_uni_ = p.initial_max_streams_uni;
+  streams_.conn_send_limit.update(p.initial_max_data);
+  streams_.bidi.peer_max = p.initial_max_streams_bidi;
+  streams_.uni.peer_max = p.initial_max_streams_uni;
   for (auto& [id, s] : streams_) {
     if (!s.send) continue;
     bool bidi = (id & 2) == 0;
     s.send_limit.update(bidi ? p.initial_max_stream_data_bidi_remote : p.initial_max_stream_data_uni);
-    if (s.send->has_pending()) queue_stream_send(s);
+    if (s.send->has_pending()) streams_.queue_send(s);
   }
   for (auto& [id, path] : paths_) {
     path->app.acks.set_max_ack_delay(cfg_.max_ack_delay);
@@ -260,9 +253,9 @@ Status ConnectionImpl::apply_peer_transport_params(TimePoint now, std::span<cons
     if (peer_initial_scid_.empty() || cfg_.connection_id_length == 0) {
       return fail(TransportErrorCode::kProtocolViolation, "multipath with a zero-length connection ID");
     }
-    multipath_negotiated_ = true;
-    local_max_path_id_ = static_cast<PathId>(cfg_.initial_max_path_id);
-    peer_max_path_id_ = static_cast<PathId>(*p.initial_max_path_id);
+    paths_.multipath = true;
+    paths_.local_max_id = static_cast<PathId>(cfg_.initial_max_path_id);
+    paths_.peer_max_id = static_cast<PathId>(*p.initial_max_path_id);
   }
   if (qlog_) qlog_->parameters_set(now, "remote", p);
   reset_idle_timer(now);
@@ -296,7 +289,7 @@ void ConnectionImpl::on_handshake_confirmed(TimePoint now) {
 void ConnectionImpl::discard_level(TimePoint now, EncryptionLevel level) {
   (void)now;
   size_t idx = level_index(level);
-  auto& l = levels_[idx];
+  auto& l = keys_.levels[idx];
   if (l.discarded) return;
   l.discarded = true;
   l.read.reset();
@@ -309,7 +302,7 @@ void ConnectionImpl::discard_level(TimePoint now, EncryptionLevel level) {
 }
 
 Status ConnectionImpl::process_crypto_frame(TimePoint now, EncryptionLevel level, const wire::CryptoFrame& f) {
-  auto& l = levels_[level_index(level)];
+  auto& l = keys_.levels[level_index(level)];
   if (auto st = l.recv.insert(f.offset, f.data, false); !st) {
     if (st.error().code == static_cast<uint64_t>(TransportErrorCode::kCryptoBufferExceeded)) return st;
     return fail(TransportErrorCode::kCryptoBufferExceeded, "crypto data beyond buffer", 0x06);
@@ -329,8 +322,8 @@ Status ConnectionImpl::process_crypto_frame(TimePoint now, EncryptionLevel level
 }
 
 void ConnectionImpl::maybe_auto_key_update(TimePoint now) {
-  if (!app_keys_ || !handshake_confirmed_) return;
-  auto& k = *app_keys_;
+  if (!keys_.app || !handshake_confirmed_) return;
+  auto& k = *keys_.app;
   uint64_t limit = k.write.aead ? k.write.aead->confidentiality_limit() : UINT64_MAX;
   bool near_limit = k.packets_protected + 1000 >= limit;
   bool interval = cfg_.key_update_interval_packets > 0 && k.packets_protected >= cfg_.key_update_interval_packets;
@@ -338,13 +331,13 @@ void ConnectionImpl::maybe_auto_key_update(TimePoint now) {
 }
 
 Status ConnectionImpl::initiate_key_update(TimePoint now) {
-  if (!handshake_confirmed_ || !app_keys_) {
+  if (!handshake_confirmed_ || !keys_.app) {
     return fail(TransportErrorCode::kKeyUpdateError, "key update before handshake confirmation");
   }
-  if (!app_keys_->current_phase_acked) {
+  if (!keys_.app->current_phase_acked) {
     return fail(TransportErrorCode::kKeyUpdateError, "previous key update not yet acknowledged");
   }
-  if (app_keys_->generation > 0 && now < app_keys_->next_update_allowed) {
+  if (keys_.app->generation > 0 && now < keys_.app->next_update_allowed) {
     return fail(TransportErrorCode::kKeyUpdateError, "too soon after the previous key update");
   }
   do_key_update(now, true);
@@ -352,7 +345,7 @@ Status ConnectionImpl::initiate_key_update(TimePoint now) {
 }
 
 void ConnectionImpl::do_key_update(TimePoint now, bool initiated_locally) {
-  auto& k = *app_keys_;
+  auto& k = *keys_.app;
   // New write keys; read keys rotate: current becomes previous, next becomes current.
   k.write = crypto::derive_next_generation(k.write);
   if (initiated_locally) {
@@ -382,7 +375,7 @@ void ConnectionImpl::set_qlog_sink(std::function<void(std::string_view)> sink, T
   qlog_ = std::make_unique<qlog::QlogWriter>(std::move(sink), perspective_ == Perspective::kServer, reference_time,
                                              original_dcid_.hex());
   auto& p = primary_path();
-  qlog_->connection_started(reference_time, p.tuple.local, p.tuple.remote, initial_scid_, p.remote_cid);
+  qlog_->connection_started(reference_time, p.tuple.local, p.tuple.remote, cids_.initial_scid, p.remote_cid);
   wire::TransportParameters mine;
   if (auto d = wire::TransportParameters::decode(local_transport_params(), perspective_)) mine = *d;
   qlog_->parameters_set(reference_time, "local", mine);

@@ -12,10 +12,14 @@
 #include <vector>
 
 #include "braid/connection.h"
+#include "core/conn/cid_manager.h"
 #include "core/conn/flow_control.h"
+#include "core/conn/key_schedule.h"
 #include "core/conn/local_cids.h"
+#include "core/conn/path_set.h"
 #include "core/conn/recv_buffer.h"
 #include "core/conn/send_buffer.h"
+#include "core/conn/stream_manager.h"
 #include "core/crypto/packet_keys.h"
 #include "core/crypto/tls_session.h"
 #include "braid/path_scheduler.h"
@@ -30,76 +34,7 @@
 namespace braid::conn {
 
 inline constexpr size_t kMinInitialDatagram = 1200;
-inline constexpr size_t kCryptoBufferLimit = 64 * 1024;
-inline constexpr size_t kCryptoMaxPieces = 256;   // out-of-order CRYPTO fragments per level
 inline constexpr uint32_t kMaxUndecryptable = 16;
-
-// Crypto stream and keys of one encryption level (Initial, Handshake; 1-RTT keys live in
-// AppKeys because of key update).
-struct CryptoLevel {
-  SendBuffer send;
-  RecvBuffer recv{kCryptoBufferLimit, kCryptoMaxPieces};
-  std::optional<crypto::DirectionalKeys> read;
-  std::optional<crypto::DirectionalKeys> write;
-  bool discarded = false;
-};
-
-// 1-RTT keys with key-update state (RFC 9001 §6).
-struct AppKeys {
-  crypto::CipherSuite suite = crypto::CipherSuite::kAes128Gcm;
-  crypto::DirectionalKeys read;
-  crypto::DirectionalKeys write;
-  std::unique_ptr<crypto::HeaderProtector> read_hp;
-  std::unique_ptr<crypto::HeaderProtector> write_hp;
-  std::optional<crypto::DirectionalKeys> read_next;   // precomputed for the peer's next phase
-  std::optional<crypto::DirectionalKeys> read_prev;   // kept until prev_discard_time
-  TimePoint prev_discard_time = kNever;
-  bool key_phase = false;            // phase bit of our current write keys
-  uint64_t generation = 0;
-  uint64_t first_pn_current_phase = 0;   // lowest pn we sent with the current keys (path 0 space)
-  uint64_t read_phase_start_pn = UINT64_MAX;  // lowest pn received under the current read keys
-  bool current_phase_acked = false;      // an ACK covered a packet sent in the current phase
-  TimePoint next_update_allowed{};       // not before 3x the largest PTO after that ACK
-  uint64_t packets_protected = 0;
-  uint64_t failed_opens = 0;
-};
-
-struct Stream {
-  StreamId id = 0;
-  // Send half (absent on a receive-only stream).
-  std::optional<SendBuffer> send;
-  SendFlowLimit send_limit{0};
-  bool reset_sent = false;        // we abandoned sending (RESET_STREAM)
-  uint64_t reset_code = 0;
-  uint64_t reset_final_size = 0;
-  bool reset_acked = false;
-  bool stop_sending_received = false;
-  bool finished_reported = false;
-  bool in_send_queue = false;
-  bool blocked_signalled = false;
-  // Receive half (absent on a send-only stream).
-  std::optional<RecvBuffer> recv;
-  std::optional<RecvFlowWindow> recv_window;
-  bool reset_received = false;
-  bool stop_sending_sent = false;
-  uint64_t stop_sending_code = 0;
-  bool recv_done = false;         // everything read or reset: counts towards MAX_STREAMS
-};
-
-// A connection ID the peer issued to us (ours: LocalCidTable).
-struct RemoteCid {
-  ConnectionId cid;
-  StatelessResetToken token{};
-  bool has_token = false;
-  bool in_use = false;
-};
-// Connection IDs are issued per path ID (draft-ietf-quic-multipath §5); each path ID has
-// its own sequence-number space. Without multipath everything lives under path ID 0.
-struct RemoteCidSet {
-  std::map<uint64_t, RemoteCid> cids;  // by sequence, not retired
-  uint64_t retire_prior_to = 0;
-};
-using PathSeq = std::pair<PathId, uint64_t>;
 
 // Control frames waiting to be (re)sent. Values are taken at send time so a retransmission
 // carries the newest limit.
@@ -177,9 +112,9 @@ class ConnectionImpl final : public Connection {
   Status close_path(TimePoint now, PathId id, uint64_t error_code) override;
   Status set_path_status(TimePoint now, PathId id, bool backup) override;
   Status set_stream_path(StreamId id, std::optional<PathId> path) override;
-  void set_datagram_path(std::optional<PathId> path) override { datagram_affinity_ = path; }
-  bool is_multipath() const override { return multipath_negotiated_; }
-  BondingState bonding_state() const override { return bonding_.state(); }
+  void set_datagram_path(std::optional<PathId> path) override { paths_.datagram_path = path; }
+  bool is_multipath() const override { return paths_.multipath; }
+  BondingState bonding_state() const override { return paths_.bonding.state(); }
   std::vector<PathSnapshot> path_snapshots(TimePoint now) const override;
   void set_qlog_sink(std::function<void(std::string_view)> sink, TimePoint reference_time) override;
   bool is_handshake_complete() const override { return handshake_complete_; }
@@ -193,7 +128,7 @@ class ConnectionImpl final : public Connection {
   Perspective perspective() const override { return perspective_; }
   const ConnectionId& original_dcid() const override { return original_dcid_; }
   std::vector<ConnectionId> local_connection_ids() const override;
-  uint64_t local_connection_ids_version() const override { return local_cids_.version(); }
+  uint64_t local_connection_ids_version() const override { return cids_.local.version(); }
 
   // Endpoint hooks.
   bool matches_reset_token(std::span<const uint8_t> datagram) const;
@@ -213,8 +148,8 @@ class ConnectionImpl final : public Connection {
   // The peer's CIDs we hold for `path`, by sequence (attack tests retire and target them).
   std::vector<std::pair<uint64_t, ConnectionId>> peer_cids_for_testing(PathId path) const {
     std::vector<std::pair<uint64_t, ConnectionId>> out;
-    if (auto it = remote_cids_.find(path); it != remote_cids_.end()) {
-      for (auto& [seq, c] : it->second.cids) out.emplace_back(seq, c.cid);
+    if (auto* set = cids_.find_remote(path)) {
+      for (auto& [seq, c] : set->cids) out.emplace_back(seq, c.cid);
     }
     return out;
   }
@@ -281,7 +216,6 @@ class ConnectionImpl final : public Connection {
   // --- streams (connection_streams.cpp)
   Result<Stream*> stream_for_frame(StreamId id, bool is_send_frame, uint64_t frame_type);
   Stream& create_stream(StreamId id);
-  bool is_local_stream(StreamId id) const;
   Status on_stream_frame(TimePoint now, const wire::StreamFrame& f);
   Status on_reset_stream(TimePoint now, const wire::ResetStreamFrame& f);
   Status on_stop_sending(TimePoint now, const wire::StopSendingFrame& f);
@@ -289,7 +223,6 @@ class ConnectionImpl final : public Connection {
   Status on_max_streams(const wire::MaxStreamsFrame& f);
   void on_stream_consumed(TimePoint now, Stream& s);
   void maybe_retire_stream(Stream& s);
-  void queue_stream_send(Stream& s);
   void on_connection_data_read(TimePoint now, uint64_t bytes);
   // Emits kStreamWritable for streams whose writes fell short once they can take more.
   void notify_writable();
@@ -312,7 +245,6 @@ class ConnectionImpl final : public Connection {
   void update_bonding(TimePoint now);
   PathSnapshot snapshot_of(const path::Path& p, TimePoint now) const;
   bool path_can_send(const path::Path& p) const;
-  bool path_sendable(const path::Path& p) const;   // may carry packets at all
   Status on_multipath_frame(TimePoint now, path::Path& path, const wire::Frame& f, uint64_t ftype);
   Status check_path_id_limit(PathId id, uint64_t ftype) const;
   void collect_closed_paths(TimePoint now);
@@ -342,10 +274,9 @@ class ConnectionImpl final : public Connection {
 
   // Helpers
   path::PnSpace& space_for(EncryptionLevel level, path::Path& p);
-  // Path 0 while it lives (it carries the handshake), else the lowest remaining path.
-  path::Path& primary_path() { return *paths_.begin()->second; }
-  const path::Path& primary_path() const { return *paths_.begin()->second; }
-  bool multipath() const { return multipath_negotiated_; }
+  path::Path& primary_path() { return paths_.primary(); }
+  const path::Path& primary_path() const { return paths_.primary(); }
+  bool multipath() const { return paths_.multipath; }
 
   // --- configuration and identity
   ConnectionConfig cfg_;
@@ -367,8 +298,7 @@ class ConnectionImpl final : public Connection {
   bool peer_scid_known_ = false;
 
   // --- crypto
-  std::array<CryptoLevel, 3> levels_;   // Initial, Handshake, Application(crypto stream only)
-  std::optional<AppKeys> app_keys_;
+  KeySchedule keys_;
   path::PnSpace initial_space_{true, Duration::zero()};
   path::PnSpace handshake_space_{true, Duration::zero()};
   bool handshake_complete_ = false;
@@ -379,23 +309,11 @@ class ConnectionImpl final : public Connection {
   std::vector<PathTuple> undecryptable_tuples_;
 
   // --- paths
-  std::map<PathId, std::unique_ptr<path::Path>> paths_;
-  bool multipath_negotiated_ = false;
-  PathId local_max_path_id_ = 0;     // highest path ID we accept (initial_max_path_id / MAX_PATH_ID)
-  PathId peer_max_path_id_ = 0;      // highest path ID the peer accepts
-  std::set<PathId> retired_path_ids_;  // abandoned and forgotten: never reused
+  PathSet paths_;
   std::unique_ptr<PathScheduler> scheduler_;
-  path::BondingTracker bonding_;
-  std::map<StreamId, PathId> stream_affinity_;
-  // PATH_STATUS for a path ID whose first packet has not arrived yet (it may travel on a
-  // faster path): applied when the path is created.
-  std::map<PathId, std::pair<uint64_t, bool>> early_peer_status_;
-  std::optional<PathId> datagram_affinity_;
 
   // --- connection IDs
-  LocalCidTable local_cids_;
-  std::map<PathId, RemoteCidSet> remote_cids_;
-  ConnectionId initial_scid_;        // our SCID in long headers (path 0, sequence 0)
+  CidManager cids_;
   ConnectionId last_packet_dcid_;   // DCID of the packet being processed
   bool datagram_credit_pending_ = false;   // the received datagram is not yet credited
   bool replaying_buffered_ = false;        // handling packets buffered until keys arrived
@@ -423,22 +341,7 @@ class ConnectionImpl final : public Connection {
   ConnectionId off_path_cid(path::Path& p);
 
   // --- streams and flow control
-  SendPool send_pool_;                      // before streams_: their buffers point into it
-  PieceBudget recv_pieces_;                 // likewise: out-of-order pieces of all streams
-  std::map<StreamId, Stream> streams_;
-  std::set<StreamId> write_blocked_;        // stream_write fell short: writable event owed
-  std::deque<StreamId> send_queue_;
-  uint64_t next_bidi_local_ = 0, next_uni_local_ = 0;   // stream index counters
-  uint64_t peer_max_streams_bidi_ = 0, peer_max_streams_uni_ = 0;   // we may open
-  uint64_t local_max_streams_bidi_ = 0, local_max_streams_uni_ = 0; // peer may open
-  uint64_t remote_opened_bidi_ = 0, remote_opened_uni_ = 0;          // count opened by peer
-  uint64_t remote_done_bidi_ = 0, remote_done_uni_ = 0;              // count finished
-  bool streams_blocked_signalled_bidi_ = false, streams_blocked_signalled_uni_ = false;
-  SendFlowLimit conn_send_limit_{0};
-  uint64_t conn_bytes_sent_ = 0;         // fresh stream bytes sent (flow-control credit used)
-  std::optional<RecvFlowWindow> conn_recv_window_;
-  uint64_t conn_bytes_received_ = 0;     // sum of highest offsets across streams
-  uint64_t conn_bytes_read_ = 0;
+  StreamManager streams_;
   PendingControl pending_;
 
   // --- datagrams

@@ -39,10 +39,7 @@ std::unique_ptr<path::Path> ConnectionImpl::make_initial_path(const PathTuple& t
   return p;
 }
 
-path::Path* ConnectionImpl::find_path(PathId id) {
-  auto it = paths_.find(id);
-  return it == paths_.end() ? nullptr : it->second.get();
-}
+path::Path* ConnectionImpl::find_path(PathId id) { return paths_.get(id); }
 
 Duration ConnectionImpl::largest_pto() const {
   Duration m{};
@@ -53,27 +50,15 @@ Duration ConnectionImpl::largest_pto() const {
 Duration ConnectionImpl::window_tuning_rtt() const {
   Duration m{};
   for (auto& [id, p] : paths_) {
-    if (p->rtt.has_sample() && (p->state == PathState::kActive || p->state == PathState::kStandby)) {
+    if (p->rtt.has_sample() && p->usable()) {
       m = std::max(m, p->rtt.smoothed());
     }
   }
   return m.count() ? m : primary_path().rtt.smoothed();
 }
 
-bool ConnectionImpl::path_sendable(const path::Path& p) const {
-  if (p.abandon_sent || !p.has_remote_cid || p.waits_for_peer_cids) return false;
-  switch (p.state) {
-    case PathState::kCreated:
-    case PathState::kValidating:
-    case PathState::kValidated:
-    case PathState::kActive:
-    case PathState::kStandby: return true;
-    default: return false;
-  }
-}
-
 bool ConnectionImpl::path_can_send(const path::Path& p) const {
-  return path_sendable(p) && (p.state == PathState::kActive || p.state == PathState::kStandby) &&
+  return p.sendable() && p.usable() &&
          send_window_available(p) > 0 && amplification_budget(p) >= p.mtu;
 }
 
@@ -87,7 +72,7 @@ path::Path& ConnectionImpl::create_path(TimePoint now, PathId id, const PathTupl
     p->pmtu_target = target > p->mtu ? target : 0;
   }
   // The DCID: the peer's first unused CID for this path ID.
-  auto& set = remote_cids_[id];
+  auto& set = cids_.remote(id);
   for (auto& [seq, c] : set.cids) {
     if (!c.in_use) {
       c.in_use = true;
@@ -97,14 +82,12 @@ path::Path& ConnectionImpl::create_path(TimePoint now, PathId id, const PathTupl
       break;
     }
   }
-  if (auto early = early_peer_status_.find(id); early != early_peer_status_.end()) {
+  if (auto early = paths_.take_early_status(id)) {
     p->peer_status_seen = true;
-    p->peer_status_seq = early->second.first;
-    p->peer_status = early->second.second ? PathStatus::kAvailable : PathStatus::kBackup;
-    early_peer_status_.erase(early);
+    p->peer_status_seq = early->first;
+    p->peer_status = early->second ? PathStatus::kAvailable : PathStatus::kBackup;
   }
-  auto& ref = *p;
-  paths_.emplace(id, std::move(p));
+  auto& ref = paths_.add(std::move(p));
   if (qlog_) qlog_->path_event(now, id, "created", &ref.tuple);
   emit({ConnectionEventType::kPathEvent, 0, id, 0, "created"});
   // Both sides validate the other's address on a new path (draft §3.1).
@@ -130,7 +113,7 @@ void ConnectionImpl::update_bonding(TimePoint now) {
   for (auto& [id, p] : paths_) {
     in.push_back({id, p->state, p->cc->window(), p->rtt.has_sample() ? p->rtt.smoothed() : cfg_.initial_rtt});
   }
-  if (auto t = bonding_.update(in)) {
+  if (auto t = paths_.bonding.update(in)) {
     auto name = bonding_state_name(t->to);
     if (qlog_) qlog_->generic(now, "braid:bonding_state_updated", {{"old", bonding_state_name(t->from)}, {"new", name}});
     emit({ConnectionEventType::kBondingChanged, 0, 0, 0, std::string(name)});
@@ -145,7 +128,7 @@ void ConnectionImpl::on_path_validated(TimePoint now, path::Path& p) {
   p.next_challenge_time = kNever;
   if (p.state == PathState::kValidating) {
     set_path_state(now, p, PathState::kValidated);
-    bool backup = p.local_status == PathStatus::kBackup || p.peer_status == PathStatus::kBackup;
+    bool backup = p.is_backup();
     set_path_state(now, p, backup ? PathState::kStandby : PathState::kActive);
     if (scheduler_) scheduler_->on_path_event(p.id, PathEventKind::kValidated, now);
   } else if (qlog_) {
@@ -174,16 +157,16 @@ void ConnectionImpl::abandon_path(TimePoint now, path::Path& p, uint64_t error_c
   p.challenge_data.reset();
   p.validation_deadline = kNever;
   p.next_challenge_time = kNever;
-  remote_cids_.erase(p.id);   // the peer's CIDs for this path are retired with it
+  cids_.forget_remote(p.id);   // the peer's CIDs for this path are retired with it
   p.discard_time = now + 3 * largest_pto();
   if (scheduler_) scheduler_->on_path_event(p.id, PathEventKind::kAbandoned, now);
   // Let the peer open a replacement path.
-  if (multipath() && local_max_path_id_ < UINT32_MAX && local_max_path_id_ + 1 < cfg_.max_path_ids_per_connection) {
-    local_max_path_id_++;
+  if (multipath() && paths_.local_max_id < UINT32_MAX && paths_.local_max_id + 1 < cfg_.max_path_ids_per_connection) {
+    paths_.local_max_id++;
     pending_.max_path_id = true;
   }
   bool any_left = false;
-  for (auto& [id, q] : paths_) any_left |= path_sendable(*q);
+  for (auto& [id, q] : paths_) any_left |= q->sendable();
   if (!any_left && !is_draining()) {
     close_with_error(now, TransportError{static_cast<uint64_t>(TransportErrorCode::kNoError), 0,
                                          by_peer ? "peer abandoned the last path" : "last path abandoned", false});
@@ -191,23 +174,22 @@ void ConnectionImpl::abandon_path(TimePoint now, path::Path& p, uint64_t error_c
 }
 
 void ConnectionImpl::collect_closed_paths(TimePoint now) {
-  for (auto it = paths_.begin(); it != paths_.end();) {
-    auto& p = *it->second;
-    bool done = p.discard_time <= now;
-    if (!done || paths_.size() == 1) {
-      ++it;
-      continue;
-    }
+  std::vector<PathId> done;
+  for (auto& [id, p] : paths_) {
+    if (p->discard_time <= now) done.push_back(id);
+  }
+  for (PathId id : done) {
+    if (paths_.size() == 1) break;
+    auto& p = *paths_.get(id);
     if (p.state == PathState::kClosing) set_path_state(now, p, PathState::kClosed);
-    local_cids_.retire_path(p.id);
-    retired_path_ids_.insert(p.id);
-    it = paths_.erase(it);
+    cids_.local.retire_path(id);
+    paths_.remove(id, true);
   }
 }
 
 Status ConnectionImpl::check_path_id_limit(PathId id, uint64_t ftype) const {
-  if (id > local_max_path_id_) {
-    return fail(TransportErrorCode::kProtocolViolation, fmt::format("path ID {} beyond our maximum {}", id, local_max_path_id_),
+  if (id > paths_.local_max_id) {
+    return fail(TransportErrorCode::kProtocolViolation, fmt::format("path ID {} beyond our maximum {}", id, paths_.local_max_id),
                 ftype);
   }
   return {};
@@ -220,10 +202,10 @@ Status ConnectionImpl::on_multipath_frame(TimePoint now, path::Path& path, const
     if (auto* p = find_path(f->path_id)) {
       if (p->state == PathState::kClosed) return {};
       abandon_path(now, *p, f->error_code, true);
-    } else if (!retired_path_ids_.count(f->path_id)) {
+    } else if (!paths_.is_retired(f->path_id)) {
       // Abandoned before it was ever used: consume the path ID and echo (draft §3.4).
-      retired_path_ids_.insert(f->path_id);
-      remote_cids_.erase(f->path_id);
+      paths_.retire(f->path_id);
+      cids_.forget_remote(f->path_id);
       pending_.path_abandon.insert(f->path_id);
     }
     return {};
@@ -232,41 +214,36 @@ Status ConnectionImpl::on_multipath_frame(TimePoint now, path::Path& path, const
     if (auto st = check_path_id_limit(f->path_id, ftype); !st) return st;
     auto* p = find_path(f->path_id);
     if (!p) {
-      if (!retired_path_ids_.count(f->path_id)) {
-        auto it = early_peer_status_.find(f->path_id);
-        if (it == early_peer_status_.end() || f->sequence > it->second.first) {
-          early_peer_status_[f->path_id] = {f->sequence, f->available};
-        }
-      }
+      if (!paths_.is_retired(f->path_id)) paths_.remember_early_status(f->path_id, f->sequence, f->available);
       return {};
     }
     if (p->peer_status_seen && f->sequence <= p->peer_status_seq) return {};   // stale: ignored
     p->peer_status_seen = true;
     p->peer_status_seq = f->sequence;
     p->peer_status = f->available ? PathStatus::kAvailable : PathStatus::kBackup;
-    bool backup = p->local_status == PathStatus::kBackup || p->peer_status == PathStatus::kBackup;
-    if (p->state == PathState::kActive || p->state == PathState::kStandby || p->state == PathState::kValidated) {
+    bool backup = p->is_backup();
+    if (p->usable() || p->state == PathState::kValidated) {
       set_path_state(now, *p, backup ? PathState::kStandby : PathState::kActive);
     }
     if (scheduler_) scheduler_->on_path_event(p->id, PathEventKind::kStatusChanged, now);
     return {};
   }
   if (auto* f = std::get_if<wire::MaxPathIdFrame>(&fr)) {
-    if (f->maximum > peer_max_path_id_) {
-      peer_max_path_id_ = f->maximum;
+    if (f->maximum > paths_.peer_max_id) {
+      paths_.peer_max_id = f->maximum;
       if (handshake_confirmed_) issue_connection_ids();
     }
     return {};
   }
   if (auto* f = std::get_if<wire::PathsBlockedFrame>(&fr)) {
-    if (f->maximum > local_max_path_id_) {
+    if (f->maximum > paths_.local_max_id) {
       return fail(TransportErrorCode::kProtocolViolation, "PATHS_BLOCKED above our maximum path ID", ftype);
     }
     return {};
   }
   if (auto* f = std::get_if<wire::PathCidsBlockedFrame>(&fr)) {
     if (auto st = check_path_id_limit(f->path_id, ftype); !st) return st;
-    uint64_t next = local_cids_.next_sequence(f->path_id);
+    uint64_t next = cids_.local.next_sequence(f->path_id);
     if (f->next_sequence > next) {
       return fail(TransportErrorCode::kProtocolViolation, "PATH_CIDS_BLOCKED beyond the next sequence number", ftype);
     }
@@ -279,11 +256,11 @@ PathSnapshot ConnectionImpl::snapshot_of(const path::Path& p, TimePoint now) con
   PathSnapshot s;
   s.path_id = p.id;
   s.state = p.state;
-  s.validated = p.state == PathState::kActive || p.state == PathState::kStandby || p.state == PathState::kValidated;
+  s.validated = p.usable() || p.state == PathState::kValidated;
   s.abandoned = p.abandon_sent || p.abandon_received;
   s.local_status = p.local_status;
   s.peer_status = p.peer_status;
-  s.backup = p.local_status == PathStatus::kBackup || p.peer_status == PathStatus::kBackup;
+  s.backup = p.is_backup();
   s.has_rtt_sample = p.rtt.has_sample();
   s.smoothed_rtt = p.rtt.smoothed();
   s.rtt_variance = p.rtt.variance();
@@ -325,7 +302,7 @@ path::Path* ConnectionImpl::ack_carrier(const path::Path& acked) {
   auto lowest_rtt = [&]() -> path::Path* {
     path::Path* best = nullptr;
     for (auto& [id, p] : paths_) {
-      if (!path_sendable(*p) || !(p->state == PathState::kActive || p->state == PathState::kStandby)) continue;
+      if (!p->sendable() || !p->usable()) continue;
       if (!best || p->rtt.smoothed() < best->rtt.smoothed()) best = p.get();
     }
     return best;
@@ -335,7 +312,7 @@ path::Path* ConnectionImpl::ack_carrier(const path::Path& acked) {
   }
   // Same path by default: true per-path RTT, and a dead path cannot hide behind another
   // path's ACKs. A path that can no longer send has its ACKs carried elsewhere.
-  if (path_sendable(acked)) return const_cast<path::Path*>(&acked);
+  if (acked.sendable()) return const_cast<path::Path*>(&acked);
   return lowest_rtt();
 }
 
@@ -349,11 +326,11 @@ path::Path* ConnectionImpl::choose_data_path(TimePoint now) {
   }
   SendIntent intent;
   intent.kind = SendKind::kNewData;
-  if (!send_queue_.empty()) {
-    if (auto a = stream_affinity_.find(send_queue_.front()); a != stream_affinity_.end()) intent.affinity = a->second;
+  if (!streams_.send_queue.empty()) {
+    intent.affinity = paths_.stream_path(streams_.send_queue.front());
   } else if (!datagrams_out_.empty()) {
     intent.kind = SendKind::kDatagram;
-    intent.affinity = datagram_affinity_;
+    intent.affinity = paths_.datagram_path;
   }
   if (!scheduler_) scheduler_ = std::move(*make_path_scheduler(SchedulerConfig{"minrtt"}));
   auto pick = scheduler_->select(snaps, intent, now);
@@ -368,16 +345,15 @@ Result<PathId> ConnectionImpl::open_path(TimePoint now, const SocketAddress& loc
   if (is_draining()) return fail(TransportErrorCode::kInternalError, "connection is closing");
   PathTuple tuple{local, remote};
   for (auto& [id, p] : paths_) {
-    if (p->tuple == tuple && path_sendable(*p)) {
+    if (p->tuple == tuple && p->sendable()) {
       return fail(TransportErrorCode::kInternalError, fmt::format("path {} already uses {}", id, local.to_string()));
     }
   }
-  PathId max = std::min(local_max_path_id_, peer_max_path_id_);
+  PathId max = std::min(paths_.local_max_id, paths_.peer_max_id);
   for (PathId id = 1; id <= max; ++id) {
-    if (paths_.count(id) || retired_path_ids_.count(id)) continue;
-    auto r = remote_cids_.find(id);
-    bool have_remote = r != remote_cids_.end() && !r->second.cids.empty();
-    bool have_local = local_cids_.has_active(id);
+    if (paths_.count(id) || paths_.is_retired(id)) continue;
+    bool have_remote = cids_.has_remote(id);
+    bool have_local = cids_.local.has_active(id);
     if (!have_remote || !have_local) {
       pending_.path_cids_blocked.insert(id);
       return fail(TransportErrorCode::kInternalError, fmt::format("no connection ID from the peer for path {} yet", id));
@@ -393,7 +369,7 @@ Result<PathId> ConnectionImpl::open_path(TimePoint now, const SocketAddress& loc
     }
     return id;
   }
-  if (peer_max_path_id_ <= local_max_path_id_) pending_.paths_blocked = true;
+  if (paths_.peer_max_id <= paths_.local_max_id) pending_.paths_blocked = true;
   return fail(TransportErrorCode::kInternalError, fmt::format("path ID limit {} reached", max));
 }
 
@@ -407,12 +383,12 @@ Status ConnectionImpl::close_path(TimePoint now, PathId id, uint64_t error_code)
 
 Status ConnectionImpl::set_path_status(TimePoint now, PathId id, bool backup) {
   auto* p = find_path(id);
-  if (!p || !path_sendable(*p)) return fail(TransportErrorCode::kInternalError, fmt::format("no open path {}", id));
+  if (!p || !p->sendable()) return fail(TransportErrorCode::kInternalError, fmt::format("no open path {}", id));
   p->local_status = backup ? PathStatus::kBackup : PathStatus::kAvailable;
   p->local_status_seq++;
   if (multipath()) pending_.path_status.insert(id);
   bool effective = backup || p->peer_status == PathStatus::kBackup;
-  if (p->state == PathState::kActive || p->state == PathState::kStandby) {
+  if (p->usable()) {
     set_path_state(now, *p, effective ? PathState::kStandby : PathState::kActive);
   }
   if (scheduler_) scheduler_->on_path_event(id, PathEventKind::kStatusChanged, now);
@@ -422,8 +398,7 @@ Status ConnectionImpl::set_path_status(TimePoint now, PathId id, bool backup) {
 Status ConnectionImpl::set_stream_path(StreamId id, std::optional<PathId> path) {
   if (!streams_.count(id)) return fail(TransportErrorCode::kStreamStateError, fmt::format("no stream {}", id));
   if (path && !paths_.count(*path)) return fail(TransportErrorCode::kInternalError, fmt::format("no path {}", *path));
-  if (path) stream_affinity_[id] = *path;
-  else stream_affinity_.erase(id);
+  paths_.pin_stream(id, path);
   return {};
 }
 

@@ -18,7 +18,7 @@ using K = recovery::SentFrame::Kind;
 
 bool ConnectionImpl::peer_can_answer_on(PathId pid, bool tuple_change) const {
   if (cfg_.connection_id_length == 0) return true;   // the peer answers with an empty DCID
-  size_t acked = local_cids_.acked_count(pid);
+  size_t acked = cids_.local.acked_count(pid);
   // A new path ID needs one CID; moving a path in use to another tuple needs a spare beside
   // the one the peer is using (RFC 9000 §9.5: no CID on two tuples).
   return acked >= (tuple_change ? 2u : 1u);
@@ -42,7 +42,7 @@ void ConnectionImpl::release_cid_waiters(TimePoint now) {
 
 Status ConnectionImpl::start_tuple_probe(TimePoint now, path::Path& p, const PathTuple& tuple,
                                          path::TupleProbe::Purpose purpose, uint64_t remote_cid_seq) {
-  auto& set = remote_cids_[p.id];
+  auto& set = cids_.remote(p.id);
   auto cit = set.cids.find(remote_cid_seq);
   if (cit == set.cids.end()) return fail(TransportErrorCode::kInternalError, "no connection ID for the probe");
   cit->second.in_use = true;
@@ -68,7 +68,7 @@ void ConnectionImpl::abandon_tuple_probe(TimePoint now, path::Path& p, std::stri
   if (!p.probe) return;
   // The CID went out on the probed tuple: it must not be used on the current one (§9.5).
   auto seq = p.probe->remote_cid_sequence;
-  if (remote_cids_[p.id].cids.erase(seq)) pending_.retire_cid.insert({p.id, seq});
+  if (cids_.remote(p.id).cids.erase(seq)) pending_.retire_cid.insert({p.id, seq});
   if (qlog_) qlog_->path_event(now, p.id, fmt::format("probe_{}", why), &p.probe->tuple);
   emit({ConnectionEventType::kPathEvent, 0, p.id, 0, std::string("probe_") + std::string(why)});
   p.probe.reset();
@@ -109,7 +109,7 @@ void ConnectionImpl::flush_deferred_retire(path::Path& p) {
     p.deferred_retire.reset();
     return;
   }
-  if (remote_cids_[p.id].cids.erase(p.deferred_retire->sequence)) {
+  if (cids_.remote(p.id).cids.erase(p.deferred_retire->sequence)) {
     pending_.retire_cid.insert({p.id, p.deferred_retire->sequence});
   }
   p.deferred_retire.reset();
@@ -132,7 +132,7 @@ Status ConnectionImpl::migrate(TimePoint now, const SocketAddress& new_local) {
 
 void ConnectionImpl::move_to_preferred_address(TimePoint now) {
   auto* p = find_path(0);
-  auto& set = remote_cids_[0];
+  auto& set = cids_.remote(0);
   auto it = set.cids.find(1);
   if (!p || it == set.cids.end() || p->tuple.remote == *peer_preferred_address_) return;
   // Probe first; path 0 keeps using (and accepting) the handshake address meanwhile.
@@ -164,7 +164,7 @@ TimePoint ConnectionImpl::probe_timeout() const {
 size_t ConnectionImpl::build_lone_packet(TimePoint now, path::Path& p, const ConnectionId& dcid, std::span<uint8_t> out,
                                          size_t min_total, const std::function<void(wire::Writer&)>& frames,
                                          SentFrame::Kind kind) {
-  if (!app_keys_ || !app_keys_->write.aead || out.size() < 64) return 0;
+  if (!keys_.app || !keys_.app->write.aead || out.size() < 64) return 0;
   auto& space = p.app;
   uint64_t pn = space.sent.next_packet_number();
   // Full 4-byte packet number: this packet travels another network path, and the peer may
@@ -172,7 +172,7 @@ size_t ConnectionImpl::build_lone_packet(TimePoint now, path::Path& p, const Con
   // than a shorter encoding's window tolerates.
   size_t pn_len = 4;
   wire::Writer w(out.first(out.size() - crypto::kAeadTagLen));
-  auto off = wire::write_short_header(w, dcid, false, app_keys_->key_phase, pn, pn_len);
+  auto off = wire::write_short_header(w, dcid, false, keys_.app->key_phase, pn, pn_len);
   if (!off) return 0;
   size_t header_len = w.size();
   frames(w);
@@ -185,18 +185,18 @@ size_t ConnectionImpl::build_lone_packet(TimePoint now, path::Path& p, const Con
   payload_len += pad;
   std::optional<qlog::PlaintextFrames> logged;
   if (qlog_ && qlog_->enabled()) logged.emplace(out.subspan(header_len, payload_len));
-  size_t total = crypto::protect_packet(*app_keys_->write.aead, *app_keys_->write_hp, multipath() ? p.id : 0, pn, out,
+  size_t total = crypto::protect_packet(*keys_.app->write.aead, *keys_.app->write_hp, multipath() ? p.id : 0, pn, out,
                                         header_len, *off, pn_len, payload_len);
   if (total == 0) return 0;
   space.sent.take_packet_number();
-  app_keys_->packets_protected++;
+  keys_.app->packets_protected++;
   // Recorded so the peer's ACK of it is known, but neither in flight on this path's
   // congestion controller nor an RTT sample: it travelled another network path.
   recovery::SentPacket sp;
   sp.pn = pn;
   sp.time_sent = now;
   sp.size = static_cast<uint32_t>(total);
-  sp.key_generation = app_keys_->generation;
+  sp.key_generation = keys_.app->generation;
   sp.frames.push_back(SentFrame{kind});
   space.sent.on_packet_sent(std::move(sp));
   stats_.packets_sent++;
@@ -242,7 +242,7 @@ ConnectionId ConnectionImpl::off_path_cid(path::Path& p) {
   // A CID not used towards the current address (RFC 9000 §9.5), kept for the move if the
   // peer then migrates there; the current one when the peer left us no spare.
   if (!p.has_spare_remote_cid) {
-    auto& set = remote_cids_[p.id];
+    auto& set = cids_.remote(p.id);
     for (auto& [seq, c] : set.cids) {
       if (!c.in_use && seq >= set.retire_prior_to) {
         c.in_use = true;
@@ -253,7 +253,7 @@ ConnectionId ConnectionImpl::off_path_cid(path::Path& p) {
     }
   }
   if (p.has_spare_remote_cid) {
-    auto& set = remote_cids_[p.id];
+    auto& set = cids_.remote(p.id);
     if (auto it = set.cids.find(p.spare_remote_cid_sequence); it != set.cids.end()) return it->second.cid;
     p.has_spare_remote_cid = false;
   }

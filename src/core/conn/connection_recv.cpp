@@ -50,7 +50,7 @@ void ConnectionImpl::handle_datagram(TimePoint now, const PathTuple& tuple, std:
                                      uint8_t ecn) {
   if (state_ == ConnState::kClosed || state_ == ConnState::kDraining) return;
   now_ = std::max(now_, now);
-  local_cids_.expire(now);
+  cids_.local.expire(now);
   if (!replaying_buffered_) stats_.bytes_received += data.size();
   if (state_ == ConnState::kClosing) {
     // RFC 9000 §10.2.1: answer further packets with the close frame, not more often than
@@ -65,8 +65,8 @@ void ConnectionImpl::handle_datagram(TimePoint now, const PathTuple& tuple, std:
   datagram_credit_pending_ = !replaying_buffered_;
   size_t offset = 0;
   std::optional<ConnectionId> first_dcid;
-  size_t short_len = initial_scid_.size();
-  auto keys_before = std::make_tuple(levels_[1].read.has_value(), app_keys_.has_value() && app_keys_->read.aead);
+  size_t short_len = cids_.initial_scid.size();
+  auto keys_before = std::make_tuple(keys_.levels[1].read.has_value(), keys_.app.has_value() && keys_.app->read.aead);
   while (offset < data.size()) {
     auto rest = data.subspan(offset);
     auto hdr = wire::parse_header(rest, short_len);
@@ -106,7 +106,7 @@ void ConnectionImpl::handle_datagram(TimePoint now, const PathTuple& tuple, std:
   }
   if (any_processed) reset_idle_timer(now);
   // Keys that just became available may unlock buffered packets.
-  auto keys_after = std::make_tuple(levels_[1].read.has_value(), app_keys_.has_value() && app_keys_->read.aead);
+  auto keys_after = std::make_tuple(keys_.levels[1].read.has_value(), keys_.app.has_value() && keys_.app->read.aead);
   if (keys_after != keys_before && !undecryptable_.empty()) {
     auto pending = std::move(undecryptable_);
     auto tuples = std::move(undecryptable_tuples_);
@@ -157,7 +157,7 @@ void ConnectionImpl::process_packet(TimePoint now, const PathTuple& tuple, std::
   if (!path || path->state == PathState::kClosed) {
     // A client opening a new path ID: state is created only once the packet authenticates.
     if (level != EncryptionLevel::kApplication || perspective_ == Perspective::kClient || !handshake_confirmed_ ||
-        !multipath() || retired_path_ids_.count(pid) || pid > local_max_path_id_ || path) {
+        !multipath() || paths_.is_retired(pid) || pid > paths_.local_max_id || path) {
       return drop("unknown_path");
     }
     new_path = true;
@@ -181,7 +181,7 @@ void ConnectionImpl::process_packet(TimePoint now, const PathTuple& tuple, std::
 
   crypto::HeaderProtector* hp = nullptr;
   if (level == EncryptionLevel::kApplication) {
-    if (!app_keys_ || !app_keys_->read.aead || !app_keys_->read_hp) {
+    if (!keys_.app || !keys_.app->read.aead || !keys_.app->read_hp) {
       if (undecryptable_.size() < kMaxUndecryptable) {
         undecryptable_.emplace_back(pkt.begin(), pkt.end());
         undecryptable_tuples_.push_back(tuple);
@@ -189,9 +189,9 @@ void ConnectionImpl::process_packet(TimePoint now, const PathTuple& tuple, std::
       dropped = true;
       return;
     }
-    hp = app_keys_->read_hp.get();
+    hp = keys_.app->read_hp.get();
   } else {
-    auto& l = levels_[level == EncryptionLevel::kInitial ? 0 : 1];
+    auto& l = keys_.levels[level == EncryptionLevel::kInitial ? 0 : 1];
     if (l.discarded) return drop("key_unavailable");
     if (!l.read) {
       if (undecryptable_.size() < kMaxUndecryptable) {
@@ -217,7 +217,7 @@ void ConnectionImpl::process_packet(TimePoint now, const PathTuple& tuple, std::
 
   std::optional<std::span<uint8_t>> payload;
   if (level == EncryptionLevel::kApplication) {
-    auto& k = *app_keys_;
+    auto& k = *keys_.app;
     bool phase = (pkt[0] & 0x04) != 0;
     // The other phase is either a late packet (previous keys) or the peer's next key
     // update. One path: packet numbers tell which (RFC 9001 §6.3). Under multipath they
@@ -252,7 +252,7 @@ void ConnectionImpl::process_packet(TimePoint now, const PathTuple& tuple, std::
       return drop("payload_decrypt_error");
     }
   } else {
-    auto& l = levels_[level == EncryptionLevel::kInitial ? 0 : 1];
+    auto& l = keys_.levels[level == EncryptionLevel::kInitial ? 0 : 1];
     payload = crypto::open_packet(*l.read->aead, 0, pn, pkt, header_len);
     if (!payload) return drop("payload_decrypt_error");
   }
@@ -278,7 +278,7 @@ void ConnectionImpl::process_packet(TimePoint now, const PathTuple& tuple, std::
     // The server's first long-header packet fixes the DCID we use from now on.
     peer_scid_known_ = true;
     peer_initial_scid_ = hdr.scid;
-    remote_cids_[0].cids[0].cid = hdr.scid;
+    cids_.remote(0).cids[0].cid = hdr.scid;
     path->remote_cid = hdr.scid;
   } else if (level != EncryptionLevel::kApplication && !(hdr.scid == peer_initial_scid_)) {
     return drop("scid_mismatch");
@@ -311,7 +311,7 @@ void ConnectionImpl::process_packet(TimePoint now, const PathTuple& tuple, std::
     return;
   }
   if (state_ == ConnState::kDraining || state_ == ConnState::kClosed) return;
-  if (level == EncryptionLevel::kInitial && levels_[0].discarded) return;
+  if (level == EncryptionLevel::kInitial && keys_.levels[0].discarded) return;
   space.acks.on_packet_received(pn, now, ack_eliciting, static_cast<recovery::Ecn>(ecn & 0x03));
   // A non-probing packet from a new address that is the newest we have seen moves the path
   // there (migration or NAT rebinding, RFC 9000 §9.3); a probing-only one is answered on
@@ -375,9 +375,9 @@ Status ConnectionImpl::process_frames(TimePoint now, path::Path& path, Encryptio
           } else if constexpr (std::is_same_v<F, wire::StopSendingFrame>) {
             st = on_stop_sending(now, f);
           } else if constexpr (std::is_same_v<F, wire::MaxDataFrame>) {
-            if (conn_send_limit_.update(f.maximum)) {
+            if (streams_.conn_send_limit.update(f.maximum)) {
               for (auto& [id, s] : streams_) {
-                if (s.send && s.send->has_pending()) queue_stream_send(s);
+                if (s.send && s.send->has_pending()) streams_.queue_send(s);
               }
             }
           } else if constexpr (std::is_same_v<F, wire::MaxStreamDataFrame>) {
@@ -474,7 +474,7 @@ void ConnectionImpl::on_peer_address_change(TimePoint now, path::Path& p, const 
   if (deliberate && !p.remote_cid.empty()) {
     (void)off_path_cid(p);   // the spare, if the peer left one
     if (p.has_spare_remote_cid) {
-      auto& set = remote_cids_[p.id];
+      auto& set = cids_.remote(p.id);
       if (auto it = set.cids.find(p.spare_remote_cid_sequence); it != set.cids.end()) {
         if (p.deferred_retire) flush_deferred_retire(p);
         p.deferred_retire = path::Path::DeferredRetire{p.remote_cid_sequence, p.app.sent.next_packet_number()};
@@ -518,11 +518,11 @@ void ConnectionImpl::handle_retry(TimePoint now, std::span<const uint8_t> pkt, c
   retry_scid_ = hdr.scid;
   retry_token_.assign(hdr.token.begin(), hdr.token.end());
   initial_dcid_ = hdr.scid;
-  remote_cids_[0].cids[0].cid = hdr.scid;
+  cids_.remote(0).cids[0].cid = hdr.scid;
   primary_path().remote_cid = hdr.scid;
   auto keys = crypto::derive_initial_keys(initial_dcid_);
-  levels_[0].write = std::move(keys.client);
-  levels_[0].read = std::move(keys.server);
+  keys_.levels[0].write = std::move(keys.client);
+  keys_.levels[0].read = std::move(keys.server);
   // Everything sent in Initial packets goes again under the new keys with the token.
   auto sent = initial_space_.sent.take_all();
   for (auto& p : sent) {
@@ -537,7 +537,7 @@ void ConnectionImpl::process_plaintext_for_fuzzing(TimePoint now, std::span<cons
   auto& path = primary_path();
   if (path.app.acks.is_duplicate(pn)) return;
   bool ack_eliciting = false, non_probing = false;
-  last_packet_dcid_ = initial_scid_;
+  last_packet_dcid_ = cids_.initial_scid;
   auto st = process_frames(now, path, EncryptionLevel::kApplication, wire::PacketKind::kOneRtt, payload, ack_eliciting,
                            non_probing, pn);
   if (!st) {

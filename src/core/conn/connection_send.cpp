@@ -17,9 +17,6 @@ using recovery::SentFrame;
 using K = recovery::SentFrame::Kind;
 
 namespace {
-size_t level_index(EncryptionLevel l) {
-  return l == EncryptionLevel::kInitial ? 0 : l == EncryptionLevel::kHandshake ? 1 : 2;
-}
 constexpr size_t kMinPacketRoom = 64;   // below this a new packet is not worth starting
 }  // namespace
 
@@ -51,7 +48,7 @@ uint64_t ConnectionImpl::amplification_budget(const path::Path& p) const {
 bool ConnectionImpl::level_wants_send(TimePoint now, const path::Path& p, EncryptionLevel level,
                                       bool cc_allows) const {
   if (level != EncryptionLevel::kApplication) {
-    const auto& l = levels_[level_index(level)];
+    const auto& l = keys_.levels[level_index(level)];
     if (l.discarded || !l.write) return false;
     if (!injected_frames_[level_index(level)].empty()) return true;
     const auto& space = level == EncryptionLevel::kInitial ? initial_space_ : handshake_space_;
@@ -59,7 +56,7 @@ bool ConnectionImpl::level_wants_send(TimePoint now, const path::Path& p, Encryp
     if (space.probes_owed > 0) return true;
     return cc_allows && l.send.has_pending();
   }
-  if (!app_keys_ || !app_keys_->write.aead || !path_sendable(p)) return false;
+  if (!keys_.app || !keys_.app->write.aead || !p.sendable()) return false;
   if (p.app.acks.ack_pending() && p.app.acks.ack_deadline() <= now) return true;
   if (p.app.probes_owed > 0 || !p.responses_owed.empty() || p.challenge_pending_send) return true;
   if (!injected_frames_[2].empty()) return true;
@@ -74,8 +71,8 @@ bool ConnectionImpl::level_wants_send(TimePoint now, const path::Path& p, Encryp
   }
   if (!cc_allows) return false;
   if (!handshake_complete_ && perspective_ == Perspective::kServer) return false;
-  if (!(p.state == PathState::kActive || p.state == PathState::kStandby)) return false;
-  return pending_.any() || !send_queue_.empty() || !datagrams_out_.empty() || levels_[2].send.has_pending();
+  if (!p.usable()) return false;
+  return pending_.any() || !streams_.send_queue.empty() || !datagrams_out_.empty() || keys_.levels[2].send.has_pending();
 }
 
 std::optional<Transmit> ConnectionImpl::poll_transmit(TimePoint now, std::span<uint8_t> buf, size_t max_segments) {
@@ -97,7 +94,7 @@ std::optional<Transmit> ConnectionImpl::poll_transmit(TimePoint now, std::span<u
   // data where the scheduler says.
   path::Path* target = nullptr;
   for (auto& [id, p] : paths_) {
-    if (!path_sendable(*p)) continue;
+    if (!p->sendable()) continue;
     if (!p->responses_owed.empty() || p->challenge_pending_send || p->app.probes_owed > 0) {
       target = p.get();
       break;
@@ -116,7 +113,7 @@ std::optional<Transmit> ConnectionImpl::poll_transmit(TimePoint now, std::span<u
   if (!target && multipath() && !pending_.path_abandon.empty()) {
     // PATH_ABANDON travels on another path than the one it closes (draft §3.4).
     for (auto& [id, p] : paths_) {
-      if (path_sendable(*p) && (p->state == PathState::kActive || p->state == PathState::kStandby)) {
+      if (p->sendable() && p->usable()) {
         target = p.get();
         break;
       }
@@ -131,7 +128,7 @@ std::optional<Transmit> ConnectionImpl::poll_transmit(TimePoint now, std::span<u
   if (!target) {
     // No path may send data now; still flush what is owed on any sendable path.
     for (auto& [id, p] : paths_) {
-      if (path_sendable(*p) && level_wants_send(now, *p, EncryptionLevel::kApplication, false)) {
+      if (p->sendable() && level_wants_send(now, *p, EncryptionLevel::kApplication, false)) {
         target = p.get();
         break;
       }
@@ -143,7 +140,7 @@ std::optional<Transmit> ConnectionImpl::poll_transmit(TimePoint now, std::span<u
   // DPLPMTUD: one probe of the target size, PING and PADDING only (RFC 8899 §4.1).
   if (handshake_confirmed_ && !pending_.handshake_done && p.pmtu_target > p.mtu && !p.pmtu_probe_in_flight &&
       buf.size() >= p.pmtu_target &&
-      send_window_available(p) >= p.pmtu_target && app_keys_ && app_keys_->write.aead) {
+      send_window_available(p) >= p.pmtu_target && keys_.can_seal_1rtt()) {
     building_pmtu_probe_ = true;
     bool e = false;
     size_t n = build_packet(now, p, EncryptionLevel::kApplication, buf.first(p.pmtu_target), p.pmtu_target, false, e);
@@ -196,7 +193,7 @@ size_t ConnectionImpl::build_datagram(TimePoint now, path::Path& p, std::span<ui
   }
   // Datagrams carrying ack-eliciting Initial packets are padded to 1200 bytes, in both
   // roles (RFC 9000 §14.1); the client pads every Initial datagram.
-  bool pad = wants[0] && (perspective_ == Perspective::kClient || (cc_allows && levels_[0].send.has_pending()) ||
+  bool pad = wants[0] && (perspective_ == Perspective::kClient || (cc_allows && keys_.levels[0].send.has_pending()) ||
                           initial_space_.probes_owed > 0 || !injected_frames_[0].empty());
   if (pad && out.size() < kMinInitialDatagram) {
     // The anti-amplification budget cannot carry a full-size Initial datagram: wait for the
@@ -253,11 +250,11 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
     if (level == EncryptionLevel::kInitial && perspective_ == Perspective::kClient) token = retry_token_;
     layout = wire::write_long_header(w, level == EncryptionLevel::kInitial ? wire::PacketType::kInitial
                                                                             : wire::PacketType::kHandshake,
-                                     kQuicVersion1, p.remote_cid, initial_scid_, token, pn, pn_len);
+                                     kQuicVersion1, p.remote_cid, cids_.initial_scid, token, pn, pn_len);
     if (!layout) return 0;
     pn_offset = layout->pn_offset;
   } else {
-    auto off = wire::write_short_header(w, p.remote_cid, false, app_keys_->key_phase, pn, pn_len);
+    auto off = wire::write_short_header(w, p.remote_cid, false, keys_.app->key_phase, pn, pn_len);
     if (!off) return 0;
     pn_offset = *off;
   }
@@ -303,8 +300,7 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
     }
   }
   bool probing = space.probes_owed > 0;
-  bool data_path = level != EncryptionLevel::kApplication || p.state == PathState::kActive ||
-                   p.state == PathState::kStandby;
+  bool data_path = level != EncryptionLevel::kApplication || p.usable();
   bool may_send_data = (cc_allows || probing) && data_path && (data_allowed_ || probing) &&
                        !(probing && p.probe_ping_only);
 
@@ -329,7 +325,7 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
   }
 
   // 2. CRYPTO data (retransmissions first, then new).
-  auto& cl = levels_[level_index(level)];
+  auto& cl = keys_.levels[level_index(level)];
   if (may_send_data && !cl.discarded) {
     while (w.remaining() > 16) {
       size_t room = w.remaining();
@@ -424,9 +420,9 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
   size_t total = 0;
   uint32_t nonce_path = multipath() ? p.id : 0;
   if (level == EncryptionLevel::kApplication) {
-    total = crypto::protect_packet(*app_keys_->write.aead, *app_keys_->write_hp, nonce_path, pn, out, header_len,
+    total = crypto::protect_packet(*keys_.app->write.aead, *keys_.app->write_hp, nonce_path, pn, out, header_len,
                                    pn_offset, pn_len, payload_len);
-    app_keys_->packets_protected++;
+    keys_.app->packets_protected++;
   } else {
     total = crypto::protect_packet(*cl.write->aead, *cl.write->hp, 0, pn, out, header_len, pn_offset, pn_len,
                                    payload_len);
@@ -441,7 +437,7 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
   sp.ack_eliciting = eliciting;
   sp.in_flight = eliciting || pad > 0;
   sp.is_pmtu_probe = building_pmtu_probe_;
-  if (level == EncryptionLevel::kApplication) sp.key_generation = app_keys_->generation;
+  if (level == EncryptionLevel::kApplication) sp.key_generation = keys_.app->generation;
   if (level == EncryptionLevel::kApplication && current_ecn_ != 0) {
     sp.ecn_marked = true;
     if (p.ecn == path::EcnState::kTesting) p.ecn_testing_sent++;
@@ -479,8 +475,8 @@ size_t ConnectionImpl::build_close_datagram(TimePoint now, path::Path& p, std::s
                                           EncryptionLevel::kApplication};
   for (auto level : kLevels) {
     bool have = level == EncryptionLevel::kApplication
-                    ? (app_keys_ && app_keys_->write.aead && (handshake_complete_ || perspective_ == Perspective::kClient))
-                    : (!levels_[level_index(level)].discarded && levels_[level_index(level)].write.has_value());
+                    ? (keys_.can_seal_1rtt() && (handshake_complete_ || perspective_ == Perspective::kClient))
+                    : (!keys_.levels[level_index(level)].discarded && keys_.levels[level_index(level)].write.has_value());
     if (!have) continue;
     if (level == EncryptionLevel::kApplication && !handshake_complete_) continue;
     auto& space = space_for(level, p);
@@ -494,7 +490,7 @@ size_t ConnectionImpl::build_close_datagram(TimePoint now, path::Path& p, std::s
     if (level != EncryptionLevel::kApplication) {
       layout = wire::write_long_header(w, level == EncryptionLevel::kInitial ? wire::PacketType::kInitial
                                                                               : wire::PacketType::kHandshake,
-                                       kQuicVersion1, p.remote_cid, initial_scid_,
+                                       kQuicVersion1, p.remote_cid, cids_.initial_scid,
                                        level == EncryptionLevel::kInitial && perspective_ == Perspective::kClient
                                            ? std::span<const uint8_t>(retry_token_)
                                            : std::span<const uint8_t>(),
@@ -502,7 +498,7 @@ size_t ConnectionImpl::build_close_datagram(TimePoint now, path::Path& p, std::s
       if (!layout) break;
       pn_offset = layout->pn_offset;
     } else {
-      auto off = wire::write_short_header(w, p.remote_cid, false, app_keys_->key_phase, pn, pn_len);
+      auto off = wire::write_short_header(w, p.remote_cid, false, keys_.app->key_phase, pn, pn_len);
       if (!off) break;
       pn_offset = *off;
     }
@@ -534,10 +530,10 @@ size_t ConnectionImpl::build_close_datagram(TimePoint now, path::Path& p, std::s
     if (qlog_ && qlog_->enabled()) logged.emplace(pkt.subspan(header_len, payload_len));
     size_t n;
     if (app_level) {
-      n = crypto::protect_packet(*app_keys_->write.aead, *app_keys_->write_hp, multipath() ? p.id : 0, pn, pkt,
+      n = crypto::protect_packet(*keys_.app->write.aead, *keys_.app->write_hp, multipath() ? p.id : 0, pn, pkt,
                                  header_len, pn_offset, pn_len, payload_len);
     } else {
-      auto& l = levels_[level_index(level)];
+      auto& l = keys_.levels[level_index(level)];
       n = crypto::protect_packet(*l.write->aead, *l.write->hp, 0, pn, pkt, header_len, pn_offset, pn_len, payload_len);
     }
     if (logged && n > 0) {

@@ -13,18 +13,13 @@ uint64_t stream_index(StreamId id) { return id >> 2; }
 constexpr uint64_t kMaxStreamIndex = uint64_t{1} << 60;
 }  // namespace
 
-bool ConnectionImpl::is_local_stream(StreamId id) const {
-  bool client_initiated = (id & 0x1) == 0;
-  return client_initiated == (perspective_ == Perspective::kClient);
-}
-
 Stream& ConnectionImpl::create_stream(StreamId id) {
   Stream s;
   s.id = id;
-  bool local = is_local_stream(id);
+  bool local = streams_.is_local(id);
   bool bidi = is_bidi(id);
   if (bidi || local) {
-    s.send.emplace(cfg_.max_send_buffer_per_stream, &send_pool_);
+    s.send.emplace(cfg_.max_send_buffer_per_stream, &streams_.pool);
     uint64_t limit = 0;
     if (peer_params_applied_) {
       limit = !bidi ? peer_params_.initial_max_stream_data_uni
@@ -34,18 +29,18 @@ Stream& ConnectionImpl::create_stream(StreamId id) {
     s.send_limit = SendFlowLimit(limit);
   }
   if (bidi || !local) {
-    s.recv.emplace(UINT64_MAX, cfg_.max_reassembly_pieces_per_stream, &recv_pieces_);
+    s.recv.emplace(UINT64_MAX, cfg_.max_reassembly_pieces_per_stream, &streams_.pieces);
     s.recv_window.emplace(cfg_.initial_max_stream_data, std::max(cfg_.max_stream_window, cfg_.initial_max_stream_data));
   }
-  return streams_.emplace(id, std::move(s)).first->second;
+  return streams_.insert(std::move(s));
 }
 
 Result<StreamId> ConnectionImpl::open_stream(bool bidirectional) {
   if (is_draining()) return fail(TransportErrorCode::kInternalError, "connection is closing");
-  uint64_t& next = bidirectional ? next_bidi_local_ : next_uni_local_;
-  uint64_t limit = bidirectional ? peer_max_streams_bidi_ : peer_max_streams_uni_;
+  uint64_t& next = bidirectional ? streams_.bidi.next_local : streams_.uni.next_local;
+  uint64_t limit = bidirectional ? streams_.bidi.peer_max : streams_.uni.peer_max;
   if (next >= limit) {
-    bool& signalled = bidirectional ? streams_blocked_signalled_bidi_ : streams_blocked_signalled_uni_;
+    bool& signalled = bidirectional ? streams_.bidi.blocked_signalled : streams_.uni.blocked_signalled;
     if (!signalled && peer_params_applied_) {
       signalled = true;
       (bidirectional ? pending_.streams_blocked_bidi : pending_.streams_blocked_uni) = true;
@@ -59,7 +54,7 @@ Result<StreamId> ConnectionImpl::open_stream(bool bidirectional) {
 }
 
 Result<Stream*> ConnectionImpl::stream_for_frame(StreamId id, bool is_send_frame, uint64_t ftype) {
-  bool local = is_local_stream(id);
+  bool local = streams_.is_local(id);
   bool bidi = is_bidi(id);
   // Direction: frames about our sending half need a stream we can send on, and vice versa.
   if (!bidi) {
@@ -70,15 +65,15 @@ Result<Stream*> ConnectionImpl::stream_for_frame(StreamId id, bool is_send_frame
   if (it != streams_.end()) return &it->second;
   uint64_t idx = stream_index(id);
   if (local) {
-    uint64_t next = bidi ? next_bidi_local_ : next_uni_local_;
+    uint64_t next = bidi ? streams_.bidi.next_local : streams_.uni.next_local;
     if (idx >= next) return fail(TransportErrorCode::kStreamStateError, "frame for a stream we never opened", ftype);
     return nullptr;  // closed and forgotten
   }
-  uint64_t max = bidi ? local_max_streams_bidi_ : local_max_streams_uni_;
+  uint64_t max = bidi ? streams_.bidi.local_max : streams_.uni.local_max;
   if (idx >= max || idx >= kMaxStreamIndex) {
     return fail(TransportErrorCode::kStreamLimitError, "peer exceeded our stream limit", ftype);
   }
-  uint64_t& opened = bidi ? remote_opened_bidi_ : remote_opened_uni_;
+  uint64_t& opened = bidi ? streams_.bidi.remote_opened : streams_.uni.remote_opened;
   if (idx < opened) return nullptr;  // closed and forgotten
   Stream* result = nullptr;
   for (uint64_t i = opened; i <= idx; ++i) {
@@ -109,8 +104,8 @@ Status ConnectionImpl::on_stream_frame(TimePoint now, const wire::StreamFrame& f
   }
   uint64_t after = s->recv->highest_offset();
   if (after > before) {
-    conn_bytes_received_ += after - before;
-    if (auto st = conn_recv_window_->on_received(conn_bytes_received_); !st) return st;
+    streams_.conn_bytes_received += after - before;
+    if (auto st = streams_.conn_recv_window->on_received(streams_.conn_bytes_received); !st) return st;
     if (auto st = s->recv_window->on_received(after); !st) return st;
   }
   stats_.stream_bytes_received += f.data.size();  // process_frames credits the arrival path
@@ -134,8 +129,8 @@ Status ConnectionImpl::on_reset_stream(TimePoint now, const wire::ResetStreamFra
     return fail(TransportErrorCode::kFlowControlError, "RESET_STREAM final size beyond limit", 0x04);
   }
   uint64_t before = s->recv->highest_offset();
-  conn_bytes_received_ += f.final_size - before;
-  if (auto st = conn_recv_window_->on_received(conn_bytes_received_); !st) return st;
+  streams_.conn_bytes_received += f.final_size - before;
+  if (auto st = streams_.conn_recv_window->on_received(streams_.conn_bytes_received); !st) return st;
   // Unread bytes will never be read: release their connection-level credit.
   uint64_t unread = f.final_size - s->recv->read_offset();
   s->reset_received = true;
@@ -165,7 +160,7 @@ Status ConnectionImpl::on_stop_sending(TimePoint now, const wire::StopSendingFra
     s->reset_final_size = s->send->fresh_offset();
     s->send->discard();   // nothing of it is sent again: free the memory now
     pending_.reset_stream.insert(s->id);
-    write_blocked_.erase(s->id);
+    streams_.write_blocked.erase(s->id);
   }
   return {};
 }
@@ -176,7 +171,7 @@ Status ConnectionImpl::on_max_stream_data(const wire::MaxStreamDataFrame& f) {
   Stream* s = *sr;
   if (!s || !s->send) return {};
   if (s->send_limit.update(f.maximum)) {
-    if (s->send->has_pending()) queue_stream_send(*s);
+    if (s->send->has_pending()) streams_.queue_send(*s);
     notify_writable();
   }
   return {};
@@ -186,18 +181,12 @@ Status ConnectionImpl::on_max_streams(const wire::MaxStreamsFrame& f) {
   if (f.maximum > kMaxStreamIndex) {
     return fail(TransportErrorCode::kFrameEncodingError, "MAX_STREAMS beyond 2^60", f.bidi ? 0x12 : 0x13);
   }
-  uint64_t& limit = f.bidi ? peer_max_streams_bidi_ : peer_max_streams_uni_;
+  uint64_t& limit = f.bidi ? streams_.bidi.peer_max : streams_.uni.peer_max;
   if (f.maximum > limit) {
     limit = f.maximum;
-    (f.bidi ? streams_blocked_signalled_bidi_ : streams_blocked_signalled_uni_) = false;
+    (f.bidi ? streams_.bidi.blocked_signalled : streams_.uni.blocked_signalled) = false;
   }
   return {};
-}
-
-void ConnectionImpl::queue_stream_send(Stream& s) {
-  if (s.in_send_queue || !s.send || s.reset_sent) return;
-  s.in_send_queue = true;
-  send_queue_.push_back(s.id);
 }
 
 size_t ConnectionImpl::room_ahead_of_credit(const Stream& s) const {
@@ -213,7 +202,7 @@ Result<size_t> ConnectionImpl::stream_writable(StreamId id) {
   auto& s = it->second;
   if (s.reset_sent || s.stop_sending_received || s.send->finished() || is_draining()) return size_t{0};
   size_t n = std::min(s.send->writable(), room_ahead_of_credit(s));
-  if (n == 0) write_blocked_.insert(id);
+  if (n == 0) streams_.write_blocked.insert(id);
   return n;
 }
 
@@ -236,9 +225,9 @@ Result<size_t> ConnectionImpl::stream_write(StreamId id, std::span<const uint8_t
   // kStreamWritable event follows when more fits.
   auto accepted = data.first(std::min(data.size(), room_ahead_of_credit(s)));
   size_t n = s.send->write(accepted);
-  if (n < data.size()) write_blocked_.insert(id);
+  if (n < data.size()) streams_.write_blocked.insert(id);
   if (fin && n == data.size()) s.send->finish();
-  if (n > 0 || (fin && n == data.size())) queue_stream_send(s);
+  if (n > 0 || (fin && n == data.size())) streams_.queue_send(s);
   return n;
 }
 
@@ -270,8 +259,8 @@ Result<size_t> ConnectionImpl::stream_read(StreamId id, std::span<uint8_t> out, 
 }
 
 void ConnectionImpl::on_connection_data_read(TimePoint now, uint64_t bytes) {
-  conn_bytes_read_ += bytes;
-  if (conn_recv_window_ && conn_recv_window_->on_consumed(conn_bytes_read_, now, window_tuning_rtt())) {
+  streams_.conn_bytes_read += bytes;
+  if (streams_.conn_recv_window && streams_.conn_recv_window->on_consumed(streams_.conn_bytes_read, now, window_tuning_rtt())) {
     pending_.max_data = true;
   }
 }
@@ -288,7 +277,7 @@ Status ConnectionImpl::stream_reset(StreamId id, uint64_t app_error) {
   s.reset_final_size = s.send->fresh_offset();
   s.send->discard();
   pending_.reset_stream.insert(id);
-  write_blocked_.erase(id);
+  streams_.write_blocked.erase(id);
   return {};
 }
 
@@ -306,16 +295,16 @@ Status ConnectionImpl::stream_stop_sending(StreamId id, uint64_t app_error) {
 }
 
 void ConnectionImpl::notify_writable() {
-  for (auto it = write_blocked_.begin(); it != write_blocked_.end();) {
+  for (auto it = streams_.write_blocked.begin(); it != streams_.write_blocked.end();) {
     auto s = streams_.find(*it);
     if (s == streams_.end() || !s->second.send || s->second.reset_sent || s->second.send->finished()) {
-      it = write_blocked_.erase(it);
+      it = streams_.write_blocked.erase(it);
       continue;
     }
     auto& st = s->second;
     if (st.send->writable() > 0 && room_ahead_of_credit(st) > 0) {
       emit({ConnectionEventType::kStreamWritable, st.id});
-      it = write_blocked_.erase(it);
+      it = streams_.write_blocked.erase(it);
     } else {
       ++it;
     }
@@ -327,11 +316,11 @@ void ConnectionImpl::maybe_retire_stream(Stream& s) {
   bool recv_done = !s.recv || s.recv_done;
   if (!send_done || !recv_done) return;
   StreamId id = s.id;
-  if (!is_local_stream(id)) {
+  if (!streams_.is_local(id)) {
     // The peer may open another stream in its place (RFC 9000 §4.6).
     bool bidi = is_bidi(id);
-    uint64_t& done = bidi ? remote_done_bidi_ : remote_done_uni_;
-    uint64_t& max = bidi ? local_max_streams_bidi_ : local_max_streams_uni_;
+    uint64_t& done = bidi ? streams_.bidi.remote_done : streams_.uni.remote_done;
+    uint64_t& max = bidi ? streams_.bidi.local_max : streams_.uni.local_max;
     uint64_t initial = bidi ? cfg_.initial_max_streams_bidi : cfg_.initial_max_streams_uni;
     done++;
     max++;
@@ -339,7 +328,8 @@ void ConnectionImpl::maybe_retire_stream(Stream& s) {
   }
   pending_.max_stream_data.erase(id);
   pending_.stream_data_blocked.erase(id);
-  write_blocked_.erase(id);
+  streams_.write_blocked.erase(id);
+  paths_.forget_stream(id);
   streams_.erase(id);
 }
 

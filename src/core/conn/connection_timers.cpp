@@ -40,8 +40,8 @@ TimePoint ConnectionImpl::loss_timer(PnSpace* which_space, PathId* which_path) c
     }
   };
   PathId primary = paths_.begin()->first;
-  if (!levels_[0].discarded) consider_loss(initial_space_, PnSpace::kInitial, primary);
-  if (!levels_[1].discarded) consider_loss(handshake_space_, PnSpace::kHandshake, primary);
+  if (!keys_.levels[0].discarded) consider_loss(initial_space_, PnSpace::kInitial, primary);
+  if (!keys_.levels[1].discarded) consider_loss(handshake_space_, PnSpace::kHandshake, primary);
   for (auto& [id, p] : paths_) consider_loss(p->app, PnSpace::kApplication, id);
   if (earliest != kNever) return earliest;
 
@@ -53,7 +53,7 @@ TimePoint ConnectionImpl::loss_timer(PnSpace* which_space, PathId* which_path) c
     // Client anti-deadlock (RFC 9002 §6.2.2.1): keep probing until the handshake is confirmed.
     if (perspective_ == Perspective::kClient && !handshake_confirmed_ && state_ == ConnState::kHandshake) {
       Duration d = pto_period(pp, false) * (1u << std::min<uint32_t>(pp.pto_count, 16));
-      if (which_space) *which_space = levels_[1].write ? PnSpace::kHandshake : PnSpace::kInitial;
+      if (which_space) *which_space = keys_.levels[1].write ? PnSpace::kHandshake : PnSpace::kInitial;
       if (which_path) *which_path = primary;
       TimePoint base = std::max(initial_space_.sent.time_of_last_ack_eliciting(),
                                 handshake_space_.sent.time_of_last_ack_eliciting());
@@ -68,7 +68,7 @@ TimePoint ConnectionImpl::loss_timer(PnSpace* which_space, PathId* which_path) c
   bool healthy_path_exists = false;
   if (multipath()) {
     for (auto& [id, q] : paths_) {
-      healthy_path_exists |= q->pto_count == 0 && (q->state == PathState::kActive || q->state == PathState::kStandby);
+      healthy_path_exists |= q->pto_count == 0 && q->usable();
     }
   }
   auto consider_pto = [&](const path::PnSpace& s, const path::Path& p, PnSpace sp, bool app) {
@@ -82,8 +82,8 @@ TimePoint ConnectionImpl::loss_timer(PnSpace* which_space, PathId* which_path) c
       if (which_path) *which_path = p.id;
     }
   };
-  if (!levels_[0].discarded) consider_pto(initial_space_, pp, PnSpace::kInitial, false);
-  if (!levels_[1].discarded) consider_pto(handshake_space_, pp, PnSpace::kHandshake, false);
+  if (!keys_.levels[0].discarded) consider_pto(initial_space_, pp, PnSpace::kInitial, false);
+  if (!keys_.levels[1].discarded) consider_pto(handshake_space_, pp, PnSpace::kHandshake, false);
   if (handshake_confirmed_) {
     for (auto& [id, p] : paths_) consider_pto(p->app, *p, PnSpace::kApplication, true);
   }
@@ -117,7 +117,7 @@ void ConnectionImpl::on_loss_timeout(TimePoint now) {
   bool other_path_usable = false;
   if (sp == PnSpace::kApplication && multipath()) {
     for (auto& [id, q] : paths_) {
-      if (q.get() != &p && path_sendable(*q) && (q->state == PathState::kActive || q->state == PathState::kStandby) &&
+      if (q.get() != &p && q->sendable() && q->usable() &&
           q->pto_count == 0) {
         other_path_usable = true;
       }
@@ -145,20 +145,20 @@ TimePoint ConnectionImpl::poll_timeout() const {
   TimePoint t = idle_deadline_;
   t = std::min(t, loss_timer(nullptr, nullptr));
   auto ack_deadline = [&](const path::PnSpace& s) { return s.acks.ack_pending() ? s.acks.ack_deadline() : kNever; };
-  if (!levels_[0].discarded) t = std::min(t, ack_deadline(initial_space_));
-  if (!levels_[1].discarded) t = std::min(t, ack_deadline(handshake_space_));
+  if (!keys_.levels[0].discarded) t = std::min(t, ack_deadline(initial_space_));
+  if (!keys_.levels[1].discarded) t = std::min(t, ack_deadline(handshake_space_));
   for (auto& [id, p] : paths_) {
     t = std::min(t, ack_deadline(p->app));
     t = std::min(t, p->validation_deadline);
     t = std::min(t, p->next_challenge_time);
-    if (cfg_.pacing && (!send_queue_.empty() || !datagrams_out_.empty() || pending_.any()) &&
+    if (cfg_.pacing && (!streams_.send_queue.empty() || !datagrams_out_.empty() || pending_.any()) &&
         send_window_available(*p) > 0) {
       TimePoint pace = p->pacer.next_send_time(now_, p->mtu);
       if (pace > now_) t = std::min(t, pace);
     }
   }
   t = std::min(t, probe_timeout());
-  if (app_keys_ && app_keys_->read_prev) t = std::min(t, app_keys_->prev_discard_time);
+  if (keys_.app && keys_.app->read_prev) t = std::min(t, keys_.app->prev_discard_time);
   for (auto& [id, p] : paths_) t = std::min(t, p->discard_time);
   return t;
 }
@@ -166,7 +166,7 @@ TimePoint ConnectionImpl::poll_timeout() const {
 void ConnectionImpl::handle_timeout(TimePoint now) {
   now_ = std::max(now_, now);
   if (state_ == ConnState::kClosed) return;
-  local_cids_.expire(now);
+  cids_.local.expire(now);
   if (state_ == ConnState::kClosing || state_ == ConnState::kDraining) {
     if (now >= close_deadline_) finish_close(now);
     return;
@@ -179,9 +179,9 @@ void ConnectionImpl::handle_timeout(TimePoint now) {
     emit({ConnectionEventType::kConnectionClosed, 0, 0, 0, "idle timeout", close_error_});
     return;
   }
-  if (app_keys_ && app_keys_->read_prev && now >= app_keys_->prev_discard_time) {
-    app_keys_->read_prev.reset();
-    app_keys_->prev_discard_time = kNever;
+  if (keys_.app && keys_.app->read_prev && now >= keys_.app->prev_discard_time) {
+    keys_.app->read_prev.reset();
+    keys_.app->prev_discard_time = kNever;
   }
   for (auto& [id, p] : paths_) {
     if (p->validation_deadline <= now) {
@@ -262,19 +262,19 @@ std::optional<ConnectionEvent> ConnectionImpl::poll_event() {
 
 ConnectionStats ConnectionImpl::stats() const {
   ConnectionStats s = stats_;
-  s.multipath = multipath_negotiated_;
+  s.multipath = paths_.multipath;
   s.version = kQuicVersion1;
-  s.send_buffered_bytes = send_pool_.used;
+  s.send_buffered_bytes = streams_.pool.used;
   for (auto& [id, st] : streams_) {
     if (st.recv) s.recv_buffered_bytes += st.recv->buffered_bytes() - st.recv->readable();
   }
-  s.bonding = std::string(bonding_state_name(bonding_.state()));
+  s.bonding = std::string(bonding_state_name(paths_.bonding.state()));
   for (auto& [id, p] : paths_) {
     PathStats ps;
     ps.id = id;
     ps.tuple = p->tuple;
     ps.state = std::string(path_state_name(p->state));
-    ps.backup = p->local_status == PathStatus::kBackup || p->peer_status == PathStatus::kBackup;
+    ps.backup = p->is_backup();
     ps.smoothed_rtt = p->rtt.smoothed();
     ps.min_rtt = p->rtt.min();
     ps.latest_rtt = p->rtt.latest();

@@ -144,7 +144,25 @@ struct Path {
   uint64_t packets_sent = 0, packets_received = 0, packets_lost = 0;
   uint64_t bytes_sent = 0, bytes_received = 0;
   uint64_t stream_bytes_sent = 0, stream_bytes_received = 0;
+  uint64_t duplicate_bytes_sent = 0, reinjected_bytes_sent = 0, duplicate_bytes_received = 0;
   TimePoint last_ack_received{};
+
+  // Validated and in use: may carry data (ACTIVE) or stand by for it (STANDBY).
+  bool usable() const { return state == PathState::kActive || state == PathState::kStandby; }
+  // Either side asked for this path to be a backup (PATH_STATUS_BACKUP).
+  bool is_backup() const { return local_status == PathStatus::kBackup || peer_status == PathStatus::kBackup; }
+  // We can still put packets on it: not abandoned, a CID to use, not closing or closed.
+  bool sendable() const {
+    if (abandon_sent || !has_remote_cid || waits_for_peer_cids) return false;
+    switch (state) {
+      case PathState::kCreated:
+      case PathState::kValidating:
+      case PathState::kValidated:
+      case PathState::kActive:
+      case PathState::kStandby: return true;
+      default: return false;
+    }
+  }
 };
 
 }  // namespace braid::path
