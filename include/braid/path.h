@@ -78,6 +78,10 @@ struct SendIntent {
   std::optional<PathId> affinity;           // the front stream's pinned path (or the datagram flow's)
   std::optional<PathId> datagram_affinity;  // the DATAGRAM flow's pinned path
   TimePoint deadline = kNever;              // when the data is due, if known
+  // The peer's connection-level flow-control window counted from the oldest unacknowledged
+  // byte (credit left plus data in flight on all paths; MPTCP's meta snd_wnd), for BLEST.
+  // UINT64_MAX: unknown or not limiting.
+  uint64_t send_window = UINT64_MAX;
   uint8_t priority = 0;                     // higher is more urgent
 };
 

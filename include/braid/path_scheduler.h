@@ -73,8 +73,9 @@ using SchedulerConfig = PluginSpec;
 using PathSchedulerFactory =
     std::function<std::expected<std::unique_ptr<PathScheduler>, std::string>(const PluginParams&)>;
 
-// Built in: minrtt, rr, lowlat, weighted, blest, ecf, redundant, and backup:inner=NAME.
-// Unknown names and parameters are errors listing what is known.
+// Built in: minrtt, rr, lowlat, weighted, blest, ecf, redundant, and backup:inner=NAME
+// (which passes its other parameters to NAME); docs/schedulers.md describes each and its
+// parameters. Unknown names and parameters are errors listing what is known.
 std::expected<std::unique_ptr<PathScheduler>, std::string> make_path_scheduler(const SchedulerConfig& cfg);
 // Adds or replaces a scheduler. A factory that takes no parameters may use the second form;
 // its scheduler then rejects any parameter.
