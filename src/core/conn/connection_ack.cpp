@@ -62,6 +62,7 @@ Status ConnectionImpl::handle_ack(TimePoint now, EncryptionLevel level, const wi
       s.bytes_in_flight = initial_space_.sent.bytes_in_flight() + handshake_space_.sent.bytes_in_flight() +
                           p->app.sent.bytes_in_flight();
       p->cc->on_ack(s);
+      if (scheduler_ && level == EncryptionLevel::kApplication) scheduler_->on_acked(p->id, s.bytes_acked, now);
     }
     for (auto& pkt : out->newly_acked) {
       if (pkt.is_pmtu_probe && pkt.size > p->mtu) {
@@ -155,6 +156,7 @@ void ConnectionImpl::on_packets_lost(TimePoint now, path::Path& p, PnSpace space
     s.bytes_in_flight = p.app.sent.bytes_in_flight();
     s.persistent_congestion = persistent_congestion;
     p.cc->on_congestion_event(s);
+    if (scheduler_ && space == PnSpace::kApplication && lost_bytes > 0) scheduler_->on_lost(p.id, lost_bytes, now);
   }
 }
 

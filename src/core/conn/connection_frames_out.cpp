@@ -148,7 +148,8 @@ void ConnectionImpl::write_control_frames(TimePoint now, wire::Writer& w, std::v
 
 void ConnectionImpl::write_stream_frames(wire::Writer& w, path::Path& p, std::vector<SentFrame>& sent, size_t) {
   size_t rotations = streams_.send_queue.size();
-  while (!streams_.send_queue.empty() && w.remaining() > 24) {
+  size_t skipped = 0;   // streams pinned to another path, passed over in a row
+  while (!streams_.send_queue.empty() && w.remaining() > 24 && skipped < streams_.send_queue.size()) {
     StreamId id = streams_.send_queue.front();
     auto it = streams_.find(id);
     if (it == streams_.end() || !it->second.send || it->second.reset_sent) {
@@ -156,6 +157,14 @@ void ConnectionImpl::write_stream_frames(wire::Writer& w, path::Path& p, std::ve
       streams_.send_queue.pop_front();
       continue;
     }
+    if (pinned_elsewhere(paths_.stream_path(id), p)) {
+      // A pinned stream never leaks onto another path while its own path is usable.
+      streams_.send_queue.pop_front();
+      streams_.send_queue.push_back(id);
+      skipped++;
+      continue;
+    }
+    skipped = 0;
     auto& s = it->second;
     uint64_t conn_avail = streams_.conn_send_limit.available(streams_.conn_bytes_sent);
     uint64_t limit_offset = std::min(s.send_limit.limit(), s.send->fresh_offset() + conn_avail);

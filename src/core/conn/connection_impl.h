@@ -13,6 +13,7 @@
 
 #include "braid/connection.h"
 #include "core/conn/cid_manager.h"
+#include "core/conn/datagram_plan.h"
 #include "core/conn/flow_control.h"
 #include "core/conn/key_schedule.h"
 #include "core/conn/local_cids.h"
@@ -195,9 +196,17 @@ class ConnectionImpl final : public Connection {
   void credit_datagram(path::Path& p, size_t datagram_len);
 
   // --- send (connection_send.cpp)
-  size_t build_datagram(TimePoint now, path::Path& path, std::span<uint8_t> out, bool& ack_eliciting,
+  // --- planning each datagram (connection_plan.cpp)
+  std::optional<DatagramPlan> plan_datagram(TimePoint now, size_t room);
+  PathChoice ask_scheduler(TimePoint now);
+  SendIntent send_intent() const;
+  void on_datagram_sent(TimePoint now, const DatagramPlan& plan, path::Path& p, size_t bytes, bool ack_eliciting);
+
+  size_t build_datagram(TimePoint now, const DatagramPlan& plan, path::Path& path, std::span<uint8_t> out,
+                        bool& ack_eliciting,
                         bool allow_long);
-  size_t build_packet(TimePoint now, path::Path& path, EncryptionLevel level, std::span<uint8_t> out,
+  size_t build_packet(TimePoint now, const DatagramPlan& plan, path::Path& path, EncryptionLevel level,
+                      std::span<uint8_t> out,
                       size_t min_payload, bool cc_allows, bool& ack_eliciting);
   size_t build_close_datagram(TimePoint now, path::Path& path, std::span<uint8_t> out);
   bool level_wants_send(TimePoint now, const path::Path& path, EncryptionLevel level, bool cc_allows) const;
@@ -253,13 +262,14 @@ class ConnectionImpl final : public Connection {
   // path's, since in-order delivery waits for it (multipath head-of-line blocking).
   Duration window_tuning_rtt() const;
   path::Path* ack_carrier(const path::Path& acked);
+  // Data pinned to `pin` must not go out on `here` (the pinned path is still usable).
+  bool pinned_elsewhere(std::optional<PathId> pin, const path::Path& here) const;
   // Shared path plumbing: a fresh controller of the configured kind; forgetting RTT and
   // capacity when a path moves to a new network path; starting address validation.
   std::unique_ptr<CongestionController> new_controller(uint64_t mtu) const;
   void reset_path_estimates(path::Path& p) const;
   void start_path_challenge(TimePoint now, path::Path& p);
   std::unique_ptr<path::Path> make_initial_path(const PathTuple& tuple, const ConnectionId& dcid) const;
-  path::Path* choose_data_path(TimePoint now);
 
   // --- close and timers (connection_close.cpp)
   void close_with_error(TimePoint now, const TransportError& err);
@@ -358,10 +368,6 @@ class ConnectionImpl final : public Connection {
   TimePoint created_;
   TimePoint now_{};   // latest time handed in (for calls that carry no time)
 
-  // --- per-datagram send state
-  uint8_t current_ecn_ = 0;          // ECN codepoint of the datagram being built
-  bool building_pmtu_probe_ = false;
-  bool data_allowed_ = true;         // the scheduler placed new data on this path
 
   // --- test hooks
   std::array<std::vector<std::vector<uint8_t>>, 3> injected_frames_;

@@ -316,26 +316,10 @@ path::Path* ConnectionImpl::ack_carrier(const path::Path& acked) {
   return lowest_rtt();
 }
 
-path::Path* ConnectionImpl::choose_data_path(TimePoint now) {
-  if (paths_.size() == 1) return &primary_path();
-  std::vector<PathSnapshot> snaps;
-  snaps.reserve(paths_.size());
-  for (auto& [id, p] : paths_) {
-    if (p->state == PathState::kClosed || p->state == PathState::kFailed) continue;
-    snaps.push_back(snapshot_of(*p, now));
-  }
-  SendIntent intent;
-  intent.kind = SendKind::kNewData;
-  if (!streams_.send_queue.empty()) {
-    intent.affinity = paths_.stream_path(streams_.send_queue.front());
-  } else if (!datagrams_out_.empty()) {
-    intent.kind = SendKind::kDatagram;
-    intent.affinity = paths_.datagram_path;
-  }
-  if (!scheduler_) scheduler_ = std::move(*make_path_scheduler(SchedulerConfig{"minrtt"}));
-  auto pick = scheduler_->select(snaps, intent, now);
-  if (pick.empty()) return nullptr;
-  return find_path(pick.primary());
+bool ConnectionImpl::pinned_elsewhere(std::optional<PathId> pin, const path::Path& here) const {
+  if (!pin || *pin == here.id) return false;
+  auto* q = paths_.get(*pin);
+  return q && q->usable() && q->sendable();   // a pin to a path that is gone no longer holds
 }
 
 Result<PathId> ConnectionImpl::open_path(TimePoint now, const SocketAddress& local, const SocketAddress& remote) {

@@ -90,90 +90,49 @@ std::optional<Transmit> ConnectionImpl::poll_transmit(TimePoint now, std::span<u
   collect_closed_paths(now);
   // Probes of another tuple and answers to a peer's probe leave on their own tuple.
   if (auto t = poll_probe_transmit(now, buf)) return t;
-  // Which path: validation frames and probes go on their own path; ACKs on their carrier;
-  // data where the scheduler says.
-  path::Path* target = nullptr;
-  for (auto& [id, p] : paths_) {
-    if (!p->sendable()) continue;
-    if (!p->responses_owed.empty() || p->challenge_pending_send || p->app.probes_owed > 0) {
-      target = p.get();
-      break;
-    }
-  }
-  if (!target && multipath() && handshake_confirmed_) {
-    for (auto& [id, p] : paths_) {
-      if (p->app.acks.ack_pending() && p->app.acks.ack_deadline() <= now) {
-        if (auto* c = ack_carrier(*p)) {
-          target = c;
-          break;
-        }
-      }
-    }
-  }
-  if (!target && multipath() && !pending_.path_abandon.empty()) {
-    // PATH_ABANDON travels on another path than the one it closes (draft §3.4).
-    for (auto& [id, p] : paths_) {
-      if (p->sendable() && p->usable()) {
-        target = p.get();
-        break;
-      }
-    }
-  }
-  data_allowed_ = true;
-  if (target && multipath() && paths_.size() > 1 && target->app.probes_owed == 0) {
-    // Chosen for ACKs or validation: it carries data only if the scheduler would put it there.
-    data_allowed_ = choose_data_path(now) == target;
-  }
-  if (!target) target = handshake_confirmed_ ? choose_data_path(now) : &primary_path();
-  if (!target) {
-    // No path may send data now; still flush what is owed on any sendable path.
-    for (auto& [id, p] : paths_) {
-      if (p->sendable() && level_wants_send(now, *p, EncryptionLevel::kApplication, false)) {
-        target = p.get();
-        break;
-      }
-    }
-  }
-  if (!target) return std::nullopt;
-  auto& p = *target;
-  current_ecn_ = ecn_for(p);
-  // DPLPMTUD: one probe of the target size, PING and PADDING only (RFC 8899 §4.1).
-  if (handshake_confirmed_ && !pending_.handshake_done && p.pmtu_target > p.mtu && !p.pmtu_probe_in_flight &&
-      buf.size() >= p.pmtu_target &&
-      send_window_available(p) >= p.pmtu_target && keys_.can_seal_1rtt()) {
-    building_pmtu_probe_ = true;
+  auto plan = plan_datagram(now, buf.size());
+  if (!plan) return std::nullopt;
+  auto& p = *find_path(plan->path);
+  if (plan->pmtu_probe) {
     bool e = false;
-    size_t n = build_packet(now, p, EncryptionLevel::kApplication, buf.first(p.pmtu_target), p.pmtu_target, false, e);
-    building_pmtu_probe_ = false;
+    size_t n = build_packet(now, *plan, p, EncryptionLevel::kApplication, buf.first(p.pmtu_target), p.pmtu_target,
+                            false, e);
     if (n > 0) {
       p.pmtu_probe_in_flight = true;
       p.bytes_sent += n;
       stats_.bytes_sent += n;
-      return Transmit{p.id, p.tuple, n, current_ecn_, 0};
+      on_datagram_sent(now, *plan, p, n, e);
+      return Transmit{p.id, p.tuple, n, plan->ecn, 0};
     }
+    plan->pmtu_probe = false;
   }
   size_t seg = std::min<size_t>(p.mtu, buf.size());
   bool eliciting = false;
-  size_t first = build_datagram(now, p, buf.first(seg), eliciting, true);
+  size_t first = build_datagram(now, *plan, p, buf.first(seg), eliciting, true);
   if (first == 0) return std::nullopt;
+  on_datagram_sent(now, *plan, p, first, eliciting);
   size_t total = first;
   size_t segments = 1;
   bool had_long = (buf[0] & 0x80) != 0;
   if (!had_long && first == seg) {
+    // A GSO batch continues only while every next datagram is planned the same way.
     while (segments < max_segments && total + seg <= buf.size()) {
+      auto next = plan_datagram(now, seg);
+      if (!next || next->path != p.id || next->pmtu_probe || next->ecn != plan->ecn) break;
       bool e = false;
-      size_t n = build_datagram(now, p, buf.subspan(total, seg), e, false);
+      size_t n = build_datagram(now, *next, p, buf.subspan(total, seg), e, false);
       if (n == 0) break;
+      on_datagram_sent(now, *next, p, n, e);
       total += n;
       segments++;
       if (n < seg) break;  // a short segment ends a GSO batch
     }
   }
-  return Transmit{p.id, p.tuple, total, current_ecn_, static_cast<uint16_t>(segments > 1 ? seg : 0)};
+  return Transmit{p.id, p.tuple, total, plan->ecn, static_cast<uint16_t>(segments > 1 ? seg : 0)};
 }
 
-size_t ConnectionImpl::build_datagram(TimePoint now, path::Path& p, std::span<uint8_t> out, bool& ack_eliciting,
-                                      bool allow_long) {
+size_t ConnectionImpl::build_datagram(TimePoint now, const DatagramPlan& plan, path::Path& p, std::span<uint8_t> out,
+                                      bool& ack_eliciting, bool allow_long) {
   uint64_t budget = amplification_budget(p);
   if (budget < out.size()) out = out.first(static_cast<size_t>(budget));
   if (out.size() < kMinPacketRoom) return 0;
@@ -213,7 +172,7 @@ size_t ConnectionImpl::build_datagram(TimePoint now, path::Path& p, std::span<ui
     size_t min_total =
         (pad && !pad_initial_outside_ && i == last && used < kMinInitialDatagram) ? kMinInitialDatagram - used : 0;
     bool e = false;
-    size_t n = build_packet(now, p, kLevels[i], out.subspan(used, remaining), min_total, cc_allows, e);
+    size_t n = build_packet(now, plan, p, kLevels[i], out.subspan(used, remaining), min_total, cc_allows, e);
     ack_eliciting |= e;
     used += n;
     if (i == 0 && n > 0) initial_sent = true;
@@ -233,8 +192,8 @@ size_t ConnectionImpl::build_datagram(TimePoint now, path::Path& p, std::span<ui
   return used;
 }
 
-size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLevel level, std::span<uint8_t> out,
-                                    size_t min_total, bool cc_allows, bool& ack_eliciting) {
+size_t ConnectionImpl::build_packet(TimePoint now, const DatagramPlan& plan, path::Path& p, EncryptionLevel level,
+                                    std::span<uint8_t> out, size_t min_total, bool cc_allows, bool& ack_eliciting) {
   auto& space = space_for(level, p);
   bool is_long = level != EncryptionLevel::kApplication;
   if (out.size() <= crypto::kAeadTagLen + 32) return 0;
@@ -301,7 +260,7 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
   }
   bool probing = space.probes_owed > 0;
   bool data_path = level != EncryptionLevel::kApplication || p.usable();
-  bool may_send_data = (cc_allows || probing) && data_path && (data_allowed_ || probing) &&
+  bool may_send_data = (cc_allows || probing) && data_path && (plan.data_allowed || probing) &&
                        !(probing && p.probe_ping_only);
 
   if (level == EncryptionLevel::kApplication) {
@@ -358,7 +317,7 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
     size_t before = sent.size();
     write_control_frames(now, w, sent, limit);
     // DATAGRAM frames: unreliable, never retransmitted.
-    while (!datagrams_out_.empty()) {
+    while (!datagrams_out_.empty() && !pinned_elsewhere(paths_.datagram_path, p)) {
       auto& d = datagrams_out_.front();
       wire::DatagramFrame fr{d, true};
       size_t need = wire::encoded_size(fr);
@@ -381,7 +340,7 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
   }
   injected_frames_[level_index(level)].clear();
 
-  if (building_pmtu_probe_ && w.remaining() >= 1) {
+  if (plan.pmtu_probe && w.remaining() >= 1) {
     w.write_u8(0x01);
     sent.push_back(SentFrame{K::kPing});
     eliciting = true;
@@ -436,9 +395,9 @@ size_t ConnectionImpl::build_packet(TimePoint now, path::Path& p, EncryptionLeve
   sp.size = static_cast<uint32_t>(total);
   sp.ack_eliciting = eliciting;
   sp.in_flight = eliciting || pad > 0;
-  sp.is_pmtu_probe = building_pmtu_probe_;
+  sp.is_pmtu_probe = plan.pmtu_probe;
   if (level == EncryptionLevel::kApplication) sp.key_generation = keys_.app->generation;
-  if (level == EncryptionLevel::kApplication && current_ecn_ != 0) {
+  if (level == EncryptionLevel::kApplication && plan.ecn != 0) {
     sp.ecn_marked = true;
     if (p.ecn == path::EcnState::kTesting) p.ecn_testing_sent++;
   }
