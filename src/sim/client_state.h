@@ -1,5 +1,5 @@
 // Internal to the simulation: what the loop keeps per client — both connections, the
-// workload, pending timer/wake events, qlog sinks, and which connection path each scenario
+// workloads, pending timer/wake events, qlog sinks, and which connection path each scenario
 // path became. Shared by simulation.cpp (loop) and simulation_paths.cpp (path control).
 #pragma once
 #include <fstream>
@@ -18,7 +18,7 @@ struct Simulation::ClientState {
   SeededRandom rng;
   std::unique_ptr<Connection> conn;
   Connection* server = nullptr;
-  std::unique_ptr<Workload> workload;
+  std::unique_ptr<WorkloadSet> workload;  // every workload the client runs on `conn`
   TimePoint start{};
   bool started = false, failed = false, dirty = false, multipath_notified = false;
   std::string failure;

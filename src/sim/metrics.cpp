@@ -1,4 +1,4 @@
-// Latency percentiles (nearest rank) and Jain's fairness index.
+// Latency percentiles (nearest rank), traffic counter sums and Jain's fairness index.
 #include "sim/metrics.h"
 
 #include <algorithm>
@@ -23,9 +23,25 @@ LatencySummary summarize_latencies(std::vector<Duration> samples) {
     return ms(samples[std::clamp<size_t>(i, 1, samples.size()) - 1]);
   };
   s.p50_ms = rank(0.50);
+  s.p90_ms = rank(0.90);
   s.p99_ms = rank(0.99);
+  s.p999_ms = rank(0.999);
   s.max_ms = ms(samples.back());
   return s;
+}
+
+TrafficCounters& TrafficCounters::operator+=(const TrafficCounters& o) {
+  bytes_sent += o.bytes_sent;
+  bytes_received += o.bytes_received;
+  stream_bytes_sent += o.stream_bytes_sent;
+  stream_bytes_received += o.stream_bytes_received;
+  duplicate_bytes_sent += o.duplicate_bytes_sent;
+  reinjected_bytes_sent += o.reinjected_bytes_sent;
+  duplicate_bytes_received += o.duplicate_bytes_received;
+  packets_sent += o.packets_sent;
+  packets_received += o.packets_received;
+  packets_lost += o.packets_lost;
+  return *this;
 }
 
 double jain_fairness(const std::vector<double>& values) {

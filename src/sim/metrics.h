@@ -34,12 +34,25 @@ class StallTracker {
 
 struct LatencySummary {
   uint64_t samples = 0;
-  double mean_ms = 0, p50_ms = 0, p99_ms = 0, max_ms = 0;
+  double mean_ms = 0, p50_ms = 0, p90_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
 };
 LatencySummary summarize_latencies(std::vector<Duration> samples);
 
 // Jain's fairness index of non-negative values: 1 when equal, 1/n when one takes all.
 double jain_fairness(const std::vector<double>& values);
+
+// One endpoint's traffic on one path (or, summed, on the whole connection), from
+// Connection::stats() at the end of the run. Stream bytes include retransmissions;
+// duplicate_bytes_sent: stream bytes sent here as copies of data also sent on another path;
+// reinjected_bytes_sent: stream bytes sent here again after the path they first took
+// stalled; duplicate_bytes_received: stream bytes received here that had already arrived.
+struct TrafficCounters {
+  uint64_t bytes_sent = 0, bytes_received = 0;
+  uint64_t stream_bytes_sent = 0, stream_bytes_received = 0;
+  uint64_t duplicate_bytes_sent = 0, reinjected_bytes_sent = 0, duplicate_bytes_received = 0;
+  uint64_t packets_sent = 0, packets_received = 0, packets_lost = 0;
+  TrafficCounters& operator+=(const TrafficCounters& o);
+};
 
 struct PathResult {
   std::string name;              // from the scenario
@@ -62,17 +75,49 @@ struct PathResult {
   // From the links: datagrams delivered / dropped in each direction.
   uint64_t up_delivered_bytes = 0, down_delivered_bytes = 0;
   uint64_t up_dropped = 0, down_dropped = 0;
+  // Both endpoints' counters for this path (client: paths whose local address is this
+  // interface; server: paths whose remote address is).
+  TrafficCounters client, server;
 };
 
+// One workload of a client (a client runs one or more on its connection).
+struct WorkloadResult {
+  std::string kind;               // "bulk_download", "messages", ...
+  std::string detail;             // e.g. "downstream, stream, 1000 B" for messages
+  double start_s = 0;             // the workload's start, from the simulation start
+  bool completed = false;
+  double completion_s = 0;        // from the workload's start
+  double goodput_mbps = 0;        // app bytes over (completion - max(handshake, start))
+  uint64_t app_bytes = 0;
+  double longest_stall_s = 0;
+  double longest_stall_end_s = 0; // from the workload's start
+  // Request/response, datagram flows and messages.
+  uint64_t messages_sent = 0, messages_delivered = 0;
+  uint64_t messages_corrupt = 0;  // arrived with the wrong length, header or content
+  uint64_t messages_refused = 0;  // the connection refused the datagram (too big, no support)
+  bool has_latency = false;       // the kind measures per-message latency
+  LatencySummary latency;
+};
+
+// A client's fields summarize its workloads: completed when all completed; completion at the
+// last one's end (from the client's start); app bytes summed; goodput = the bulk transfers'
+// app bytes over (their last completion - their earliest begin), or, for a client without
+// bulk transfers, the same over all its workloads; longest stall = the longest of any
+// workload; messages and latency merged over the workloads that send messages. Per
+// workload: `workloads`.
 struct ClientResult {
   std::string name;
-  std::string workload;
+  std::string workload;           // the kinds, joined by "+"
   bool completed = false;
   std::string failure;            // why not, when not completed (closed, time limit)
   double handshake_s = 0;         // from the client's start; 0 if never completed
   double completion_s = 0;        // from the client's start to the workload's end
-  double goodput_mbps = 0;        // application bytes over (completion - handshake)
+  double goodput_mbps = 0;        // bulk transfers' bytes over their span (see above)
   uint64_t app_bytes = 0;         // application bytes delivered in order
+  // The goodput's numerator and span, from the simulation start (several clients' goodput
+  // taken together: their bytes over the union of their spans).
+  uint64_t goodput_bytes = 0;
+  double goodput_begin_s = 0, goodput_end_s = 0;
   double longest_stall_s = 0;
   double longest_stall_end_s = 0; // when that stall ended, from the client's start
   // Loss recovery, summed over both endpoints of the connection.
@@ -81,8 +126,12 @@ struct ClientResult {
   uint64_t duplicate_stream_bytes = 0;      // received twice: spurious retransmissions
   uint64_t spurious_losses = 0;             // as reported by the core
   // Request/response and datagram flows.
-  uint64_t messages_sent = 0, messages_delivered = 0;
+  uint64_t messages_sent = 0, messages_delivered = 0, messages_corrupt = 0;
   LatencySummary latency;
+  std::vector<WorkloadResult> workloads;
+  // Connection totals from each endpoint's ConnectionStats (the per-path counters summed
+  // for duplicate/reinjected bytes sent, which the connection has only per path).
+  TrafficCounters client_totals, server_totals;
   // Multipath: negotiated or not, the bonding state at the end, and what happened to the
   // paths (opened, retried, failed, scheduled actions) at which virtual time.
   bool multipath = false;

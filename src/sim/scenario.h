@@ -8,17 +8,26 @@
 #include <string>
 #include <vector>
 
+#include "braid/plugin_params.h"
 #include "braid/time.h"
 #include "sim/link_model.h"
 
 namespace braid::sim {
 
-enum class WorkloadKind : uint8_t { kBulkDownload, kBulkUpload, kRequestResponse, kDatagramFlow };
+enum class WorkloadKind : uint8_t { kBulkDownload, kBulkUpload, kRequestResponse, kDatagramFlow, kMessages };
 const char* to_string(WorkloadKind k);
+
+// How a `messages` workload carries each message: its own unidirectional stream, or one
+// DATAGRAM frame (unreliable; the message must fit one datagram).
+enum class MessageTransport : uint8_t { kStream, kDatagram };
+const char* to_string(MessageTransport t);
 
 struct WorkloadSpec {
   WorkloadKind kind = WorkloadKind::kBulkDownload;
-  Duration start{};             // when the client connects, from the simulation start
+  // When the workload starts, from the simulation start. The client connects at the
+  // earliest start of its workloads; a later workload begins at its own start (or at the
+  // handshake, whichever is later).
+  Duration start{};
   // Bulk transfers: `bytes` in total, split evenly over `streams` unidirectional streams.
   uint64_t bytes = 0;
   uint32_t streams = 1;
@@ -32,6 +41,15 @@ struct WorkloadSpec {
   uint64_t datagram_bytes = 0;
   bool downstream = true;
   Duration drain = std::chrono::seconds(1);
+  // Messages: `count` one-way messages of message_bytes at `rate_per_s` (direction from
+  // `downstream`), each on its own unidirectional stream or as one DATAGRAM (`transport`).
+  // Each carries its sequence number, its send time and a pattern the receiver checks.
+  // Datagram messages end `drain` after the last send (streams: when all arrived).
+  uint64_t message_bytes = 0;
+  MessageTransport transport = MessageTransport::kStream;
+
+  // Sends from the client (upload direction) rather than the server.
+  bool upstream() const;
 };
 
 // A link endpoint of a path: either an inline configuration (one Link per path direction) or
@@ -51,13 +69,18 @@ struct ClientSpec {
   std::string name;
   uint32_t count = 1;  // identical copies (fairness/load); named NAME-0, NAME-1, ...
   std::vector<PathSpec> paths;
-  WorkloadSpec workload;
+  // Everything the client runs on its one connection, in order: [clients.workload] (if any)
+  // first, then [[clients.workloads]]. Never empty. Each workload opens its own streams.
+  std::vector<WorkloadSpec> workloads;
+  Duration start() const;  // the earliest workload start: when the client connects
 };
 
 struct TransportSpec {
   std::string congestion_controller = "cubic";
   bool multipath = true;             // false: the client offers no multipath (initial_max_path_id 0)
-  std::string scheduler = "minrtt";  // a registered path scheduler (braid::path_scheduler_names())
+  // A registered path scheduler plus parameters ("minrtt", "rr:quota=4"; see
+  // braid::path_scheduler_names()), checked with make_path_scheduler() when loaded.
+  PluginSpec scheduler{"minrtt"};
   bool pacing = true;
   Duration idle_timeout = std::chrono::seconds(30);
   uint64_t max_udp_payload_bytes = 1452;
@@ -74,8 +97,8 @@ struct Expectations {
   std::optional<double> max_stall_s;             // every client
   std::optional<double> min_stall_s;             // some client (an outage must show)
   std::optional<double> min_jain_fairness;
-  std::optional<double> min_delivery_ratio;      // datagram flows
-  std::optional<double> max_p99_latency_ms;      // request/response and datagram flows
+  std::optional<double> min_delivery_ratio;      // datagram flows and messages (each workload)
+  std::optional<double> max_p99_latency_ms;      // request/response, datagram flows, messages (each)
   std::optional<uint64_t> min_packets_lost;      // sum over clients (loss must be seen)
 };
 

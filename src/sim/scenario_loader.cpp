@@ -23,8 +23,50 @@ const char* to_string(WorkloadKind k) {
     case WorkloadKind::kBulkUpload: return "bulk_upload";
     case WorkloadKind::kRequestResponse: return "request_response";
     case WorkloadKind::kDatagramFlow: return "datagram_flow";
+    case WorkloadKind::kMessages: return "messages";
   }
   return "?";
+}
+
+const char* to_string(MessageTransport t) {
+  switch (t) {
+    case MessageTransport::kStream: return "stream";
+    case MessageTransport::kDatagram: return "datagram";
+  }
+  return "?";
+}
+
+bool WorkloadSpec::upstream() const {
+  switch (kind) {
+    case WorkloadKind::kBulkDownload: return false;
+    case WorkloadKind::kBulkUpload: return true;
+    case WorkloadKind::kRequestResponse: return false;  // small requests, large responses
+    case WorkloadKind::kDatagramFlow:
+    case WorkloadKind::kMessages: return !downstream;
+  }
+  return false;
+}
+
+Duration ClientSpec::start() const {
+  if (workloads.empty()) return Duration::zero();
+  Duration s = workloads[0].start;
+  for (const auto& w : workloads) s = std::min(s, w.start);
+  return s;
+}
+
+std::expected<PluginSpec, std::string> parse_scheduler_spec(std::string_view text) {
+  auto spec = parse_plugin_spec(text);
+  if (!spec) return std::unexpected(spec.error());
+  if (auto s = make_path_scheduler(*spec); !s) return std::unexpected(s.error());
+  return *spec;
+}
+
+std::expected<void, std::string> check_congestion_controller(std::string_view name) {
+  auto names = congestion_controller_names();
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    return std::unexpected(fmt::format("unknown controller '{}' (known: {})", name, fmt::join(names, ", ")));
+  }
+  return {};
 }
 
 const char* to_string(PathActionKind k) {
@@ -187,20 +229,14 @@ class Loader {
     TransportSpec tr;
     KeyReader r(t, path);
     if (auto cc = r.string("congestion_controller")) {
-      auto names = congestion_controller_names();
-      if (std::find(names.begin(), names.end(), *cc) == names.end()) {
-        fail(fmt::format("{}.congestion_controller: unknown controller '{}' (known: {})", path, *cc,
-                         fmt::join(names, ", ")));
-      }
+      if (auto ok = check_congestion_controller(*cc); !ok) fail(fmt::format("{}.congestion_controller: {}", path, ok.error()));
       tr.congestion_controller = *cc;
     }
     if (auto m = r.boolean("multipath")) tr.multipath = *m;
     if (auto s = r.string("scheduler")) {
-      auto names = path_scheduler_names();
-      if (std::find(names.begin(), names.end(), *s) == names.end()) {
-        fail(fmt::format("{}.scheduler: unknown path scheduler '{}' (known: {})", path, *s, fmt::join(names, ", ")));
-      }
-      tr.scheduler = *s;
+      auto spec = parse_scheduler_spec(*s);
+      if (!spec) fail(fmt::format("{}.scheduler: {}", path, spec.error()));
+      tr.scheduler = std::move(*spec);
     }
     if (auto p = r.boolean("pacing")) tr.pacing = *p;
     if (auto d = r.seconds("idle_timeout_s")) tr.idle_timeout = *d;
@@ -323,8 +359,18 @@ class Loader {
       pr.reject_unknown();
       c.paths.push_back(std::move(ps));
     }
-    r.require("workload");
-    c.workload = workload(*r.table("workload"), path + ".workload");
+    // [clients.workload] (one) and/or [[clients.workloads]] (several on the same connection).
+    if (auto* w = r.table("workload")) c.workloads.push_back(workload(*w, path + ".workload"));
+    if (auto* ws = r.array("workloads")) {
+      for (size_t i = 0; i < ws->size(); ++i) {
+        std::string wp = fmt::format("{}.workloads[{}]", path, i);
+        c.workloads.push_back(workload(as_table_at(*ws->get(i), wp), wp));
+      }
+    }
+    if (c.workloads.empty()) {
+      fail(fmt::format("{}: a [clients.workload] table or at least one [[clients.workloads]] is required", path));
+    }
+    if (c.workloads.size() > 64) fail(fmt::format("{}.workloads: at most 64 workloads per client", path));
     r.reject_unknown();
     return c;
   }
@@ -392,17 +438,45 @@ class Loader {
       w.count = static_cast<uint32_t>(*r.integer("count", 1, 10'000'000));
       w.rate_per_s = *r.number("rate_per_s", 1e-3, 1e6);
       w.datagram_bytes = r.integer("datagram_bytes", 16, 1200).value_or(1000);
-      if (auto d = r.string("direction")) {
-        if (*d != "down" && *d != "up") fail(fmt::format("{}.direction: '{}' is not 'down' or 'up'", path, *d));
-        w.downstream = *d == "down";
+      w.downstream = direction(r, path).value_or(true);
+      if (auto d = r.seconds("drain_s")) w.drain = *d;
+    } else if (kind == "messages") {
+      w.kind = WorkloadKind::kMessages;
+      r.require("count");
+      r.require("rate_per_s");
+      w.count = static_cast<uint32_t>(*r.integer("count", 1, 10'000'000));
+      w.rate_per_s = *r.number("rate_per_s", 1e-3, 1e6);
+      w.downstream = direction(r, path).value_or(true);
+      if (auto t = r.string("transport")) {
+        if (*t == "stream") w.transport = MessageTransport::kStream;
+        else if (*t == "datagram") w.transport = MessageTransport::kDatagram;
+        else fail(fmt::format("{}.transport: '{}' is not 'stream' or 'datagram'", path, *t));
+      }
+      // 16 bytes of header (workload, sequence number, send time) then the checked pattern.
+      w.message_bytes = r.integer("message_bytes", 16, 1 << 24).value_or(1000);
+      if (w.transport == MessageTransport::kDatagram && w.message_bytes > kMaxDatagramMessage) {
+        fail(fmt::format("{}.message_bytes: {} does not fit one datagram (at most {} with transport = \"datagram\")",
+                         path, w.message_bytes, kMaxDatagramMessage));
       }
       if (auto d = r.seconds("drain_s")) w.drain = *d;
     } else {
-      fail(fmt::format("{}.kind: unknown workload '{}' (bulk_download, bulk_upload, request_response, datagram_flow)",
-                       path, kind));
+      fail(fmt::format(
+          "{}.kind: unknown workload '{}' (bulk_download, bulk_upload, request_response, datagram_flow, messages)", path,
+          kind));
     }
     r.reject_unknown();
     return w;
+  }
+
+  static constexpr uint64_t kMaxDatagramMessage = 1200;
+
+  // `direction`: "downstream" (server to client) or "upstream"; "down" and "up" also read.
+  static std::optional<bool> direction(KeyReader& r, const std::string& path) {
+    auto d = r.string("direction");
+    if (!d) return std::nullopt;
+    if (*d == "down" || *d == "downstream") return true;
+    if (*d == "up" || *d == "upstream") return false;
+    fail(fmt::format("{}.direction: '{}' is not 'downstream' or 'upstream' ('down', 'up')", path, *d));
   }
 
   Expectations expectations(const toml::table& t, const std::string& path) {

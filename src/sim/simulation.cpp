@@ -35,6 +35,24 @@ uint64_t derive_seed(uint64_t seed, uint64_t salt) {
 
 double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 
+// Connection totals; duplicate/reinjected bytes sent exist only per path.
+TrafficCounters totals(const ConnectionStats& s) {
+  TrafficCounters t;
+  t.bytes_sent = s.bytes_sent;
+  t.bytes_received = s.bytes_received;
+  t.stream_bytes_sent = s.stream_bytes_sent;
+  t.stream_bytes_received = s.stream_bytes_received;
+  t.duplicate_bytes_received = s.duplicate_bytes_received;
+  t.packets_sent = s.packets_sent;
+  t.packets_received = s.packets_received;
+  t.packets_lost = s.packets_lost;
+  for (const PathStats& p : s.paths) {
+    t.duplicate_bytes_sent += p.duplicate_bytes_sent;
+    t.reinjected_bytes_sent += p.reinjected_bytes_sent;
+  }
+  return t;
+}
+
 ConnectionConfig connection_config(const TransportSpec& t) {
   ConnectionConfig c;
   c.congestion_controller = t.congestion_controller;
@@ -91,7 +109,7 @@ void Simulation::start_client(size_t i) {
   const ClientHost& host = topology_.clients()[i];
   cs.start = queue_.now();
   cs.started = true;
-  cs.workload = make_workload(host.workload);
+  cs.workload = std::make_unique<WorkloadSet>(host.workloads, origin_);
   cs.workload->start(cs.start);
   ConnectionConfig cfg = connection_config(scenario_.transport);
   cfg.tls.insecure = true;
@@ -238,7 +256,7 @@ void Simulation::schedule_timer(size_t i, Side side) {
 
 void Simulation::schedule_wake(size_t i) {
   ClientState& cs = *clients_[i];
-  TimePoint t = cs.workload->next_wake();
+  TimePoint t = cs.workload->next_wake(queue_.now());
   if (t == cs.wake_at) return;
   if (cs.wake_id) queue_.cancel(cs.wake_id);
   cs.wake_id = 0;
@@ -321,7 +339,7 @@ bool Simulation::all_finished() const {
 
 SimulationResult Simulation::run() {
   for (size_t i = 0; i < clients_.size(); ++i) {
-    queue_.schedule(origin_ + topology_.clients()[i].workload.start, [this, i] { start_client(i); });
+    queue_.schedule(origin_ + topology_.clients()[i].start, [this, i] { start_client(i); });
   }
   for (const PathAction& a : scenario_.actions) {
     queue_.schedule(origin_ + a.at, [this, &a] { run_action(a); });
@@ -349,7 +367,7 @@ SimulationResult Simulation::collect(TimePoint end, bool time_limit_reached) {
   res.scenario = scenario_.name;
   res.seed = seed_;
   res.congestion_controller = scenario_.transport.congestion_controller;
-  res.scheduler = scenario_.transport.scheduler;
+  res.scheduler = scenario_.transport.scheduler.to_string();
   res.virtual_time_s = seconds(end - origin_);
   res.time_limit_reached = time_limit_reached;
   res.events_run = events_run_;
@@ -360,7 +378,8 @@ SimulationResult Simulation::collect(TimePoint end, bool time_limit_reached) {
     const ClientHost& host = topology_.clients()[i];
     ClientResult r;
     r.name = host.name;
-    r.workload = to_string(host.workload.kind);
+    r.workload.clear();
+    for (const auto& w : host.workloads) r.workload += (r.workload.empty() ? "" : "+") + std::string(to_string(w.kind));
     if (cs.workload) {
       cs.workload->end(end);
       cs.workload->fill(r);
@@ -374,6 +393,8 @@ SimulationResult Simulation::collect(TimePoint end, bool time_limit_reached) {
     r.packets_sent = cst.packets_sent + sst.packets_sent;
     r.packets_lost = cst.packets_lost + sst.packets_lost;
     r.spurious_losses = cst.spurious_losses + sst.spurious_losses;
+    r.client_totals = totals(cst);
+    r.server_totals = totals(sst);
     if (cs.workload) {
       uint64_t written = cs.workload->stream_written(Side::kClient) + cs.workload->stream_written(Side::kServer);
       uint64_t read = cs.workload->stream_read(Side::kClient) + cs.workload->stream_read(Side::kServer);

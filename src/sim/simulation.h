@@ -38,7 +38,7 @@ class Simulation {
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
 
-  // Runs until every client's workload completed or failed, or the time limit.
+  // Runs until every client's workloads completed (or the client failed), or the time limit.
   SimulationResult run();
 
   // Multipath hook, called once per client whose host has more than one path (and whose

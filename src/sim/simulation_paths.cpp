@@ -126,12 +126,28 @@ void Simulation::run_action(const PathAction& a) {
   mark_dirty(a.client);
 }
 
+namespace {
+void add(TrafficCounters& t, const PathStats& ps) {
+  t.bytes_sent += ps.bytes_sent;
+  t.bytes_received += ps.bytes_received;
+  t.stream_bytes_sent += ps.stream_bytes_sent;
+  t.stream_bytes_received += ps.stream_bytes_received;
+  t.duplicate_bytes_sent += ps.duplicate_bytes_sent;
+  t.reinjected_bytes_sent += ps.reinjected_bytes_sent;
+  t.duplicate_bytes_received += ps.duplicate_bytes_received;
+  t.packets_sent += ps.packets_sent;
+  t.packets_received += ps.packets_received;
+  t.packets_lost += ps.packets_lost;
+}
+}  // namespace
+
 PathResult Simulation::path_result(const SimPath& sp, const ConnectionStats& client, const ConnectionStats& server) {
   PathResult pr;
   pr.name = sp.name;
   pr.local_address = sp.local.to_string();
   for (const PathStats& ps : client.paths) {
     if (ps.tuple.local != sp.local) continue;
+    add(pr.client, ps);
     pr.used = true;
     pr.path_id = ps.id;
     pr.state = ps.state;
@@ -147,6 +163,7 @@ PathResult Simulation::path_result(const SimPath& sp, const ConnectionStats& cli
   }
   for (const PathStats& ps : server.paths) {
     if (ps.tuple.remote != sp.local) continue;
+    add(pr.server, ps);
     pr.stream_bytes_down += ps.stream_bytes_sent;
     pr.packets_lost += ps.packets_lost;
   }

@@ -8,7 +8,46 @@
 namespace braid::sim {
 
 namespace {
-double round_to(double v, double unit) { return std::round(v / unit) * unit; }
+// Divides by the scale rather than multiplying by the unit, so 2.916256 stays 2.916256 in JSON.
+double round_to(double v, double unit) {
+  double scale = std::round(1 / unit);
+  return std::round(v * scale) / scale;
+}
+
+std::string traffic_text(const TrafficCounters& t) {
+  return fmt::format("sent {} B, received {} B, stream sent {} B, received {} B, duplicate sent {} B, "
+                     "reinjected {} B, duplicate received {} B",
+                     t.bytes_sent, t.bytes_received, t.stream_bytes_sent, t.stream_bytes_received,
+                     t.duplicate_bytes_sent, t.reinjected_bytes_sent, t.duplicate_bytes_received);
+}
+
+std::string latency_text(const LatencySummary& l) {
+  return fmt::format("latency mean {:.3f} ms, p50 {:.3f} ms, p90 {:.3f} ms, p99 {:.3f} ms, p99.9 {:.3f} ms, max {:.3f} ms",
+                     l.mean_ms, l.p50_ms, l.p90_ms, l.p99_ms, l.p999_ms, l.max_ms);
+}
+
+nlohmann::ordered_json traffic_json(const TrafficCounters& t) {
+  return {{"bytes_sent", t.bytes_sent},
+          {"bytes_received", t.bytes_received},
+          {"stream_bytes_sent", t.stream_bytes_sent},
+          {"stream_bytes_received", t.stream_bytes_received},
+          {"duplicate_bytes_sent", t.duplicate_bytes_sent},
+          {"reinjected_bytes_sent", t.reinjected_bytes_sent},
+          {"duplicate_bytes_received", t.duplicate_bytes_received},
+          {"packets_sent", t.packets_sent},
+          {"packets_received", t.packets_received},
+          {"packets_lost", t.packets_lost}};
+}
+
+nlohmann::ordered_json latency_json(const LatencySummary& l) {
+  return {{"samples", l.samples},
+          {"mean", round_to(l.mean_ms, 1e-3)},
+          {"p50", round_to(l.p50_ms, 1e-3)},
+          {"p90", round_to(l.p90_ms, 1e-3)},
+          {"p99", round_to(l.p99_ms, 1e-3)},
+          {"p99.9", round_to(l.p999_ms, 1e-3)},
+          {"max", round_to(l.max_ms, 1e-3)}};
+}
 }  // namespace
 
 std::string format_summary_text(const SimulationResult& r) {
@@ -29,10 +68,25 @@ std::string format_summary_text(const SimulationResult& r) {
          "spurious losses (core) {}",
          c.packets_sent, c.packets_lost, c.retransmitted_stream_bytes, c.duplicate_stream_bytes, c.spurious_losses);
     if (c.messages_sent || c.messages_delivered) {
-      line("  messages sent {}, delivered {}; latency mean {:.3f} ms, p50 {:.3f} ms, p99 {:.3f} ms, max {:.3f} ms",
-           c.messages_sent, c.messages_delivered, c.latency.mean_ms, c.latency.p50_ms, c.latency.p99_ms,
-           c.latency.max_ms);
+      line("  messages sent {}, delivered {}{}; {}", c.messages_sent, c.messages_delivered,
+           c.messages_corrupt ? fmt::format(", CORRUPT {}", c.messages_corrupt) : "", latency_text(c.latency));
     }
+    if (c.workloads.size() > 1) {
+      for (size_t i = 0; i < c.workloads.size(); ++i) {
+        const auto& w = c.workloads[i];
+        line("  workload {} {} ({}), start {:.6f} s: {}; completion {:.6f} s, goodput {:.3f} Mbit/s, {} app bytes, "
+             "longest stall {:.6f} s",
+             i, w.kind, w.detail, w.start_s, w.completed ? "completed" : "NOT completed", w.completion_s,
+             w.goodput_mbps, w.app_bytes, w.longest_stall_s);
+        if (w.has_latency) {
+          line("    messages sent {}, delivered {}{}{}; {}", w.messages_sent, w.messages_delivered,
+               w.messages_corrupt ? fmt::format(", CORRUPT {}", w.messages_corrupt) : "",
+               w.messages_refused ? fmt::format(", refused {}", w.messages_refused) : "", latency_text(w.latency));
+        }
+      }
+    }
+    line("  connection client: {}", traffic_text(c.client_totals));
+    line("  connection server: {}", traffic_text(c.server_totals));
     line("  multipath {}, bonding {}", c.multipath ? "negotiated" : "off", c.bonding.empty() ? "-" : c.bonding);
     for (const auto& e : c.path_log) line("  path log: {}", e);
     for (size_t i = 0; i < c.paths.size(); ++i) {
@@ -43,6 +97,8 @@ std::string format_summary_text(const SimulationResult& r) {
            i, p.name, p.local_address, state, p.stream_bytes_up, p.stream_bytes_down, p.bytes_sent,
            p.bytes_received, p.packets_lost, p.srtt_ms, p.cwnd_bytes, p.up_delivered_bytes, p.up_dropped,
            p.down_delivered_bytes, p.down_dropped);
+      line("    client: {}", traffic_text(p.client));
+      line("    server: {}", traffic_text(p.server));
     }
   }
   line("total goodput {:.3f} Mbit/s, Jain fairness {:.4f}", r.total_goodput_mbps, r.jain_fairness);
@@ -83,11 +139,32 @@ std::string format_summary_json(const SimulationResult& r) {
     if (c.messages_sent || c.messages_delivered) {
       jc["messages_sent"] = c.messages_sent;
       jc["messages_delivered"] = c.messages_delivered;
-      jc["latency_ms"] = {{"mean", round_to(c.latency.mean_ms, 1e-3)},
-                          {"p50", round_to(c.latency.p50_ms, 1e-3)},
-                          {"p99", round_to(c.latency.p99_ms, 1e-3)},
-                          {"max", round_to(c.latency.max_ms, 1e-3)}};
+      jc["messages_corrupt"] = c.messages_corrupt;
+      jc["latency_ms"] = latency_json(c.latency);
     }
+    ordered_json workloads = ordered_json::array();
+    for (const auto& w : c.workloads) {
+      ordered_json jw;
+      jw["kind"] = w.kind;
+      jw["detail"] = w.detail;
+      jw["start_s"] = round_to(w.start_s, 1e-6);
+      jw["completed"] = w.completed;
+      jw["completion_s"] = round_to(w.completion_s, 1e-6);
+      jw["goodput_mbps"] = round_to(w.goodput_mbps, 1e-3);
+      jw["app_bytes"] = w.app_bytes;
+      jw["longest_stall_s"] = round_to(w.longest_stall_s, 1e-6);
+      jw["longest_stall_end_s"] = round_to(w.longest_stall_end_s, 1e-6);
+      if (w.has_latency) {
+        jw["messages_sent"] = w.messages_sent;
+        jw["messages_delivered"] = w.messages_delivered;
+        jw["messages_corrupt"] = w.messages_corrupt;
+        jw["messages_refused"] = w.messages_refused;
+        jw["latency_ms"] = latency_json(w.latency);
+      }
+      workloads.push_back(std::move(jw));
+    }
+    jc["workloads"] = std::move(workloads);
+    jc["connection"] = {{"client", traffic_json(c.client_totals)}, {"server", traffic_json(c.server_totals)}};
     jc["multipath"] = c.multipath;
     jc["bonding"] = c.bonding;
     jc["path_log"] = c.path_log;
@@ -111,7 +188,9 @@ std::string format_summary_json(const SimulationResult& r) {
                        {"link_up_delivered_bytes", p.up_delivered_bytes},
                        {"link_down_delivered_bytes", p.down_delivered_bytes},
                        {"link_up_dropped", p.up_dropped},
-                       {"link_down_dropped", p.down_dropped}});
+                       {"link_down_dropped", p.down_dropped},
+                       {"client", traffic_json(p.client)},
+                       {"server", traffic_json(p.server)}});
     }
     jc["paths"] = std::move(paths);
     clients.push_back(std::move(jc));

@@ -34,7 +34,8 @@ Topology::Topology(const Scenario& s, uint64_t seed, TimePoint origin)
     for (uint32_t copy = 0; copy < spec.count; ++copy) {
       ClientHost host;
       host.name = spec.count == 1 ? spec.name : fmt::format("{}-{}", spec.name, copy);
-      host.workload = spec.workload;
+      host.workloads = spec.workloads;
+      host.start = spec.start();
       size_t ci = clients_.size();
       for (size_t p = 0; p < spec.paths.size(); ++p) {
         const PathSpec& ps = spec.paths[p];

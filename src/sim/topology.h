@@ -26,7 +26,8 @@ struct SimPath {
 struct ClientHost {
   std::string name;
   std::vector<SimPath> paths;  // path 0 carries the handshake
-  WorkloadSpec workload;
+  std::vector<WorkloadSpec> workloads;  // all on the client's one connection
+  Duration start{};                     // when the client connects (earliest workload start)
 };
 
 struct NamedLink {

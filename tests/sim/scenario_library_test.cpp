@@ -45,7 +45,8 @@ TEST(ScenarioLibraryContents, HasTheRequiredScenarios) {
   for (const char* name : {"clean_50mbit", "wan_two_unequal", "wifi_lte", "satellite_terrestrial", "lossy_cellular",
                            "blackhole_midtransfer", "handover", "many_clients_fairness", "request_response",
                            "datagram_flow", "aggregation_20_10", "backup_failover", "wan_two_unequal_single_path",
-                           "handover_single_path"}) {
+                           "handover_single_path", "fast_slow_50_10", "satellite_messages",
+                           "satellite_messages_handshake_on_satellite", "terrestrial_messages_single_path"}) {
     bool found = std::any_of(files.begin(), files.end(), [&](const std::string& f) {
       return std::filesystem::path(f).stem() == name;
     });

@@ -1,6 +1,8 @@
 // Scenario validation: errors name the offending key; JSON and TOML describe the same thing.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "sim/scenario_loader.h"
 
 namespace braid::sim {
@@ -126,6 +128,122 @@ TEST(ScenarioLoader, MultipathOptionsAndPathActions) {
   EXPECT_NE(bad.error().message.find("transport.scheduler: unknown path scheduler 'roundrobin' (known: minrtt"),
             std::string::npos)
       << bad.error().message;
+}
+
+
+// Several workloads on one connection: [clients.workload] first, then [[clients.workloads]].
+TEST(ScenarioLoader, SeveralWorkloadsAndTheMessagesKind) {
+  auto s = parse_scenario_toml(R"(
+name = "w"
+[[clients]]
+[[clients.paths]]
+[clients.workload]
+kind = "bulk_download"
+bytes = 1000
+[[clients.workloads]]
+kind = "messages"
+count = 10
+rate_per_s = 20
+start_s = 2
+[[clients.workloads]]
+kind = "messages"
+count = 5
+rate_per_s = 1.5
+message_bytes = 1200
+direction = "upstream"
+transport = "datagram"
+drain_s = 0.5
+)",
+                               "t.toml", {});
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  const auto& w = s->clients[0].workloads;
+  ASSERT_EQ(w.size(), 3u);
+  EXPECT_EQ(w[0].kind, WorkloadKind::kBulkDownload);
+  EXPECT_EQ(w[1].kind, WorkloadKind::kMessages);
+  EXPECT_EQ(w[1].count, 10u);
+  EXPECT_EQ(w[1].message_bytes, 1000u);  // default
+  EXPECT_TRUE(w[1].downstream);          // default
+  EXPECT_EQ(w[1].transport, MessageTransport::kStream);
+  EXPECT_EQ(w[1].start, std::chrono::seconds(2));
+  EXPECT_EQ(w[2].message_bytes, 1200u);
+  EXPECT_FALSE(w[2].downstream);
+  EXPECT_TRUE(w[2].upstream());
+  EXPECT_EQ(w[2].transport, MessageTransport::kDatagram);
+  EXPECT_EQ(w[2].drain, std::chrono::milliseconds(500));
+  EXPECT_EQ(s->clients[0].start(), Duration::zero());  // the earliest workload start
+
+  // Only [[clients.workloads]] (no single table) is fine too.
+  auto only = parse_scenario_toml("name = 'x'\n[[clients]]\n[[clients.paths]]\n[[clients.workloads]]\n"
+                                  "kind = 'messages'\ncount = 1\nrate_per_s = 1\nstart_s = 3\n",
+                                  "t.toml", {});
+  ASSERT_TRUE(only.has_value()) << only.error().message;
+  EXPECT_EQ(only->clients[0].workloads.size(), 1u);
+  EXPECT_EQ(only->clients[0].start(), std::chrono::seconds(3));
+}
+
+TEST(ScenarioLoader, WorkloadErrorsNameTheKey) {
+  auto err = [](std::string workloads, std::string client_keys = "") {
+    return error_of("name = 'x'\n[[clients]]\n" + client_keys + "[[clients.paths]]\n" + workloads);
+  };
+  EXPECT_NE(err("[[clients.workloads]]\nkind = 'bulk_download'\nbytes = 1\n[[clients.workloads]]\nkind = 'firehose'\n")
+                .find("clients[0].workloads[1].kind: unknown workload 'firehose' (bulk_download, bulk_upload, "
+                      "request_response, datagram_flow, messages)"),
+            std::string::npos);
+  EXPECT_NE(err("[[clients.workloads]]\nkind = 'messages'\ncount = 1\nrate_per_s = 1\ntransport = 'pigeon'\n")
+                .find("clients[0].workloads[0].transport: 'pigeon' is not 'stream' or 'datagram'"),
+            std::string::npos);
+  EXPECT_NE(err("[[clients.workloads]]\nkind = 'messages'\ncount = 1\nrate_per_s = 1\ndirection = 'sideways'\n")
+                .find("clients[0].workloads[0].direction: 'sideways' is not 'downstream' or 'upstream'"),
+            std::string::npos);
+  EXPECT_NE(err("[[clients.workloads]]\nkind = 'messages'\nrate_per_s = 1\n")
+                .find("clients[0].workloads[0].count: missing (required)"),
+            std::string::npos);
+  EXPECT_NE(err("[[clients.workloads]]\nkind = 'messages'\ncount = 1\nrate_per_s = 1\nmessage_bytes = 8\n")
+                .find("clients[0].workloads[0].message_bytes: 8 is out of range [16,"),
+            std::string::npos);
+  EXPECT_NE(err("[[clients.workloads]]\nkind = 'messages'\ncount = 1\nrate_per_s = 1\ntransport = 'datagram'\n"
+                "message_bytes = 5000\n")
+                .find("clients[0].workloads[0].message_bytes: 5000 does not fit one datagram"),
+            std::string::npos);
+  EXPECT_NE(err("[[clients.workloads]]\nkind = 'messages'\ncount = 1\nrate_per_s = 1\nbytes = 5\n")
+                .find("clients[0].workloads[0].bytes: unknown key"),
+            std::string::npos);
+  EXPECT_NE(err("").find("clients[0]: a [clients.workload] table or at least one [[clients.workloads]] is required"),
+            std::string::npos);
+  EXPECT_NE(err("", "workloads = 3\n").find("clients[0].workloads: expected an array"), std::string::npos);
+}
+
+TEST(ScenarioLoader, SchedulerIsASpecWithParameters) {
+  auto with = [](std::string_view sched) {
+    return parse_scenario_toml(fmt::format("name = 'x'\n[transport]\nscheduler = '{}'\n[[clients]]\n[[clients.paths]]\n"
+                                           "[clients.workload]\nkind='bulk_download'\nbytes=1\n",
+                                           sched),
+                               "t", {});
+  };
+  auto ok = with("minrtt");
+  ASSERT_TRUE(ok.has_value()) << ok.error().message;
+  EXPECT_EQ(ok->transport.scheduler, PluginSpec("minrtt"));
+  EXPECT_EQ(ok->transport.scheduler.to_string(), "minrtt");
+  // minrtt takes no parameters: the scheduler's own message, under the key.
+  auto param = with("minrtt:quota=4");
+  ASSERT_FALSE(param.has_value());
+  EXPECT_NE(param.error().message.find("transport.scheduler: minrtt: unknown parameter quota"), std::string::npos)
+      << param.error().message;
+  auto syntax = with("minrtt:quota");
+  ASSERT_FALSE(syntax.has_value());
+  EXPECT_NE(syntax.error().message.find("transport.scheduler: 'minrtt:quota': parameter 'quota' is not key=value"),
+            std::string::npos)
+      << syntax.error().message;
+  auto unknown = with("rr:quota=4");
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_NE(unknown.error().message.find("transport.scheduler: unknown path scheduler 'rr' (known: "), std::string::npos)
+      << unknown.error().message;
+  // The same checks for command-line overrides.
+  EXPECT_TRUE(parse_scheduler_spec("minrtt").has_value());
+  EXPECT_FALSE(parse_scheduler_spec("").has_value());
+  EXPECT_NE(parse_scheduler_spec("nosuch").error().find("known: "), std::string::npos);
+  EXPECT_TRUE(check_congestion_controller("cubic").has_value());
+  EXPECT_NE(check_congestion_controller("bbr9").error().find("unknown controller 'bbr9' (known: "), std::string::npos);
 }
 
 }  // namespace
