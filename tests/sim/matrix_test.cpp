@@ -135,7 +135,7 @@ TEST(Matrix, RejectsUnknownSchedulersAndControllersUpFront) {
   o.schedulers = {"minrtt", "nosuch:x=1"};
   auto r = run_matrix(inputs, o);
   ASSERT_FALSE(r.has_value());
-  EXPECT_NE(r.error().find("scheduler 'nosuch:x=1': unknown path scheduler 'nosuch' (known: minrtt"),
+  EXPECT_NE(r.error().find("scheduler 'nosuch:x=1': unknown path scheduler 'nosuch' (known: backup, blest, ecf, lowlat, minrtt"),
             std::string::npos)
       << r.error();
   o.schedulers = {"minrtt"};

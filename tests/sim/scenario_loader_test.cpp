@@ -125,7 +125,7 @@ TEST(ScenarioLoader, MultipathOptionsAndPathActions) {
                                  "[clients.workload]\nkind='bulk_download'\nbytes=1\n",
                                  "t", {});
   ASSERT_FALSE(bad.has_value());
-  EXPECT_NE(bad.error().message.find("transport.scheduler: unknown path scheduler 'roundrobin' (known: minrtt"),
+  EXPECT_NE(bad.error().message.find("transport.scheduler: unknown path scheduler 'roundrobin' (known: backup, blest, ecf, lowlat, minrtt"),
             std::string::npos)
       << bad.error().message;
 }
@@ -234,9 +234,13 @@ TEST(ScenarioLoader, SchedulerIsASpecWithParameters) {
   EXPECT_NE(syntax.error().message.find("transport.scheduler: 'minrtt:quota': parameter 'quota' is not key=value"),
             std::string::npos)
       << syntax.error().message;
-  auto unknown = with("rr:quota=4");
+  auto rr = with("rr:quota=4");
+  ASSERT_TRUE(rr.has_value()) << rr.error().message;
+  EXPECT_EQ(rr->transport.scheduler.to_string(), "rr:quota=4");
+  auto unknown = with("roundrobin:quota=4");
   ASSERT_FALSE(unknown.has_value());
-  EXPECT_NE(unknown.error().message.find("transport.scheduler: unknown path scheduler 'rr' (known: "), std::string::npos)
+  EXPECT_NE(unknown.error().message.find("transport.scheduler: unknown path scheduler 'roundrobin' (known: "),
+            std::string::npos)
       << unknown.error().message;
   // The same checks for command-line overrides.
   EXPECT_TRUE(parse_scheduler_spec("minrtt").has_value());
