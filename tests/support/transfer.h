@@ -1,6 +1,7 @@
 // Test helper: client-to-server and server-to-client transfers over a PairHarness with
 // byte-exact verification (every stream's bytes compared with what was written).
 #pragma once
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -25,7 +26,8 @@ struct TransferResult {
 };
 
 inline TransferResult run_transfer(PairHarness& h, bool client_sends, const std::vector<std::vector<uint8_t>>& payloads,
-                                   Duration limit = std::chrono::seconds(120)) {
+                                   Duration limit = std::chrono::seconds(120),
+                                   const std::function<void(const std::vector<StreamId>&)>& on_opened = {}) {
   TransferResult res;
   Connection& snd = client_sends ? h.client() : *h.server_conn();
   std::vector<StreamId> ids;
@@ -37,6 +39,7 @@ inline TransferResult run_transfer(PairHarness& h, bool client_sends, const std:
     }
     ids.push_back(*id);
   }
+  if (on_opened) on_opened(ids);
   std::vector<size_t> written(payloads.size(), 0);
   std::map<StreamId, std::vector<uint8_t>> got;
   std::map<StreamId, bool> fin;

@@ -48,10 +48,10 @@ std::optional<PathSelection> PathSelector::select(std::span<const PathDuties> pa
     }
   }
   if (single_path) {
-    for (auto& d : paths) {
-      if (d.sendable || d.owes_anything) return PathSelection{d.id, PlanReason::kData, true, {}};
-    }
-    return std::nullopt;
+    // Everything goes on the primary path (the first listed): the handshake path, or the
+    // only one.
+    if (paths.empty()) return std::nullopt;
+    return PathSelection{paths.front().id, PlanReason::kData, true, {}};
   }
   const PathChoice& choice = scheduler();
   if (!choice.empty()) {

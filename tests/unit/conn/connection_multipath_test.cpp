@@ -183,6 +183,65 @@ TEST(Multipath, BackupCarriesNoDataUntilAvailable) {
   EXPECT_GT(path_stats(*h.server_conn(), *p1)->stream_bytes_sent, before + 30'000);
 }
 
+// Several streams pinned to two paths at once, with a free stream between them: every byte
+// of a pinned stream leaves on its own path (per-path stream bytes add up exactly, no loss
+// so nothing is resent), and the free stream may use either.
+TEST(Multipath, PinnedStreamsNeverLeak) {
+  PairHarness h(PairHarness::default_options());
+  h.set_path_link(kLocal0, LinkParams{std::chrono::milliseconds(10), 0, 0, {}, 20'000'000, false, 0, 256});
+  h.set_path_link(kLocal1, LinkParams{std::chrono::milliseconds(30), 0, 0, {}, 20'000'000, false, 0, 256});
+  ASSERT_TRUE(h.handshake());
+  auto p1 = open_and_wait(h, kLocal1);
+  ASSERT_TRUE(p1.has_value());
+  uint64_t before0 = path_stats(*h.server_conn(), 0)->stream_bytes_sent;
+  uint64_t before1 = path_stats(*h.server_conn(), *p1)->stream_bytes_sent;
+  std::vector<std::vector<uint8_t>> payloads = {pattern_bytes(600'000, 1), pattern_bytes(400'000, 2),
+                                                pattern_bytes(500'000, 3), pattern_bytes(300'000, 4)};
+  auto r = run_transfer(h, false, payloads, std::chrono::seconds(60), [&](const std::vector<StreamId>& ids) {
+    ASSERT_TRUE(h.server_conn()->set_stream_path(ids[0], 0).has_value());     // the fast path
+    ASSERT_TRUE(h.server_conn()->set_stream_path(ids[1], *p1).has_value());   // the slow path
+    ASSERT_TRUE(h.server_conn()->set_stream_path(ids[2], *p1).has_value());
+    // ids[3] is free
+  });
+  ASSERT_TRUE(r.ok) << r.failure;
+  uint64_t on0 = path_stats(*h.server_conn(), 0)->stream_bytes_sent - before0;
+  uint64_t on1 = path_stats(*h.server_conn(), *p1)->stream_bytes_sent - before1;
+  // A loss or PTO may resend some bytes (on the stream's own path); a leak would move
+  // hundreds of kilobytes of the slow path's streams onto the fast one.
+  constexpr uint64_t kResendSlack = 18'000;
+  EXPECT_GE(on0, 600'000u);
+  EXPECT_GE(on1, 900'000u);
+  EXPECT_LE(on0 + on1, 1'800'000u + kResendSlack);
+  EXPECT_LE(on0, 600'000u + 300'000u + kResendSlack);
+  EXPECT_LE(on1, 900'000u + 300'000u + kResendSlack);
+}
+
+// Only pinned streams: each path carries exactly its streams' bytes (give or take a resend).
+TEST(Multipath, PinnedStreamsStayOnTheirPaths) {
+  PairHarness h(PairHarness::default_options());
+  h.set_path_link(kLocal0, LinkParams{std::chrono::milliseconds(10), 0, 0, {}, 20'000'000, false, 0, 256});
+  h.set_path_link(kLocal1, LinkParams{std::chrono::milliseconds(30), 0, 0, {}, 20'000'000, false, 0, 256});
+  ASSERT_TRUE(h.handshake());
+  auto p1 = open_and_wait(h, kLocal1);
+  ASSERT_TRUE(p1.has_value());
+  uint64_t before0 = path_stats(*h.server_conn(), 0)->stream_bytes_sent;
+  uint64_t before1 = path_stats(*h.server_conn(), *p1)->stream_bytes_sent;
+  std::vector<std::vector<uint8_t>> payloads = {pattern_bytes(200'000, 1), pattern_bytes(700'000, 2),
+                                                pattern_bytes(500'000, 3)};
+  auto r = run_transfer(h, false, payloads, std::chrono::seconds(60), [&](const std::vector<StreamId>& ids) {
+    ASSERT_TRUE(h.server_conn()->set_stream_path(ids[0], 0).has_value());
+    ASSERT_TRUE(h.server_conn()->set_stream_path(ids[1], *p1).has_value());
+    ASSERT_TRUE(h.server_conn()->set_stream_path(ids[2], *p1).has_value());
+  });
+  ASSERT_TRUE(r.ok) << r.failure;
+  uint64_t on0 = path_stats(*h.server_conn(), 0)->stream_bytes_sent - before0;
+  uint64_t on1 = path_stats(*h.server_conn(), *p1)->stream_bytes_sent - before1;
+  EXPECT_GE(on0, 200'000u);
+  EXPECT_LE(on0, 200'000u + 18'000u);
+  EXPECT_GE(on1, 1'200'000u);
+  EXPECT_LE(on1, 1'200'000u + 18'000u);
+}
+
 TEST(Multipath, StalePathStatusIgnored) {
   PairHarness h(PairHarness::default_options());
   ASSERT_TRUE(h.handshake());
