@@ -82,5 +82,7 @@ std::expected<std::unique_ptr<PathScheduler>, std::string> make_path_scheduler(c
 void register_path_scheduler(std::string name, PathSchedulerFactory factory);
 void register_path_scheduler(std::string name, std::function<std::unique_ptr<PathScheduler>()> factory);
 std::vector<std::string> path_scheduler_names();
+// "NAME[:k=v,...]" parsed and checked (the scheduler can be created with these parameters).
+std::expected<SchedulerConfig, std::string> parse_scheduler_config(std::string_view text);
 
 }  // namespace braid

@@ -55,10 +55,7 @@ Duration ClientSpec::start() const {
 }
 
 std::expected<PluginSpec, std::string> parse_scheduler_spec(std::string_view text) {
-  auto spec = parse_plugin_spec(text);
-  if (!spec) return std::unexpected(spec.error());
-  if (auto s = make_path_scheduler(*spec); !s) return std::unexpected(s.error());
-  return *spec;
+  return parse_scheduler_config(text);
 }
 
 std::expected<void, std::string> check_congestion_controller(std::string_view name) {

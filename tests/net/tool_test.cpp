@@ -1,6 +1,7 @@
 // The `braid` binary end to end on 127.0.0.1: `braid server` as a subprocess on port 0,
 // `braid client` downloads compared by SHA-256, the JSON report, and clear failures for a
 // missing server and an unverifiable certificate.
+#include <cctype>
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -444,6 +445,38 @@ TEST(ToolDemo, MultipathDemoAggregatesAndFailsOver) {
   EXPECT_NE(r.err.find("path A restored"), std::string::npos) << r.err;
   // Without a terminal the live display is one line per second with every path.
   EXPECT_NE(r.err.find("| path 1 "), std::string::npos) << r.err;
+}
+
+// Every built-in scheduler carries the demo's download over two emulated paths (one cut and
+// restored) on real sockets, SHA-256 verified. Short: 4 MiB.
+class DemoWithScheduler : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(DemoWithScheduler, CompletesVerified) {
+  auto r = run({BRAID_BINARY, "demo", "--size", "4M", "--scheduler", GetParam()}, std::chrono::seconds(40));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find(fmt::format("scheduler {} ", GetParam())), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("SHA-256 verified"), std::string::npos) << r.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Schedulers, DemoWithScheduler,
+                         ::testing::Values("minrtt", "rr", "lowlat", "weighted", "blest", "ecf", "redundant",
+                                           "backup:inner=lowlat"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (auto& c : n) if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return n;
+                         });
+
+TEST(ToolDemo, BadSchedulerSpecsAreClearErrors) {
+  auto r = run({BRAID_BINARY, "demo", "--scheduler", "rr:quota=0"}, std::chrono::seconds(10));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("quota"), std::string::npos) << r.err;
+  auto s = run({BRAID_BINARY, "server", "--listen", "127.0.0.1:0", "--scheduler", "fastest"}, std::chrono::seconds(10));
+  EXPECT_EQ(s.exit_code, 2);
+  EXPECT_NE(s.err.find("unknown path scheduler 'fastest' (known: "), std::string::npos) << s.err;
+  auto c = run({BRAID_BINARY, "server", "--listen", "127.0.0.1:0", "--cc", "vegas"}, std::chrono::seconds(10));
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_NE(c.err.find("unknown congestion controller"), std::string::npos) << c.err;
 }
 
 TEST(ToolDemo, SinglePathCheck) {

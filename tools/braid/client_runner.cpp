@@ -90,7 +90,7 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
   cfg.tls.ca_file = opts.ca_file;
   cfg.congestion_controller = opts.congestion_controller;
   cfg.key_update_interval_packets = opts.key_update_after_packets;
-  if (!opts.scheduler.empty()) cfg.scheduler = opts.scheduler;
+  if (opts.scheduler) cfg.scheduler = *opts.scheduler;
   try {
     cfg.tls.keylog = keylog_to_file(opts.keylog_file);
   } catch (const std::exception& e) {

@@ -38,7 +38,7 @@ struct ClientOptions {
   std::string progress_label = "download";
   uint64_t progress_total = 0;            // 0: unknown
   ConnectionConfig base;                  // other connection settings
-  std::string scheduler;                  // empty: base.scheduler
+  std::optional<PluginSpec> scheduler;    // unset: base.scheduler
   std::vector<PathRequest> extra_paths;   // opened after the handshake
   bool auto_paths = false;                // also every other local address (getifaddrs)
   bool path_lines = false;                // per-path lines under the bar (needs `progress`

@@ -168,9 +168,7 @@ void run(const ClientFlags& f) {
 
   auto timeout = parse_duration(f.timeout);
   if (!timeout) die("--timeout: " + timeout.error(), 2);
-  if (!make_congestion_controller(f.cc, CcConfig{1200})) {
-    die(fmt::format("--cc {}: unknown (known: {})", f.cc, fmt::join(congestion_controller_names(), ", ")), 2);
-  }
+  check_cc_flag("client", f.cc);
   ClientOptions o;
   auto remote = resolve_host(first->host, first->port);
   if (!remote) die(fmt::format("cannot resolve host '{}'", first->host));
@@ -191,13 +189,7 @@ void run(const ClientFlags& f) {
   o.key_update_after_packets = f.key_update_after;
   o.progress = !f.no_progress && ProgressBar::stderr_is_terminal();
   o.path_lines = true;
-  if (!f.scheduler.empty()) {
-    auto names = path_scheduler_names();
-    if (std::find(names.begin(), names.end(), f.scheduler) == names.end()) {
-      die(fmt::format("--scheduler {}: unknown (known: {})", f.scheduler, fmt::join(names, ", ")), 2);
-    }
-    o.scheduler = f.scheduler;
-  }
+  if (!f.scheduler.empty()) o.scheduler = scheduler_flag("client", f.scheduler);
   for (const auto& spec : f.paths) {
     auto p = parse_path_spec(spec, o.remote);
     if (!p) die("--path " + spec + ": " + p.error(), 2);
@@ -260,7 +252,8 @@ void setup_client(CLI::App& app) {
                   "ID=backup|available@WHEN (repeatable): change path ID's status at a time or after N bytes");
   cmd->add_flag("--auto-paths", f->auto_paths, "also open a path from every other local address of the server's family");
   cmd->add_option("--scheduler", f->scheduler,
-                  fmt::format("multipath scheduler: {} (default minrtt)", fmt::join(path_scheduler_names(), ", ")));
+                  fmt::format("multipath scheduler NAME[:k=v,...]: {} (default minrtt; docs/schedulers.md)",
+                              fmt::join(path_scheduler_names(), ", ")));
   cmd->add_option("--datagram", f->datagram, "send MSG as a DATAGRAM after the handshake and wait for its echo");
   cmd->callback([f] { run(*f); });
 }

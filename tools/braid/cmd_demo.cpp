@@ -22,6 +22,7 @@
 #include "tools/braid/progress.h"
 #include "tools/braid/subcommand.h"
 #include "tools/braid/tool_support.h"
+#include "tools/braid/units.h"
 
 namespace braid::tool {
 namespace {
@@ -76,7 +77,7 @@ struct DemoServer {
   std::unique_ptr<FileServer> server;
   SocketAddress address;
   std::string cert_file;
-  explicit DemoServer(const std::filesystem::path& dir) {
+  explicit DemoServer(const std::filesystem::path& dir, const PluginSpec& scheduler = PluginSpec{"minrtt"}) {
     auto t = io::LoopThread::start();
     if (!t) die("cannot start the server thread: " + t.error().message());
     thread = std::move(*t);
@@ -85,6 +86,7 @@ struct DemoServer {
       o.listen = *SocketAddress::parse("127.0.0.1:0");
       o.root = dir.string();
       o.log_connections = false;
+      o.scheduler = scheduler;
       auto s = FileServer::create(thread->loop(), o);
       if (!s) return s.error();
       server = std::move(*s);
@@ -146,7 +148,7 @@ struct LinkSpec {
 };
 constexpr LinkSpec kPathA{"A", 40'000'000, std::chrono::milliseconds(20)};  // RTT ~40 ms
 constexpr LinkSpec kPathB{"B", 15'000'000, std::chrono::milliseconds(60)};  // RTT ~120 ms
-constexpr size_t kMultipathBytes = 40u << 20;
+constexpr size_t kDefaultMultipathBytes = 40u << 20;
 
 sim::LinkConfig link(const LinkSpec& s) {
   sim::LinkConfig c;
@@ -159,9 +161,9 @@ sim::LinkConfig link(const LinkSpec& s) {
 
 double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 
-void run_multipath_demo() {
+void run_multipath_demo(size_t kMultipathBytes, const PluginSpec& scheduler) {
   DemoFiles files(kMultipathBytes);
-  std::unique_ptr<DemoServer> server = std::make_unique<DemoServer>(files.dir);
+  std::unique_ptr<DemoServer> server = std::make_unique<DemoServer>(files.dir, scheduler);
 
   netem::RelayConfig rc;
   for (const auto& s : {kPathA, kPathB}) {
@@ -194,6 +196,7 @@ void run_multipath_demo() {
   fmt::print("  path B    127.0.0.3 -> emulator {} -> server: {:.0f} Mbit/s, {:.0f} ms one way (RTT ~{:.0f} ms)\n",
              via_b.to_string(), kPathB.rate_bps / 1e6, to_ms(kPathB.one_way), 2 * to_ms(kPathB.one_way));
   fmt::print("  file      {} random bytes, SHA-256 {}\n", kMultipathBytes, files.sha256);
+  fmt::print("  scheduler {} (the server's, it sends the file)\n", scheduler.to_string());
   fmt::print("  plan      download over both paths; cut path A at 1/3 of the file, restore it at 2/3\n\n");
   std::fflush(stdout);
 
@@ -310,12 +313,20 @@ void run_multipath_demo() {
 
 void setup_demo(CLI::App& app) {
   auto single = std::make_shared<bool>(false);
+  auto sched = std::make_shared<std::string>("minrtt");
+  auto size = std::make_shared<std::string>("40M");
   auto* cmd = app.add_subcommand(
       "demo", "self-contained multipath demo: server, link emulator and client; two paths, one cut and restored");
   cmd->add_flag("--single", *single, "the older single-path check: loopback download of 20 MiB, verified");
-  cmd->callback([single] {
-    if (*single) run_single_demo();
-    else run_multipath_demo();
+  cmd->add_option("--scheduler", *sched, "multipath scheduler NAME[:k=v,...] of the sending server")
+      ->capture_default_str();
+  cmd->add_option("--size", *size, "bytes to download over the two paths (e.g. 8M)")->capture_default_str();
+  cmd->callback([single, sched, size] {
+    if (*single) return run_single_demo();
+    auto bytes = parse_size(*size);
+    if (!bytes) fail_command("demo", "--size: " + bytes.error(), 2);
+    if (*bytes < (1u << 20) || *bytes > (4ull << 30)) fail_command("demo", "--size: between 1M and 4G", 2);
+    run_multipath_demo(static_cast<size_t>(*bytes), scheduler_flag("demo", *sched));
   });
 }
 

@@ -134,7 +134,7 @@ class PerfApp final : public ClientApp {
 };
 
 struct PerfClientFlags {
-  std::string address, download, upload, duration, ca, cc = "cubic", qlog_dir, keylog, timeout = "10s";
+  std::string address, download, upload, duration, ca, cc = "cubic", qlog_dir, keylog, timeout = "10s", scheduler;
   size_t streams = 1;
   bool insecure = false, json = false;
 };
@@ -161,7 +161,7 @@ void run_perf_client(const PerfClientFlags& f) {
   }
   if (!duration && down == 0 && up == 0) die("give --download SIZE, --upload SIZE or --duration T", 2);
   if (f.streams == 0 || f.streams > 1000) die("--streams must be between 1 and 1000", 2);
-  if (!make_congestion_controller(f.cc, CcConfig{1200})) die(fmt::format("--cc {}: unknown", f.cc), 2);
+  check_cc_flag("perf client", f.cc);
   auto timeout = parse_duration(f.timeout);
   if (!timeout) die("--timeout: " + timeout.error(), 2);
 
@@ -190,6 +190,7 @@ void run_perf_client(const PerfClientFlags& f) {
   o.insecure = f.insecure;
   o.ca_file = f.ca;
   o.congestion_controller = f.cc;
+  if (!f.scheduler.empty()) o.scheduler = scheduler_flag("perf client", f.scheduler);
   o.qlog_dir = qlog_directory(f.qlog_dir);
   o.keylog_file = f.keylog;
   o.timeout = *timeout;
@@ -230,7 +231,7 @@ void run_perf_client(const PerfClientFlags& f) {
 }
 
 struct PerfServerFlags {
-  std::string listen = "0.0.0.0:4433", cert, key, qlog_dir, keylog, duration, cc = "cubic";
+  std::string listen = "0.0.0.0:4433", cert, key, qlog_dir, keylog, duration, cc = "cubic", scheduler = "minrtt";
 };
 
 void setup_perf(CLI::App& app) {
@@ -247,6 +248,7 @@ void setup_perf(CLI::App& app) {
   client->add_flag("-k,--insecure", cf->insecure, "do not verify the server certificate");
   client->add_option("--ca", cf->ca, "trust this CA / self-signed certificate (PEM)");
   client->add_option("--cc", cf->cc, "congestion controller: cubic or reno")->capture_default_str();
+  client->add_option("--scheduler", cf->scheduler, "multipath scheduler NAME[:k=v,...] for what the client sends");
   client->add_option("--qlog-dir", cf->qlog_dir, "write <odcid>_client.sqlog here (also $QLOGDIR)");
   client->add_option("--keylog", cf->keylog, "append NSS key-log lines to this file");
   client->add_option("--timeout", cf->timeout, "give up without a handshake or progress for this long")->capture_default_str();
@@ -261,6 +263,8 @@ void setup_perf(CLI::App& app) {
   server->add_option("--qlog-dir", sf->qlog_dir, "write <odcid>_server.sqlog per connection (also $QLOGDIR)");
   server->add_option("--keylog", sf->keylog, "append NSS key-log lines to this file");
   server->add_option("--cc", sf->cc, "congestion controller")->capture_default_str();
+  server->add_option("--scheduler", sf->scheduler, "multipath scheduler NAME[:k=v,...] for what the server sends")
+      ->capture_default_str();
   server->add_option("--duration", sf->duration, "stop after this long");
   server->callback([sf] {
     auto addr = SocketAddress::parse(sf->listen);
@@ -272,7 +276,9 @@ void setup_perf(CLI::App& app) {
     o.key_file = sf->key;
     o.qlog_dir = qlog_directory(sf->qlog_dir);
     o.keylog_file = sf->keylog;
+    check_cc_flag("perf server", sf->cc);
     o.congestion_controller = sf->cc;
+    o.scheduler = scheduler_flag("perf server", sf->scheduler);
     run_file_server("perf server", std::move(o), sf->duration);
   });
 }

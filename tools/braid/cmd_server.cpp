@@ -64,6 +64,7 @@ struct ServerFlags {
   std::string preferred_address;
   std::vector<std::string> path_statuses;
   uint64_t key_update_after = 0;
+  std::string scheduler = "minrtt";
 };
 
 void setup_server(CLI::App& app) {
@@ -77,6 +78,8 @@ void setup_server(CLI::App& app) {
   cmd->add_option("--qlog-dir", f->qlog_dir, "write <odcid>_server.sqlog per connection here (also $QLOGDIR)");
   cmd->add_option("--keylog", f->keylog, "append NSS key-log lines (TLS secrets!) to this file");
   cmd->add_option("--cc", f->cc, "congestion controller: cubic or reno")->capture_default_str();
+  cmd->add_option("--scheduler", f->scheduler, "multipath scheduler NAME[:k=v,...] for what the server sends")
+      ->capture_default_str();
   cmd->add_flag("--retry", f->retry, "validate client addresses with a Retry first");
   cmd->add_option("--max-connections", f->max_connections, "refuse connections beyond this many")->capture_default_str();
   cmd->add_option("--max-paths", f->max_paths,
@@ -99,7 +102,9 @@ void setup_server(CLI::App& app) {
     if (!f->alpn.empty()) o.alpn = f->alpn;
     o.qlog_dir = qlog_directory(f->qlog_dir);
     o.keylog_file = f->keylog;
+    check_cc_flag("server", f->cc);
     o.congestion_controller = f->cc;
+    o.scheduler = scheduler_flag("server", f->scheduler);
     o.retry = f->retry;
     o.max_connections = f->max_connections;
     o.max_paths = f->max_paths;

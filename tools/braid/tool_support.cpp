@@ -1,7 +1,11 @@
 // Shared helpers of the networking subcommands.
 #include "tools/braid/tool_support.h"
 
+#include "braid/congestion_controller.h"
+#include "braid/path_scheduler.h"
+
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <fmt/format.h>
 #include <gnutls/gnutls.h>
 
@@ -148,6 +152,19 @@ nlohmann::json socket_json(const io::UdpSocketCounters& c) {
       {"gro_batches_received", c.gro_batches_received},
       {"gro_coalesced_datagrams", c.gro_coalesced_datagrams},
   };
+}
+
+PluginSpec scheduler_flag(const std::string& cmd, const std::string& text) {
+  auto spec = parse_scheduler_config(text);
+  if (!spec) fail_command(cmd, fmt::format("--scheduler {}: {}", text, spec.error()), 2);
+  return *spec;
+}
+
+void check_cc_flag(const std::string& cmd, const std::string& name) {
+  auto names = congestion_controller_names();
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    fail_command(cmd, fmt::format("--cc {}: unknown congestion controller (known: {})", name, fmt::join(names, ", ")), 2);
+  }
 }
 
 }  // namespace braid::tool

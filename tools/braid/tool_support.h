@@ -1,6 +1,7 @@
 // Pieces every networking subcommand shares: failure reporting, stop signals, key-log and
 // qlog destinations, error descriptions, and the JSON form of connection statistics.
 #pragma once
+#include "braid/plugin_params.h"
 #include <nlohmann/json.hpp>
 
 #include <functional>
@@ -15,6 +16,10 @@ namespace braid::tool {
 
 // Prints "braid <cmd>: <msg>" to stderr and ends the subcommand with `exit_code`.
 [[noreturn]] void fail_command(const std::string& cmd, const std::string& msg, int exit_code = 1);
+// --scheduler NAME[:k=v,...] and --cc NAME checked at start-up; bad values end the command
+// with exit code 2 and the list of known names.
+PluginSpec scheduler_flag(const std::string& cmd, const std::string& text);
+void check_cc_flag(const std::string& cmd, const std::string& name);
 
 // SIGINT/SIGTERM stop `loop` (nullptr: restore the default action).
 void stop_loop_on_signals(io::EventLoop* loop);

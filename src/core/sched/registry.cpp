@@ -54,6 +54,13 @@ void register_path_scheduler(std::string name, std::function<std::unique_ptr<Pat
                           });
 }
 
+std::expected<SchedulerConfig, std::string> parse_scheduler_config(std::string_view text) {
+  auto spec = parse_plugin_spec(text);
+  if (!spec) return std::unexpected(spec.error());
+  if (auto s = make_path_scheduler(*spec); !s) return std::unexpected(s.error());
+  return *spec;
+}
+
 std::vector<std::string> path_scheduler_names() {
   std::lock_guard lock(registry_mutex());
   std::vector<std::string> out;
