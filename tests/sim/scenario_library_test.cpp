@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 #include "sim/expectations.h"
@@ -38,6 +39,45 @@ TEST_P(ScenarioLibrary, MeetsItsExpectations) {
 INSTANTIATE_TEST_SUITE_P(Scenarios, ScenarioLibrary, ::testing::ValuesIn(scenario_files()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            return std::filesystem::path(info.param).stem().string();
+                         });
+
+// Every built-in scheduler completes every scenario that must complete (the workloads check
+// the bytes they receive), and never completes one that must not.
+struct SchedulerCase {
+  std::string file, scheduler;
+};
+std::vector<SchedulerCase> scheduler_cases() {
+  std::vector<SchedulerCase> out;
+  for (const auto& f : scenario_files()) {
+    for (const char* s : {"rr", "lowlat", "weighted", "blest", "ecf", "redundant", "backup:inner=rr"}) out.push_back({f, s});
+  }
+  return out;
+}
+
+class EveryScheduler : public ::testing::TestWithParam<SchedulerCase> {};
+
+TEST_P(EveryScheduler, CompletesTheScenario) {
+  auto s = load_scenario(GetParam().file, {BRAID_TRACES_DIR});
+  if (!s && s.error().missing_trace) GTEST_SKIP() << s.error().message;
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  auto spec = parse_scheduler_spec(GetParam().scheduler);
+  ASSERT_TRUE(spec.has_value()) << spec.error();
+  s->transport.scheduler = *spec;
+  Simulation sim(*s);
+  SimulationResult r = sim.run();
+  Expectations only_completion;
+  only_completion.must_complete = s->expect.must_complete;
+  only_completion.must_not_complete = s->expect.must_not_complete;
+  auto failures = check_expectations(only_completion, r);
+  for (const auto& f : failures) ADD_FAILURE() << f;
+  if (!failures.empty()) std::cerr << format_summary_text(r);
+}
+
+INSTANTIATE_TEST_SUITE_P(Schedulers, EveryScheduler, ::testing::ValuesIn(scheduler_cases()),
+                         [](const ::testing::TestParamInfo<SchedulerCase>& info) {
+                           std::string n = std::filesystem::path(info.param.file).stem().string() + "_" + info.param.scheduler;
+                           for (auto& c : n) if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return n;
                          });
 
 TEST(ScenarioLibraryContents, HasTheRequiredScenarios) {
