@@ -44,6 +44,11 @@ struct ConnectionConfig {
   // Path scheduler by name plus parameters ("minrtt", {"rr", {{"quota", "4"}}}); see
   // path_scheduler.h for the names. Unknown names or parameters fail the connection's start.
   PluginSpec scheduler{"minrtt"};
+  // Latency placement: a stream whose whole content is written (FIN given) and at most this
+  // long is a message, not bulk. With two or more usable paths whose RTTs differ (the
+  // fastest below 0.8x another), messages go only on the lowest-RTT path and ahead of bulk
+  // data there, whatever the scheduler does with bulk. 0 turns this off.
+  uint64_t latency_stream_bytes = 16 * 1024;
   enum class AckPath : uint8_t { kSamePath, kLowestRtt };
   AckPath ack_path = AckPath::kSamePath;           // where PATH_ACKs travel
   size_t connection_ids_per_path = 2;

@@ -1,6 +1,7 @@
 // Writing application frames into a packet being built: control frames (values taken at
 // send time so retransmissions carry the newest limits) and STREAM data round-robin across
 // streams under stream and connection flow control.
+#include <algorithm>
 #include "core/conn/connection_impl.h"
 #include "core/wire/frame_codec.h"
 
@@ -147,6 +148,16 @@ void ConnectionImpl::write_control_frames(TimePoint now, wire::Writer& w, std::v
 }
 
 void ConnectionImpl::write_stream_frames(wire::Writer& w, path::Path& p, std::vector<SentFrame>& sent, size_t) {
+  auto latency = latency_path();
+  if (latency && *latency == p.id) {
+    // Messages first on the latency path (a bounded look at the front of the queue).
+    auto& q = streams_.send_queue;
+    size_t look = std::min<size_t>(q.size(), 64);
+    std::stable_partition(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(look), [&](StreamId id) {
+      auto* s = streams_.get(id);
+      return s && is_message_stream(*s);
+    });
+  }
   size_t rotations = streams_.send_queue.size();
   size_t skipped = 0;   // streams pinned to another path, passed over in a row
   while (!streams_.send_queue.empty() && w.remaining() > 24 && skipped < streams_.send_queue.size()) {
@@ -157,7 +168,7 @@ void ConnectionImpl::write_stream_frames(wire::Writer& w, path::Path& p, std::ve
       streams_.send_queue.pop_front();
       continue;
     }
-    if (pinned_elsewhere(paths_.stream_path(id), p)) {
+    if (pinned_elsewhere(stream_placement(it->second, latency), p)) {
       // A pinned stream never leaks onto another path while its own path is usable.
       streams_.send_queue.pop_front();
       streams_.send_queue.push_back(id);

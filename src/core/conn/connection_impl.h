@@ -264,6 +264,12 @@ class ConnectionImpl final : public Connection {
   path::Path* ack_carrier(const path::Path& acked);
   // Data pinned to `pin` must not go out on `here` (the pinned path is still usable).
   bool pinned_elsewhere(std::optional<PathId> pin, const path::Path& here) const;
+  // Latency placement (ConnectionConfig::latency_stream_bytes): the path messages use, if
+  // paths differ enough in RTT, and whether a stream is such a message.
+  std::optional<PathId> latency_path() const;
+  bool is_message_stream(const Stream& s) const;
+  // Where a stream's data may go: its pin, or the latency path for a message.
+  std::optional<PathId> stream_placement(const Stream& s, std::optional<PathId> latency) const;
   // Shared path plumbing: a fresh controller of the configured kind; forgetting RTT and
   // capacity when a path moves to a new network path; starting address validation.
   std::unique_ptr<CongestionController> new_controller(uint64_t mtu) const;

@@ -322,6 +322,31 @@ bool ConnectionImpl::pinned_elsewhere(std::optional<PathId> pin, const path::Pat
   return q && q->usable() && q->sendable();   // a pin to a path that is gone no longer holds
 }
 
+std::optional<PathId> ConnectionImpl::latency_path() const {
+  if (cfg_.latency_stream_bytes == 0 || paths_.size() < 2) return std::nullopt;
+  const path::Path* best = nullptr;
+  Duration slowest{};
+  size_t candidates = 0;
+  for (auto& [id, p] : paths_) {
+    if (!p->usable() || !p->sendable() || p->is_backup() || !p->rtt.has_sample()) continue;
+    candidates++;
+    slowest = std::max(slowest, p->rtt.smoothed());
+    if (!best || p->rtt.smoothed() < best->rtt.smoothed()) best = p.get();
+  }
+  if (candidates < 2 || best->rtt.smoothed() * 5 >= slowest * 4) return std::nullopt;
+  return best->id;
+}
+
+bool ConnectionImpl::is_message_stream(const Stream& s) const {
+  return s.send && s.send->finished() && s.send->written() <= cfg_.latency_stream_bytes;
+}
+
+std::optional<PathId> ConnectionImpl::stream_placement(const Stream& s, std::optional<PathId> latency) const {
+  if (auto pin = paths_.stream_path(s.id)) return pin;
+  if (latency && is_message_stream(s)) return latency;
+  return std::nullopt;
+}
+
 Result<PathId> ConnectionImpl::open_path(TimePoint now, const SocketAddress& local, const SocketAddress& remote) {
   if (perspective_ != Perspective::kClient) return fail(TransportErrorCode::kInternalError, "only clients open paths");
   if (!handshake_confirmed_) return fail(TransportErrorCode::kInternalError, "handshake not confirmed yet");

@@ -19,13 +19,14 @@ SendIntent ConnectionImpl::send_intent() const {
   bool all_pinned = true;
   std::optional<PathId> pin;
   size_t looked = 0;
+  auto latency = latency_path();
   for (StreamId id : streams_.send_queue) {
     if (looked++ == kLook) break;
     auto it = streams_.find(id);
     if (it == streams_.end() || !it->second.send) continue;
     auto& sb = *it->second.send;
     intent.bytes += sb.written() > sb.fresh_offset() ? sb.written() - sb.fresh_offset() : 0;
-    auto p = paths_.stream_path(id);
+    auto p = stream_placement(it->second, latency);
     if (!p || (pin && *pin != *p)) all_pinned = false;
     else pin = p;
   }
