@@ -4,11 +4,13 @@
 #include <expected>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "braid/address.h"
+#include "braid/path.h"
 #include "braid/plugin_params.h"
 #include "braid/time.h"
 
@@ -23,6 +25,46 @@ struct TlsOptions {
   bool insecure = false;                   // client: skip certificate verification
   std::function<void(const std::string&)> keylog;  // NSS key-log lines; off when empty
 };
+
+// Duplication (F-REDUND): copies of data sent on other usable paths, best RTT first. The
+// copies read the same stored stream bytes (nothing is cloned); the receiver keeps one.
+struct DuplicationConfig {
+  bool always = false;              // every stream byte and every DATAGRAM
+  bool datagrams = false;           // the DATAGRAM flow
+  uint64_t first_bytes = 0;         // the first N bytes of every stream (e.g. requests)
+  bool while_potentially_failed = false;   // everything while some usable path is potentially failed
+  size_t copies = 1;                // other paths per copy, at most
+  bool any() const { return always || datagrams || first_bytes > 0 || while_potentially_failed; }
+};
+// "off", or a comma list of always | datagrams | first=BYTES | suspect | copies=N.
+std::expected<DuplicationConfig, std::string> parse_duplication_policy(std::string_view text);
+
+// Everything a reinjection target hook may look at.
+struct ReinjectionContext {
+  PathId from = 0;                  // the path that stalled (PTO) or is suspected
+  StreamId stream = 0;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+  uint32_t reinjections = 0;        // times this range was already reinjected
+  std::span<const PathSnapshot> paths;
+};
+
+// Reinjection (F-REDUND): when a path hits a PTO while another path works, the stream data
+// in flight on it is queued again on other paths (the originals stay in flight; the first
+// ACK of either copy retires both).
+struct ReinjectionConfig {
+  bool enabled = true;
+  Duration delay{};                 // data sent less than this long ago stays where it is
+  uint32_t max_per_frame = 2;       // a range is reinjected at most this many times
+  size_t queue_limit = 4096;        // frames waiting on one target path, at most
+  Duration min_interval{};          // one target path takes a reinjection batch this often
+  std::vector<PathId> preferred;    // targets tried first, in order
+  // Picks the target (none: resent as an ordinary loss instead); unset: preferred, then
+  // lowest RTT. Backup paths are offered only when nothing else can take it.
+  std::function<std::optional<PathId>(const ReinjectionContext&)> select_target;
+};
+// "off", or a comma list of delay=DUR | max=N | queue=N | interval=DUR | prefer=ID[+ID...].
+std::expected<ReinjectionConfig, std::string> parse_reinjection_policy(std::string_view text);
 
 struct ConnectionConfig {
   TlsOptions tls;
@@ -49,6 +91,8 @@ struct ConnectionConfig {
   // fastest below 0.8x another), messages go only on the lowest-RTT path and ahead of bulk
   // data there, whatever the scheduler does with bulk. 0 turns this off.
   uint64_t latency_stream_bytes = 16 * 1024;
+  DuplicationConfig duplication;
+  ReinjectionConfig reinjection;
   enum class AckPath : uint8_t { kSamePath, kLowestRtt };
   AckPath ack_path = AckPath::kSamePath;           // where PATH_ACKs travel
   size_t connection_ids_per_path = 2;

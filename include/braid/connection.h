@@ -124,6 +124,9 @@ class Connection {
   virtual Result<size_t> stream_read(StreamId id, std::span<uint8_t> out, bool& fin) = 0;
   virtual Status stream_reset(StreamId id, uint64_t app_error) = 0;
   virtual Status stream_stop_sending(StreamId id, uint64_t app_error) = 0;
+  // Duplication per stream: every byte written is also sent on another usable path
+  // (ConnectionConfig::duplication.copies of them); the peer delivers each byte once.
+  virtual Status set_stream_duplicate(StreamId id, bool on) = 0;
 
   // Datagrams (RFC 9221). Fails if the peer did not offer them or the datagram is too big.
   virtual Status send_datagram(std::span<const uint8_t> data) = 0;

@@ -22,6 +22,7 @@ ConnectionImpl::ConnectionImpl(TimePoint now, const ConnectionConfig& cfg, const
     : cfg_(cfg), rng_(rng), perspective_(Perspective::kClient), cids_(random_cid_hash(rng)),
       streams_(Perspective::kClient), created_(now) {
   rng_.fill(reset_key_);
+  rng_.fill(datagram_hash_key_);
   original_dcid_ = random_cid(rng_, 8);
   initial_dcid_ = original_dcid_;
   auto scid = random_cid(rng_, cfg_.connection_id_length);
@@ -46,6 +47,7 @@ ConnectionImpl::ConnectionImpl(TimePoint now, const ConnectionConfig& cfg, const
                                Random& rng, const ServerParams& sp, std::array<uint8_t, 32> reset_key)
     : cfg_(cfg), rng_(rng), perspective_(Perspective::kServer), reset_key_(reset_key),
       cids_(random_cid_hash(rng)), streams_(Perspective::kServer), created_(now) {
+  rng_.fill(datagram_hash_key_);
   original_dcid_ = sp.original_dcid;
   initial_dcid_ = sp.initial_dcid;
   server_credentials_ = sp.credentials;

@@ -103,6 +103,7 @@ class ConnectionImpl final : public Connection {
   Result<size_t> stream_read(StreamId id, std::span<uint8_t> out, bool& fin) override;
   Status stream_reset(StreamId id, uint64_t app_error) override;
   Status stream_stop_sending(StreamId id, uint64_t app_error) override;
+  Status set_stream_duplicate(StreamId id, bool on) override;
   Status send_datagram(std::span<const uint8_t> data) override;
   std::optional<std::vector<uint8_t>> recv_datagram() override;
   size_t max_datagram_payload() const override;
@@ -212,7 +213,29 @@ class ConnectionImpl final : public Connection {
   bool level_wants_send(TimePoint now, const path::Path& path, EncryptionLevel level, bool cc_allows) const;
   void write_app_frames(TimePoint now, path::Path& path, wire::Writer& w,
                         std::vector<recovery::SentFrame>& sent, bool cc_allows, size_t limit);
-  void write_stream_frames(wire::Writer& w, path::Path& path, std::vector<recovery::SentFrame>& sent,
+  // --- redundancy (connection_redundancy.cpp): copies owed to a path, duplication of what
+  // a datagram carries, reinjection of what a stalled path holds, duplicate receptions.
+  void write_copy_frames(wire::Writer& w, path::Path& p, std::vector<recovery::SentFrame>& sent);
+  void write_datagram_frames(TimePoint now, const DatagramPlan& plan, wire::Writer& w, path::Path& p,
+                             std::vector<recovery::SentFrame>& sent);
+  std::vector<path::Path*> duplication_targets(TimePoint now, const DatagramPlan& plan, const path::Path& from,
+                                               bool policy_wants);
+  void duplicate_stream_frame(TimePoint now, const DatagramPlan& plan, path::Path& from, const recovery::SentFrame& f);
+  bool duplication_wanted_for(const recovery::SentFrame& f) const;
+  // A PTO on `p` while another path works: what p holds goes again elsewhere.
+  void reinject_from(TimePoint now, path::Path& p);
+  uint64_t duplicate_stream_bytes(const wire::StreamFrame& f) const;
+  bool is_duplicate_datagram(TimePoint now, PathId path, std::span<const uint8_t> data);
+  struct SeenDatagram {
+    PathId path;
+    TimePoint at;
+  };
+  std::unordered_map<uint64_t, SeenDatagram> seen_datagrams_;   // keyed hash of payload
+  std::deque<uint64_t> seen_datagram_order_;
+  std::array<uint8_t, 16> datagram_hash_key_{};
+
+  void write_stream_frames(TimePoint now, const DatagramPlan& plan, wire::Writer& w, path::Path& path,
+                           std::vector<recovery::SentFrame>& sent,
                            size_t limit);
   void write_control_frames(TimePoint now, wire::Writer& w, std::vector<recovery::SentFrame>& sent,
                             size_t limit);
@@ -361,7 +384,7 @@ class ConnectionImpl final : public Connection {
   PendingControl pending_;
 
   // --- datagrams
-  std::deque<std::vector<uint8_t>> datagrams_out_;
+  std::deque<std::shared_ptr<const std::vector<uint8_t>>> datagrams_out_;   // shared with copies
   std::deque<std::vector<uint8_t>> datagrams_in_;
 
   // --- timers and close

@@ -35,7 +35,7 @@ SendIntent ConnectionImpl::send_intent() const {
     if (all_pinned && pin && datagrams_out_.empty()) intent.affinity = pin;
   } else if (!datagrams_out_.empty()) {
     intent.kind = SendKind::kDatagram;
-    intent.bytes = datagrams_out_.front().size();
+    intent.bytes = datagrams_out_.front()->size();
     intent.affinity = paths_.datagram_path;
   } else if (!pending_.any() && !keys_.levels[2].send.has_pending()) {
     intent.kind = SendKind::kAckOnly;
@@ -68,6 +68,8 @@ std::optional<DatagramPlan> ConnectionImpl::plan_datagram(TimePoint now, size_t 
     d.usable = p->usable();
     d.owes_validation = !p->responses_owed.empty() || p->challenge_pending_send;
     d.owes_probe = p->app.probes_owed > 0;
+    d.owes_copies = p->owes_copies() && path_can_send(*p) &&
+                    (!cfg_.pacing || p->pacer.next_send_time(now, p->mtu) <= now);
     duties.push_back(d);
   }
   bool mp = multipath();

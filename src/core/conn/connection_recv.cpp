@@ -368,6 +368,9 @@ Status ConnectionImpl::process_frames(TimePoint now, path::Path& path, Encryptio
           } else if constexpr (std::is_same_v<F, wire::StreamFrame>) {
             // Per-path stream bytes go to the path the packet arrived on.
             uint64_t counted = stats_.stream_bytes_received;
+            uint64_t dup = duplicate_stream_bytes(f);
+            path.duplicate_bytes_received += dup;
+            stats_.duplicate_bytes_received += dup;
             st = on_stream_frame(now, f);
             path.stream_bytes_received += stats_.stream_bytes_received - counted;
           } else if constexpr (std::is_same_v<F, wire::ResetStreamFrame>) {
@@ -430,6 +433,9 @@ Status ConnectionImpl::process_frames(TimePoint now, path::Path& path, Encryptio
           } else if constexpr (std::is_same_v<F, wire::DatagramFrame>) {
             if (cfg_.max_datagram_frame_size == 0 || f.data.size() > cfg_.max_datagram_frame_size) {
               st = fail(TransportErrorCode::kProtocolViolation, "unexpected or oversized DATAGRAM", ftype);
+            } else if (is_duplicate_datagram(now, path.id, f.data)) {
+              stats_.datagrams_duplicate_received++;
+              path.duplicate_bytes_received += f.data.size();
             } else {
               if (datagrams_in_.size() >= cfg_.max_datagram_queue) datagrams_in_.pop_front();
               datagrams_in_.emplace_back(f.data.begin(), f.data.end());

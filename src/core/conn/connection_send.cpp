@@ -316,17 +316,9 @@ size_t ConnectionImpl::build_packet(TimePoint now, const DatagramPlan& plan, pat
       (handshake_complete_ || perspective_ == Perspective::kClient)) {
     size_t before = sent.size();
     write_control_frames(now, w, sent, limit);
-    // DATAGRAM frames: unreliable, never retransmitted.
-    while (!datagrams_out_.empty() && !pinned_elsewhere(paths_.datagram_path, p)) {
-      auto& d = datagrams_out_.front();
-      wire::DatagramFrame fr{d, true};
-      size_t need = wire::encoded_size(fr);
-      if (need > w.remaining()) break;
-      wire::encode_frame(w, fr);
-      sent.push_back(SentFrame{K::kDatagram});
-      datagrams_out_.pop_front();
-    }
-    write_stream_frames(w, p, sent, limit);
+    write_copy_frames(w, p, sent);
+    write_datagram_frames(now, plan, w, p, sent);
+    write_stream_frames(now, plan, w, p, sent, limit);
     for (size_t i = before; i < sent.size(); ++i) {
       if (sent[i].kind != K::kAck && sent[i].kind != K::kPadding) eliciting = true;
     }

@@ -343,7 +343,7 @@ Status ConnectionImpl::send_datagram(std::span<const uint8_t> data) {
   }
   if (is_draining()) return fail(TransportErrorCode::kInternalError, "connection is closing");
   if (datagrams_out_.size() >= cfg_.max_datagram_queue) datagrams_out_.pop_front();
-  datagrams_out_.emplace_back(data.begin(), data.end());
+  datagrams_out_.push_back(std::make_shared<const std::vector<uint8_t>>(data.begin(), data.end()));
   return {};
 }
 

@@ -124,9 +124,12 @@ void ConnectionImpl::on_loss_timeout(TimePoint now) {
     }
   }
   p.probe_ping_only = other_path_usable;
-  if (other_path_usable) {
-    // The path may be broken: everything it holds goes again on the others now rather
-    // than one probe's worth per backed-off PTO (reinjection). Duplicates are harmless.
+  if (other_path_usable && cfg_.reinjection.enabled) {
+    // The path may be broken: what it holds goes again on the others now, by the
+    // reinjection policy (connection_redundancy.cpp), rather than one probe's worth per
+    // backed-off PTO. The originals stay in flight; the first ACK of either copy counts.
+    reinject_from(now, p);
+  } else if (other_path_usable) {
     for (const auto* pkt : space.sent.oldest_unacked(space.sent.size())) {
       for (const auto& f : pkt->frames) requeue_lost_frame(f);
     }
@@ -289,6 +292,9 @@ ConnectionStats ConnectionImpl::stats() const {
     ps.bytes_received = p->bytes_received;
     ps.stream_bytes_sent = p->stream_bytes_sent;
     ps.stream_bytes_received = p->stream_bytes_received;
+    ps.duplicate_bytes_sent = p->duplicate_bytes_sent;
+    ps.reinjected_bytes_sent = p->reinjected_bytes_sent;
+    ps.duplicate_bytes_received = p->duplicate_bytes_received;
     ps.mtu = p->mtu;
     ps.ecn = p->ecn == path::EcnState::kTesting   ? "testing"
              : p->ecn == path::EcnState::kUnknown ? "unknown"

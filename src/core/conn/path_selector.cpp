@@ -9,6 +9,7 @@ const char* plan_reason_name(PlanReason r) {
     case PlanReason::kProbe: return "probe";
     case PlanReason::kAck: return "ack";
     case PlanReason::kAbandonCarrier: return "abandon_carrier";
+    case PlanReason::kCopies: return "copies";
     case PlanReason::kData: return "data";
     case PlanReason::kFlush: return "flush";
   }
@@ -46,6 +47,9 @@ std::optional<PathSelection> PathSelector::select(std::span<const PathDuties> pa
     for (auto& d : paths) {
       if (d.sendable && d.usable) return duty(d, PlanReason::kAbandonCarrier);
     }
+  }
+  for (auto& d : paths) {
+    if (d.owes_copies && d.sendable && !single_path) return PathSelection{d.id, PlanReason::kCopies, true, {}};
   }
   if (single_path) {
     // Everything goes on the primary path (the first listed): the handshake path, or the

@@ -4,8 +4,9 @@
 //   1. a path owing PATH_RESPONSE/PATH_CHALLENGE or a PTO probe sends on itself;
 //   2. a path that carries ACKs now due (its own or another path's, by the ACK policy);
 //   3. the PATH_ABANDON carrier (any usable path; the frame never rides the path it closes);
-//   4. the scheduler's choice for data (new data, retransmissions, datagrams);
-//   5. any path that still owes something (a flush when no path may send data now).
+//   4. a path owing copies (duplication, reinjection) that congestion control lets send;
+//   5. the scheduler's choice for data (new data, retransmissions, datagrams);
+//   6. any path that still owes something (a flush when no path may send data now).
 // A path picked in 1–3 carries data only if the scheduler would have put data there too
 // (probes always may), so ACK and validation traffic never bypasses the scheduler's plan.
 #pragma once
@@ -25,10 +26,11 @@ struct PathDuties {
   bool owes_validation = false;   // PATH_RESPONSE or PATH_CHALLENGE waiting
   bool owes_probe = false;        // PTO probe owed
   bool carries_due_acks = false;  // ACKs due now travel on this path
+  bool owes_copies = false;       // duplicated or reinjected data waits and the path may send
   bool owes_anything = false;     // something may go out even without congestion credit
 };
 
-enum class PlanReason : uint8_t { kValidation, kProbe, kAck, kAbandonCarrier, kData, kFlush };
+enum class PlanReason : uint8_t { kValidation, kProbe, kAck, kAbandonCarrier, kCopies, kData, kFlush };
 const char* plan_reason_name(PlanReason r);
 
 struct PathSelection {

@@ -179,4 +179,12 @@ void SendBuffer::release_acked_chunks() {
   }
 }
 
+std::optional<std::pair<uint64_t, uint64_t>> SendBuffer::unacked_part(uint64_t offset, uint64_t length) const {
+  uint64_t end = offset + length;
+  if (end > written_ || length == 0 || acked_.contains(offset, end)) return std::nullopt;
+  uint64_t start = std::max(offset, acked_prefix());
+  if (start >= end) return std::nullopt;
+  return std::pair{start, end - start};
+}
+
 }  // namespace braid::conn

@@ -60,6 +60,9 @@ class SendBuffer {
   std::optional<SendSlice> next_slice(size_t max_len, uint64_t limit_offset) const;
   // Copies bytes of a range that is not yet freed (offset >= the acknowledged prefix).
   void copy_out(uint64_t offset, size_t length, uint8_t* dst) const;
+  // The part of [offset, offset + length) a copy may still send: from the first byte not
+  // acknowledged (and not freed) to the end; nullopt when all of it was acknowledged.
+  std::optional<std::pair<uint64_t, uint64_t>> unacked_part(uint64_t offset, uint64_t length) const;
   // Records a slice from next_slice as sent; it may have been shortened (then drop `fin`).
   void on_sent(const SendSlice& s);
   void on_acked(uint64_t offset, size_t length, bool fin);

@@ -35,6 +35,7 @@ struct Stream {
   bool stop_sending_sent = false;
   uint64_t stop_sending_code = 0;
   bool recv_done = false;         // everything read or reset: counts towards MAX_STREAMS
+  bool duplicate = false;         // every byte also sent on another path (set_stream_duplicate)
 };
 
 inline bool is_bidi_stream(StreamId id) { return (id & 0x2) == 0; }
@@ -67,6 +68,7 @@ class StreamManager {
   void queue_send(Stream& s);
   std::deque<StreamId> send_queue;
   std::set<StreamId> write_blocked;     // stream_write fell short: a writable event is owed
+  bool any_duplicated = false;          // some stream asked for duplication
 
   SendPool pool;        // every stream's send buffer charges it (before the streams: they point in)
   PieceBudget pieces;   // out-of-order pieces of every stream

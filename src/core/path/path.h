@@ -147,6 +147,14 @@ struct Path {
   uint64_t duplicate_bytes_sent = 0, reinjected_bytes_sent = 0, duplicate_bytes_received = 0;
   TimePoint last_ack_received{};
 
+  // Redundancy: stream ranges (copy set) and DATAGRAM payloads (shared, not cloned) to send
+  // on this path as copies of data that went, or is stuck, elsewhere.
+  std::deque<recovery::SentFrame> copies_owed;
+  std::deque<std::shared_ptr<const std::vector<uint8_t>>> datagram_copies;
+  TimePoint last_reinjection_batch{};
+  bool has_reinjection_batch = false;
+  bool owes_copies() const { return !copies_owed.empty() || !datagram_copies.empty(); }
+
   // Validated and in use: may carry data (ACTIVE) or stand by for it (STANDBY).
   bool usable() const { return state == PathState::kActive || state == PathState::kStandby; }
   // Either side asked for this path to be a backup (PATH_STATUS_BACKUP).

@@ -24,6 +24,10 @@ struct SentFrame {
   uint32_t path_id = 0;    // path-scoped frames
   uint64_t id = 0;         // stream id / cid sequence / ack: largest acknowledged
   uint64_t offset = 0;     // stream/crypto offset; ack: path the ACK was for
+  // Stream data sent again on another path while the first copy may still arrive:
+  // 1 duplication, 2 reinjection. `reinjections` counts how often the range was reinjected.
+  uint8_t copy = 0;
+  uint8_t reinjections = 0;
 };
 
 struct SentPacket {
