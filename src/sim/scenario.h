@@ -81,6 +81,10 @@ struct TransportSpec {
   // A registered path scheduler plus parameters ("minrtt", "rr:quota=4"; see
   // braid::path_scheduler_names()), checked with make_path_scheduler() when loaded.
   PluginSpec scheduler{"minrtt"};
+  // Redundancy policies in their text forms (parse_duplication_policy /
+  // parse_reinjection_policy), checked when loaded: "off", "datagrams", "first=4096", ...
+  std::string duplicate = "off";
+  std::string reinject = "on";
   bool pacing = true;
   Duration idle_timeout = std::chrono::seconds(30);
   uint64_t max_udp_payload_bytes = 1452;

@@ -13,6 +13,7 @@
 #include <toml++/toml.h>
 
 #include "braid/congestion_controller.h"
+#include "braid/config.h"
 #include "braid/path_scheduler.h"
 
 namespace braid::sim {
@@ -234,6 +235,14 @@ class Loader {
       auto spec = parse_scheduler_spec(*s);
       if (!spec) fail(fmt::format("{}.scheduler: {}", path, spec.error()));
       tr.scheduler = std::move(*spec);
+    }
+    if (auto d = r.string("duplicate")) {
+      if (auto ok = parse_duplication_policy(*d); !ok) fail(fmt::format("{}.duplicate: {}", path, ok.error()));
+      tr.duplicate = *d;
+    }
+    if (auto d = r.string("reinject")) {
+      if (auto ok = parse_reinjection_policy(*d); !ok) fail(fmt::format("{}.reinject: {}", path, ok.error()));
+      tr.reinject = *d;
     }
     if (auto p = r.boolean("pacing")) tr.pacing = *p;
     if (auto d = r.seconds("idle_timeout_s")) tr.idle_timeout = *d;

@@ -57,6 +57,8 @@ ConnectionConfig connection_config(const TransportSpec& t) {
   ConnectionConfig c;
   c.congestion_controller = t.congestion_controller;
   c.scheduler = t.scheduler;
+  c.duplication = parse_duplication_policy(t.duplicate).value_or(DuplicationConfig{});   // checked when loaded
+  c.reinjection = parse_reinjection_policy(t.reinject).value_or(ReinjectionConfig{});
   c.pacing = t.pacing;
   c.idle_timeout = t.idle_timeout;
   c.max_udp_payload_size = t.max_udp_payload_bytes;

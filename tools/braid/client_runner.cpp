@@ -91,6 +91,8 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
   cfg.congestion_controller = opts.congestion_controller;
   cfg.key_update_interval_packets = opts.key_update_after_packets;
   if (opts.scheduler) cfg.scheduler = *opts.scheduler;
+  if (opts.duplication) cfg.duplication = *opts.duplication;
+  if (opts.reinjection) cfg.reinjection = *opts.reinjection;
   try {
     cfg.tls.keylog = keylog_to_file(opts.keylog_file);
   } catch (const std::exception& e) {

@@ -39,6 +39,8 @@ struct ClientOptions {
   uint64_t progress_total = 0;            // 0: unknown
   ConnectionConfig base;                  // other connection settings
   std::optional<PluginSpec> scheduler;    // unset: base.scheduler
+  std::optional<DuplicationConfig> duplication;
+  std::optional<ReinjectionConfig> reinjection;
   std::vector<PathRequest> extra_paths;   // opened after the handshake
   bool auto_paths = false;                // also every other local address (getifaddrs)
   bool path_lines = false;                // per-path lines under the bar (needs `progress`

@@ -26,7 +26,7 @@ struct ClientFlags {
   std::string output, ca, alpn = "hq-interop", cc = "cubic", qlog_dir, keylog, timeout = "10s", local;
   std::vector<std::string> paths;
   std::vector<std::string> abandon_paths, open_paths, migrations, path_statuses;
-  std::string scheduler;
+  std::string scheduler, duplicate, reinject;
   std::optional<std::string> datagram;
   bool insecure = false, json = false, sha256 = false, no_progress = false, auto_paths = false;
   uint64_t key_update_after = 0;
@@ -190,6 +190,8 @@ void run(const ClientFlags& f) {
   o.progress = !f.no_progress && ProgressBar::stderr_is_terminal();
   o.path_lines = true;
   if (!f.scheduler.empty()) o.scheduler = scheduler_flag("client", f.scheduler);
+  if (!f.duplicate.empty()) o.duplication = duplicate_flag("client", f.duplicate);
+  if (!f.reinject.empty()) o.reinjection = reinject_flag("client", f.reinject);
   for (const auto& spec : f.paths) {
     auto p = parse_path_spec(spec, o.remote);
     if (!p) die("--path " + spec + ": " + p.error(), 2);
@@ -251,6 +253,9 @@ void setup_client(CLI::App& app) {
   cmd->add_option("--path-status", f->path_statuses,
                   "ID=backup|available@WHEN (repeatable): change path ID's status at a time or after N bytes");
   cmd->add_flag("--auto-paths", f->auto_paths, "also open a path from every other local address of the server's family");
+  cmd->add_option("--duplicate", f->duplicate,
+                  "duplication of what the client sends: off, or always,datagrams,first=BYTES,suspect,copies=N");
+  cmd->add_option("--reinject", f->reinject, "reinjection: on, off, or delay=,max=,queue=,interval=,prefer=");
   cmd->add_option("--scheduler", f->scheduler,
                   fmt::format("multipath scheduler NAME[:k=v,...]: {} (default minrtt; docs/schedulers.md)",
                               fmt::join(path_scheduler_names(), ", ")));

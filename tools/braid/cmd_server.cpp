@@ -65,6 +65,7 @@ struct ServerFlags {
   std::vector<std::string> path_statuses;
   uint64_t key_update_after = 0;
   std::string scheduler = "minrtt";
+  std::string duplicate = "off", reinject = "on";
 };
 
 void setup_server(CLI::App& app) {
@@ -79,6 +80,11 @@ void setup_server(CLI::App& app) {
   cmd->add_option("--keylog", f->keylog, "append NSS key-log lines (TLS secrets!) to this file");
   cmd->add_option("--cc", f->cc, "congestion controller: cubic or reno")->capture_default_str();
   cmd->add_option("--scheduler", f->scheduler, "multipath scheduler NAME[:k=v,...] for what the server sends")
+      ->capture_default_str();
+  cmd->add_option("--duplicate", f->duplicate,
+                  "duplication: off, or always,datagrams,first=BYTES,suspect,copies=N (docs/schedulers.md)")
+      ->capture_default_str();
+  cmd->add_option("--reinject", f->reinject, "reinjection: on, off, or delay=,max=,queue=,interval=,prefer=")
       ->capture_default_str();
   cmd->add_flag("--retry", f->retry, "validate client addresses with a Retry first");
   cmd->add_option("--max-connections", f->max_connections, "refuse connections beyond this many")->capture_default_str();
@@ -105,6 +111,8 @@ void setup_server(CLI::App& app) {
     check_cc_flag("server", f->cc);
     o.congestion_controller = f->cc;
     o.scheduler = scheduler_flag("server", f->scheduler);
+    o.duplication = duplicate_flag("server", f->duplicate);
+    o.reinjection = reinject_flag("server", f->reinject);
     o.retry = f->retry;
     o.max_connections = f->max_connections;
     o.max_paths = f->max_paths;

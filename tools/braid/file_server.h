@@ -34,6 +34,8 @@ struct FileServerOptions {
   std::string keylog_file;
   std::string congestion_controller = "cubic";
   PluginSpec scheduler{"minrtt"};        // the server sends downloads: its scheduler places them
+  DuplicationConfig duplication;
+  ReinjectionConfig reinjection;
   bool retry = false;
   size_t max_connections = 4096;
   // Multipath paths per connection offered to clients (initial_max_path_id = max_paths - 1);

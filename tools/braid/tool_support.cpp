@@ -167,4 +167,16 @@ void check_cc_flag(const std::string& cmd, const std::string& name) {
   }
 }
 
+DuplicationConfig duplicate_flag(const std::string& cmd, const std::string& text) {
+  auto d = parse_duplication_policy(text);
+  if (!d) fail_command(cmd, fmt::format("--duplicate {}: {}", text, d.error()), 2);
+  return *d;
+}
+
+ReinjectionConfig reinject_flag(const std::string& cmd, const std::string& text) {
+  auto r = parse_reinjection_policy(text);
+  if (!r) fail_command(cmd, fmt::format("--reinject {}: {}", text, r.error()), 2);
+  return *r;
+}
+
 }  // namespace braid::tool

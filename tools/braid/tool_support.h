@@ -1,6 +1,7 @@
 // Pieces every networking subcommand shares: failure reporting, stop signals, key-log and
 // qlog destinations, error descriptions, and the JSON form of connection statistics.
 #pragma once
+#include "braid/config.h"
 #include "braid/plugin_params.h"
 #include <nlohmann/json.hpp>
 
@@ -20,6 +21,9 @@ namespace braid::tool {
 // with exit code 2 and the list of known names.
 PluginSpec scheduler_flag(const std::string& cmd, const std::string& text);
 void check_cc_flag(const std::string& cmd, const std::string& name);
+// --duplicate POLICY and --reinject POLICY (config.h text forms), exit code 2 when bad.
+DuplicationConfig duplicate_flag(const std::string& cmd, const std::string& text);
+ReinjectionConfig reinject_flag(const std::string& cmd, const std::string& text);
 
 // SIGINT/SIGTERM stop `loop` (nullptr: restore the default action).
 void stop_loop_on_signals(io::EventLoop* loop);
