@@ -242,6 +242,27 @@ TEST(Multipath, PinnedStreamsStayOnTheirPaths) {
   EXPECT_LE(on1, 1'200'000u + 18'000u);
 }
 
+// set_stream_duplicate: every byte also goes on the other path (from the stored bytes); the
+// receiver delivers the stream intact once and counts the copies it already had.
+TEST(Multipath, DuplicatedStreamArrivesOnce) {
+  PairHarness h(PairHarness::default_options());
+  ASSERT_TRUE(h.handshake());
+  auto p1 = open_and_wait(h, kLocal1);
+  ASSERT_TRUE(p1.has_value());
+  auto data = pattern_bytes(400'000, 9);
+  auto r = run_transfer(h, false, {data}, std::chrono::seconds(60), [&](const std::vector<StreamId>& ids) {
+    ASSERT_TRUE(h.server_conn()->set_stream_duplicate(ids[0], true).has_value());
+  });
+  ASSERT_TRUE(r.ok) << r.failure;
+  uint64_t dup_sent = 0, dup_received = 0;
+  for (auto& p : h.server_conn()->stats().paths) dup_sent += p.duplicate_bytes_sent;
+  for (auto& p : h.client().stats().paths) dup_received += p.duplicate_bytes_received;
+  EXPECT_GT(dup_sent, 100'000u);
+  EXPECT_GT(dup_received, 50'000u);
+  EXPECT_EQ(h.client().stats().duplicate_bytes_received, dup_received);
+  EXPECT_FALSE(h.server_conn()->set_stream_duplicate(999, true).has_value());
+}
+
 TEST(Multipath, StalePathStatusIgnored) {
   PairHarness h(PairHarness::default_options());
   ASSERT_TRUE(h.handshake());
