@@ -1,6 +1,8 @@
-// The connection state machine behind braid::Connection, split by concern across
-// connection_*.cpp files: handshake and keys, receive path, send path, streams, connection
-// IDs, paths and migration, close and timers. This header holds the shared state.
+// The connection state machine behind braid::Connection: an orchestrator of named parts
+// (PathSet, StreamManager, CidManager, KeySchedule, the scheduler) whose behaviour is split
+// by concern across connection_*.cpp: handshake and keys, receive path, datagram planning
+// (PathSelector → DatagramPlan), packet building and frame sources, redundancy (copies,
+// duplication, reinjection), streams, connection IDs, paths and migration, close and timers.
 #pragma once
 #include <array>
 #include <deque>
