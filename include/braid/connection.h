@@ -74,8 +74,9 @@ struct PathStats {
   uint64_t bytes_sent = 0, bytes_received = 0;
   uint64_t stream_bytes_sent = 0, stream_bytes_received = 0;
   // Redundancy: stream bytes sent on this path as copies of data also sent on another path
-  // (duplication) or again after the path they first took stalled (reinjection), and stream
-  // bytes received here that had already arrived (on any path).
+  // (duplication); reinjection: bytes this path held when it stalled that were queued again
+  // on the others (counted here, where they came from); stream bytes received here that had
+  // already arrived (on any path).
   uint64_t duplicate_bytes_sent = 0, reinjected_bytes_sent = 0;
   uint64_t duplicate_bytes_received = 0;
   uint64_t mtu = 0;

@@ -21,6 +21,11 @@ TEST(Redundancy, BlackholedPathIsReinjectedOntoTheHealthyOne) {
   ASSERT_EQ(on.clients.size(), 1u);
   EXPECT_TRUE(on.clients[0].completed);
   EXPECT_GT(on.clients[0].server_totals.reinjected_bytes_sent, 10'000u);
+  // Explicit targets: copies queued on the named path, read from the stored bytes.
+  s.transport.reinject = "prefer=1";
+  SimulationResult copies = Simulation(s).run();
+  EXPECT_TRUE(copies.clients[0].completed);
+  EXPECT_GT(copies.clients[0].server_totals.reinjected_bytes_sent, 10'000u);
   s.transport.reinject = "off";
   SimulationResult off = Simulation(s).run();
   EXPECT_TRUE(off.clients[0].completed);

@@ -289,6 +289,7 @@ PathSnapshot ConnectionImpl::snapshot_of(const path::Path& p, TimePoint now) con
   s.last_ack_received = p.last_ack_received;
   s.last_received = p.last_received;
   s.tuple = p.tuple;
+  if (auto w = paths_.bonding.weights().find(p.id); w != paths_.bonding.weights().end()) s.capacity_weight = w->second;
   return s;
 }
 

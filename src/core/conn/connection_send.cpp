@@ -72,7 +72,8 @@ bool ConnectionImpl::level_wants_send(TimePoint now, const path::Path& p, Encryp
   if (!cc_allows) return false;
   if (!handshake_complete_ && perspective_ == Perspective::kServer) return false;
   if (!p.usable()) return false;
-  return pending_.any() || !streams_.send_queue.empty() || !datagrams_out_.empty() || keys_.levels[2].send.has_pending();
+  return pending_.any() || !streams_.send_queue.empty() || !datagrams_out_.empty() || p.owes_copies() ||
+         keys_.levels[2].send.has_pending();
 }
 
 std::optional<Transmit> ConnectionImpl::poll_transmit(TimePoint now, std::span<uint8_t> buf, size_t max_segments) {

@@ -154,7 +154,7 @@ TimePoint ConnectionImpl::poll_timeout() const {
     t = std::min(t, ack_deadline(p->app));
     t = std::min(t, p->validation_deadline);
     t = std::min(t, p->next_challenge_time);
-    if (cfg_.pacing && (!streams_.send_queue.empty() || !datagrams_out_.empty() || pending_.any()) &&
+    if (cfg_.pacing && (!streams_.send_queue.empty() || !datagrams_out_.empty() || pending_.any() || p->owes_copies()) &&
         send_window_available(*p) > 0) {
       TimePoint pace = p->pacer.next_send_time(now_, p->mtu);
       if (pace > now_) t = std::min(t, pace);

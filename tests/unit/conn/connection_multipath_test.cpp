@@ -3,6 +3,7 @@
 // of validation, blackholes, and aggregation of two unequal paths.
 #include <gtest/gtest.h>
 
+#include "braid/path_scheduler.h"
 #include "tests/support/transfer.h"
 
 namespace braid {
@@ -261,6 +262,34 @@ TEST(Multipath, DuplicatedStreamArrivesOnce) {
   EXPECT_GT(dup_received, 50'000u);
   EXPECT_EQ(h.client().stats().duplicate_bytes_received, dup_received);
   EXPECT_FALSE(h.server_conn()->set_stream_duplicate(999, true).has_value());
+}
+
+// An application's own scheduler, registered by name and used by a connection: it sends
+// everything on the highest validated path ID, waiting while that path cannot send.
+TEST(Multipath, RegisteredSchedulerCarriesATransfer) {
+  struct HighestId final : PathScheduler {
+    PathChoice select(std::span<const PathSnapshot> paths, const SendIntent&, TimePoint) override {
+      for (auto it = paths.rbegin(); it != paths.rend(); ++it) {
+        if (it->validated && !it->abandoned) return it->can_send_now ? PathChoice::one(it->path_id) : PathChoice{};
+      }
+      return {};
+    }
+    std::string_view name() const override { return "test-highest"; }
+  };
+  register_path_scheduler("test-highest", [] { return std::make_unique<HighestId>(); });
+  auto opts = PairHarness::default_options();
+  opts.server.scheduler = "test-highest";
+  PairHarness h(opts);
+  ASSERT_TRUE(h.handshake());
+  auto p1 = open_and_wait(h, kLocal1);
+  ASSERT_TRUE(p1.has_value());
+  uint64_t before0 = path_stats(*h.server_conn(), 0)->stream_bytes_sent;
+  auto r = run_transfer(h, false, {pattern_bytes(1'000'000, 5)});
+  ASSERT_TRUE(r.ok) << r.failure;
+  uint64_t on0 = path_stats(*h.server_conn(), 0)->stream_bytes_sent - before0;
+  uint64_t on1 = path_stats(*h.server_conn(), *p1)->stream_bytes_sent;
+  EXPECT_GT(on1, 900'000u);
+  EXPECT_LT(on0, 100'000u);
 }
 
 TEST(Multipath, StalePathStatusIgnored) {
