@@ -147,7 +147,7 @@ void ConnectionImpl::write_control_frames(TimePoint now, wire::Writer& w, std::v
   }
 }
 
-void ConnectionImpl::write_stream_frames(TimePoint now, const DatagramPlan& plan, wire::Writer& w, path::Path& p,
+void ConnectionImpl::write_stream_frames(const DatagramPlan& plan, wire::Writer& w, path::Path& p,
                                          std::vector<SentFrame>& sent, size_t) {
   auto latency = latency_path();
   if (latency && *latency == p.id) {
@@ -221,7 +221,7 @@ void ConnectionImpl::write_stream_frames(TimePoint now, const DatagramPlan& plan
     sent.push_back(f);
     stats_.stream_bytes_sent += slice->length;
     p.stream_bytes_sent += slice->length;
-    if (slice->length > 0) duplicate_stream_frame(now, plan, p, f);
+    if (slice->length > 0) duplicate_stream_frame(plan, p, f);
     if (!s.send->has_pending()) {
       s.in_send_queue = false;
       streams_.send_queue.pop_front();

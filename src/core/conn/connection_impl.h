@@ -201,7 +201,7 @@ class ConnectionImpl final : public Connection {
   // --- send (connection_send.cpp)
   // --- planning each datagram (connection_plan.cpp)
   std::optional<DatagramPlan> plan_datagram(TimePoint now, size_t room);
-  PathChoice ask_scheduler(TimePoint now);
+  PathChoice ask_scheduler(TimePoint now, const SendIntent& intent);
   SendIntent send_intent() const;
   void on_datagram_sent(TimePoint now, const DatagramPlan& plan, path::Path& p, size_t bytes, bool ack_eliciting);
 
@@ -218,11 +218,11 @@ class ConnectionImpl final : public Connection {
   // --- redundancy (connection_redundancy.cpp): copies owed to a path, duplication of what
   // a datagram carries, reinjection of what a stalled path holds, duplicate receptions.
   void write_copy_frames(wire::Writer& w, path::Path& p, std::vector<recovery::SentFrame>& sent);
-  void write_datagram_frames(TimePoint now, const DatagramPlan& plan, wire::Writer& w, path::Path& p,
+  void write_datagram_frames(const DatagramPlan& plan, wire::Writer& w, path::Path& p,
                              std::vector<recovery::SentFrame>& sent);
-  std::vector<path::Path*> duplication_targets(TimePoint now, const DatagramPlan& plan, const path::Path& from,
+  std::vector<path::Path*> duplication_targets(const DatagramPlan& plan, const path::Path& from,
                                                bool policy_wants);
-  void duplicate_stream_frame(TimePoint now, const DatagramPlan& plan, path::Path& from, const recovery::SentFrame& f);
+  void duplicate_stream_frame(const DatagramPlan& plan, path::Path& from, const recovery::SentFrame& f);
   bool duplication_wanted_for(const recovery::SentFrame& f) const;
   // A PTO on `p` while another path works: what p holds goes again elsewhere.
   void reinject_from(TimePoint now, path::Path& p);
@@ -236,7 +236,7 @@ class ConnectionImpl final : public Connection {
   std::deque<uint64_t> seen_datagram_order_;
   std::array<uint8_t, 16> datagram_hash_key_{};
 
-  void write_stream_frames(TimePoint now, const DatagramPlan& plan, wire::Writer& w, path::Path& path,
+  void write_stream_frames(const DatagramPlan& plan, wire::Writer& w, path::Path& path,
                            std::vector<recovery::SentFrame>& sent,
                            size_t limit);
   void write_control_frames(TimePoint now, wire::Writer& w, std::vector<recovery::SentFrame>& sent,

@@ -47,7 +47,7 @@ SendIntent ConnectionImpl::send_intent() const {
   return intent;
 }
 
-PathChoice ConnectionImpl::ask_scheduler(TimePoint now) {
+PathChoice ConnectionImpl::ask_scheduler(TimePoint now, const SendIntent& intent) {
   std::vector<PathSnapshot> snaps;
   snaps.reserve(paths_.size());
   for (auto& [id, p] : paths_) {
@@ -55,7 +55,7 @@ PathChoice ConnectionImpl::ask_scheduler(TimePoint now) {
     snaps.push_back(snapshot_of(*p, now));
   }
   if (!scheduler_) scheduler_ = std::move(*make_path_scheduler(SchedulerConfig{"minrtt"}));
-  return scheduler_->select(snaps, send_intent(), now);
+  return scheduler_->select(snaps, intent, now);
 }
 
 std::optional<DatagramPlan> ConnectionImpl::plan_datagram(TimePoint now, size_t room) {
@@ -88,8 +88,9 @@ std::optional<DatagramPlan> ConnectionImpl::plan_datagram(TimePoint now, size_t 
       if (d.sendable) d.owes_anything = level_wants_send(now, *find_path(d.id), EncryptionLevel::kApplication, false);
     }
   }
+  const SendIntent intent = send_intent();
   auto sel = PathSelector::select(duties, mp && !pending_.path_abandon.empty(), single,
-                                  [&] { return ask_scheduler(now); });
+                                  [&] { return ask_scheduler(now, intent); });
   if (!sel) return std::nullopt;
   auto& p = *find_path(sel->path);
   DatagramPlan plan;
@@ -97,7 +98,7 @@ std::optional<DatagramPlan> ConnectionImpl::plan_datagram(TimePoint now, size_t 
   plan.reason = sel->reason;
   plan.data_allowed = sel->data_allowed;
   plan.kind = sel->reason == PlanReason::kProbe || sel->reason == PlanReason::kValidation ? SendKind::kProbe
-                                                                                           : send_intent().kind;
+                                                                                           : intent.kind;
   plan.ecn = ecn_for(p);
   plan.budget = amplification_budget(p);
   if (sel->data_allowed) {

@@ -93,7 +93,7 @@ void ConnectionImpl::write_copy_frames(wire::Writer& w, path::Path& p, std::vect
   }
 }
 
-void ConnectionImpl::write_datagram_frames(TimePoint now, const DatagramPlan& plan, wire::Writer& w, path::Path& p,
+void ConnectionImpl::write_datagram_frames(const DatagramPlan& plan, wire::Writer& w, path::Path& p,
                                            std::vector<SentFrame>& sent) {
   // DATAGRAM frames: unreliable, never retransmitted; duplicated onto other paths by policy.
   const auto& dup = cfg_.duplication;
@@ -105,13 +105,13 @@ void ConnectionImpl::write_datagram_frames(TimePoint now, const DatagramPlan& pl
     wire::encode_frame(w, fr);
     sent.push_back(SentFrame{K::kDatagram});
     datagrams_out_.pop_front();
-    for (auto* q : duplication_targets(now, plan, p, policy)) {
+    for (auto* q : duplication_targets(plan, p, policy)) {
       if (q->datagram_copies.size() < kMaxDatagramCopiesPerPath) q->datagram_copies.push_back(d);
     }
   }
 }
 
-std::vector<path::Path*> ConnectionImpl::duplication_targets(TimePoint now, const DatagramPlan& plan,
+std::vector<path::Path*> ConnectionImpl::duplication_targets(const DatagramPlan& plan,
                                                              const path::Path& from, bool policy_wants) {
   std::vector<path::Path*> out;
   if (!multipath() || paths_.size() < 2) return out;
@@ -132,7 +132,6 @@ std::vector<path::Path*> ConnectionImpl::duplication_targets(TimePoint now, cons
     if (out.size() >= cfg_.duplication.copies) break;
     out.push_back(q);
   }
-  (void)now;
   return out;
 }
 
@@ -140,7 +139,7 @@ bool ConnectionImpl::duplication_wanted_for(const SentFrame& f) const {
   const auto& dup = cfg_.duplication;
   if (dup.always) return true;
   if (dup.first_bytes > 0 && f.offset < dup.first_bytes) return true;
-  if (auto* s = const_cast<StreamManager&>(streams_).get(f.id); s && s->duplicate) return true;
+  if (auto* s = streams_.get(f.id); s && s->duplicate) return true;
   if (dup.while_potentially_failed) {
     for (auto& [id, p] : paths_) {
       if (p->usable() && p->pto_count >= 2) return true;
@@ -149,10 +148,10 @@ bool ConnectionImpl::duplication_wanted_for(const SentFrame& f) const {
   return false;
 }
 
-void ConnectionImpl::duplicate_stream_frame(TimePoint now, const DatagramPlan& plan, path::Path& from,
+void ConnectionImpl::duplicate_stream_frame(const DatagramPlan& plan, path::Path& from,
                                             const SentFrame& f) {
   if (plan.copies.empty() && !cfg_.duplication.any() && !streams_.any_duplicated) return;
-  for (auto* q : duplication_targets(now, plan, from, duplication_wanted_for(f))) {
+  for (auto* q : duplication_targets(plan, from, duplication_wanted_for(f))) {
     if (q->copies_owed.size() >= kMaxCopiesPerPath) continue;
     SentFrame c = f;
     c.copy = 1;

@@ -318,8 +318,8 @@ size_t ConnectionImpl::build_packet(TimePoint now, const DatagramPlan& plan, pat
     size_t before = sent.size();
     write_control_frames(now, w, sent, limit);
     write_copy_frames(w, p, sent);
-    write_datagram_frames(now, plan, w, p, sent);
-    write_stream_frames(now, plan, w, p, sent, limit);
+    write_datagram_frames(plan, w, p, sent);
+    write_stream_frames(plan, w, p, sent, limit);
     for (size_t i = before; i < sent.size(); ++i) {
       if (sent[i].kind != K::kAck && sent[i].kind != K::kPadding) eliciting = true;
     }

@@ -8,6 +8,11 @@ Stream* StreamManager::get(StreamId id) {
   return it == streams_.end() ? nullptr : &it->second;
 }
 
+const Stream* StreamManager::get(StreamId id) const {
+  auto it = streams_.find(id);
+  return it == streams_.end() ? nullptr : &it->second;
+}
+
 Stream& StreamManager::insert(Stream s) {
   StreamId id = s.id;
   return streams_.emplace(id, std::move(s)).first->second;

@@ -57,6 +57,7 @@ class StreamManager {
   size_t size() const { return streams_.size(); }
   size_t erase(StreamId id) { return streams_.erase(id); }
   Stream* get(StreamId id);
+  const Stream* get(StreamId id) const;
   Stream& insert(Stream s);
 
   // Opened by this end (by the ID's initiator bit).
