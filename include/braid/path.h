@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "braid/address.h"
+#include "braid/congestion_controller.h"
 #include "braid/time.h"
 #include "braid/types.h"
 
@@ -57,7 +58,16 @@ struct PathSnapshot {
   uint64_t pacing_rate_bytes_per_second = 0;
   TimePoint next_send_time{};
   bool can_send_now = false;          // cwnd ∧ pacing ∧ anti-amplification allow a packet
+  // Delivery-rate sampling (draft-ietf-ccwg-bbr): the newest valid sample, the highest
+  // one not taken app-limited, whether the path is in an app-limited period, and the
+  // totals the samples are computed from.
   uint64_t delivery_rate_bytes_per_second = 0;
+  uint64_t max_delivery_rate_bytes_per_second = 0;
+  bool app_limited = false;
+  uint64_t delivered_bytes = 0, lost_bytes = 0;
+  // The controller's own model where it has one (BBR's bottleneck bandwidth), else 0.
+  uint64_t bottleneck_bandwidth_bytes_per_second = 0;
+  CcState cc_state = CcState::kSlowStart;
   // Share of the connection's capacity this path carries (cwnd / srtt over all usable
   // paths, summing to 1; 0 when not usable or unknown), from the bonding tracker.
   double capacity_weight = 0;

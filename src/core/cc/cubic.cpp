@@ -12,7 +12,7 @@ namespace {
 double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 }  // namespace
 
-Cubic::Cubic(const CcConfig& cfg, bool hystart)
+Cubic::Cubic(const CcContext& cfg, bool hystart)
     : cfg_(cfg),
       mds_(cfg.max_datagram_size),
       hystart_enabled_(hystart),
@@ -32,7 +32,7 @@ double Cubic::w_cubic_bytes(double t) const {
   return (kCubicC * d * d * d + w_max_seg) * static_cast<double>(mds_);
 }
 
-void Cubic::on_packet_sent(TimePoint now, uint64_t, uint64_t) { hystart_.on_packet_sent(now); }
+void Cubic::on_packet_sent(const SentSample& s) { hystart_.on_packet_sent(s.now); }
 
 void Cubic::on_ack(const AckSample& s) {
   if (sent_in_recovery_period(s.sent_time)) return;
@@ -142,12 +142,11 @@ void Cubic::set_max_datagram_size(uint64_t bytes) {
 }
 
 CcMetrics Cubic::metrics() const {
-  std::string_view state;
-  if (in_recovery_) state = "recovery";
-  else if (static_cast<uint64_t>(cwnd_) >= ssthresh_) state = "congestion_avoidance";
-  else if (hystart_.in_css()) state = "conservative_slow_start";
-  else state = "slow_start";
-  return CcMetrics{window(), ssthresh_, state, std::nullopt};
+  CcState state = CcState::kSlowStart;
+  if (in_recovery_) state = CcState::kRecovery;
+  else if (static_cast<uint64_t>(cwnd_) >= ssthresh_) state = CcState::kCongestionAvoidance;
+  else if (hystart_.in_css()) state = CcState::kConservativeSlowStart;
+  return CcMetrics{window(), ssthresh_, state, std::nullopt, std::nullopt, std::nullopt};
 }
 
 }  // namespace braid::cc

@@ -15,13 +15,14 @@ inline constexpr double kCubicAlpha = 3.0 * (1.0 - kCubicBeta) / (1.0 + kCubicBe
 
 class Cubic final : public CongestionController {
  public:
-  explicit Cubic(const CcConfig& cfg = {}, bool hystart = true);
+  explicit Cubic(const CcContext& ctx = {}, bool hystart = true);
 
-  void on_packet_sent(TimePoint now, uint64_t bytes, uint64_t bytes_in_flight) override;
+  void on_packet_sent(const SentSample& s) override;
   void on_ack(const AckSample& s) override;
   void on_congestion_event(const LossSample& s) override;
   void on_spurious_congestion() override;
   void set_max_datagram_size(uint64_t bytes) override;
+  void reset() override { *this = Cubic(cfg_, hystart_enabled_); }
   uint64_t window() const override { return static_cast<uint64_t>(cwnd_); }
   CcMetrics metrics() const override;
   std::string_view name() const override { return "cubic"; }
@@ -51,7 +52,7 @@ class Cubic final : public CongestionController {
   State snapshot() const;
   void restore(const State& st);
 
-  CcConfig cfg_;
+  CcContext cfg_;
   uint64_t mds_;
   bool hystart_enabled_;
   HyStart hystart_;

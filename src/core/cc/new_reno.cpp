@@ -6,12 +6,10 @@
 
 namespace braid::cc {
 
-NewReno::NewReno(const CcConfig& cfg)
+NewReno::NewReno(const CcContext& cfg)
     : cfg_(cfg), mds_(cfg.max_datagram_size), cwnd_(cfg.initial_window_packets * cfg.max_datagram_size) {
   cwnd_ = std::max(cwnd_, minimum_window());
 }
-
-void NewReno::on_packet_sent(TimePoint, uint64_t, uint64_t) {}
 
 void NewReno::on_ack(const AckSample& s) {
   if (sent_in_recovery_period(s.sent_time)) return;
@@ -69,8 +67,10 @@ void NewReno::set_max_datagram_size(uint64_t bytes) {
 }
 
 CcMetrics NewReno::metrics() const {
-  std::string_view state = in_recovery_ ? "recovery" : cwnd_ < ssthresh_ ? "slow_start" : "congestion_avoidance";
-  return CcMetrics{cwnd_, ssthresh_, state, std::nullopt};
+  CcState state = in_recovery_        ? CcState::kRecovery
+                  : cwnd_ < ssthresh_ ? CcState::kSlowStart
+                                      : CcState::kCongestionAvoidance;
+  return CcMetrics{cwnd_, ssthresh_, state, std::nullopt, std::nullopt, std::nullopt};
 }
 
 }  // namespace braid::cc

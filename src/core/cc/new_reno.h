@@ -10,13 +10,14 @@ namespace braid::cc {
 
 class NewReno final : public CongestionController {
  public:
-  explicit NewReno(const CcConfig& cfg = {});
+  explicit NewReno(const CcContext& ctx = {});
 
-  void on_packet_sent(TimePoint now, uint64_t bytes, uint64_t bytes_in_flight) override;
+  void on_packet_sent(const SentSample&) override {}
   void on_ack(const AckSample& s) override;
   void on_congestion_event(const LossSample& s) override;
   void on_spurious_congestion() override;
   void set_max_datagram_size(uint64_t bytes) override;
+  void reset() override { *this = NewReno(cfg_); }
   uint64_t window() const override { return cwnd_; }
   CcMetrics metrics() const override;
   std::string_view name() const override { return "reno"; }
@@ -29,7 +30,7 @@ class NewReno final : public CongestionController {
   // RFC 9002 §7.3.2: packets sent at or before the recovery start cannot start a new one.
   bool sent_in_recovery_period(TimePoint sent) const { return sent <= recovery_start_; }
 
-  CcConfig cfg_;
+  CcContext cfg_;
   uint64_t mds_;
   uint64_t cwnd_;
   uint64_t ssthresh_ = UINT64_MAX;

@@ -10,20 +10,28 @@
 namespace braid {
 
 namespace {
+template <class T>
+CongestionControllerFactory factory_of() {
+  return [](const CcContext& c) -> std::unique_ptr<CongestionController> { return std::make_unique<T>(c); };
+}
+
 std::map<std::string, CongestionControllerFactory, std::less<>>& registry() {
   static std::map<std::string, CongestionControllerFactory, std::less<>> factories = {
-      {"reno", [](const CcConfig& c) -> std::unique_ptr<CongestionController> { return std::make_unique<cc::NewReno>(c); }},
-      {"cubic", [](const CcConfig& c) -> std::unique_ptr<CongestionController> { return std::make_unique<cc::Cubic>(c); }},
+      {"reno", factory_of<cc::NewReno>()},
+      {"cubic", factory_of<cc::Cubic>()},
   };
   return factories;
 }
 }  // namespace
 
-std::unique_ptr<CongestionController> make_congestion_controller(std::string_view name, const CcConfig& cfg) {
+std::unique_ptr<CongestionController> make_congestion_controller(std::string_view name, const CcContext& ctx) {
   auto& r = registry();
   auto it = r.find(name);
   if (it == r.end() || !it->second) return nullptr;
-  return it->second(cfg);
+  if (ctx.group) return it->second(ctx);
+  CcContext own = ctx;  // a controller alone: a group of its own
+  own.group = std::make_shared<CoupledGroup>();
+  return it->second(own);
 }
 
 void register_congestion_controller(std::string name, CongestionControllerFactory factory) {

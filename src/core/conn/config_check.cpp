@@ -9,7 +9,7 @@ namespace braid {
 
 std::expected<void, std::string> check_connection_config(const ConnectionConfig& cfg) {
   if (auto s = make_path_scheduler(cfg.scheduler); !s) return std::unexpected(s.error());
-  if (!make_congestion_controller(cfg.congestion_controller, CcConfig{cfg.initial_mtu})) {
+  if (!make_congestion_controller(cfg.congestion_controller, CcContext{cfg.initial_mtu})) {
     return std::unexpected(fmt::format("unknown congestion controller '{}' (known: {})", cfg.congestion_controller,
                                        fmt::join(congestion_controller_names(), ", ")));
   }

@@ -35,6 +35,14 @@ Status ConnectionImpl::handle_ack(TimePoint now, EncryptionLevel level, const wi
   if (level == EncryptionLevel::kApplication && p->deferred_retire && p->responses_owed.empty()) {
     if (auto la = space.sent.largest_acked(); la && *la >= p->deferred_retire->after_pn) flush_deferred_retire(*p);
   }
+  // Rate sampling: this ACK's losses first, then what it acknowledged (draft order).
+  for (auto& pkt : out->lost) {
+    if (pkt.in_flight && !pkt.is_pmtu_probe) p->rate.on_packet_lost(pkt);
+  }
+  for (auto& pkt : out->newly_acked) {
+    if (pkt.in_flight) p->rate.on_packet_acked(pkt, now);
+  }
+  RateSample rate = p->rate.take_sample(p->rtt.min());
   if (!out->newly_acked.empty()) {
     p->last_ack_received = now;
     p->pto_count = 0;
@@ -56,11 +64,17 @@ Status ConnectionImpl::handle_ack(TimePoint now, EncryptionLevel level, const wi
       s.now = now;
       s.sent_time = newest_sent;
       s.bytes_acked = out->acked_in_flight_bytes;
+      s.packets_acked = out->newly_acked.size();
+      s.app_limited = rate.is_app_limited;
+      s.delivered = p->rate.delivered();
+      s.lost = p->rate.lost();
+      s.rate = rate;
       s.latest_rtt = p->rtt.latest();
       s.smoothed_rtt = p->rtt.smoothed();
       s.min_rtt = p->rtt.min();
       s.bytes_in_flight = initial_space_.sent.bytes_in_flight() + handshake_space_.sent.bytes_in_flight() +
                           p->app.sent.bytes_in_flight();
+      if (level == EncryptionLevel::kApplication) update_coupling(*p);
       p->cc->on_ack(s);
       if (scheduler_ && level == EncryptionLevel::kApplication) scheduler_->on_acked(p->id, s.bytes_acked, now);
     }
@@ -105,7 +119,7 @@ Status ConnectionImpl::handle_ack(TimePoint now, EncryptionLevel level, const wi
     PnSpace sp = level == EncryptionLevel::kInitial     ? PnSpace::kInitial
                  : level == EncryptionLevel::kHandshake ? PnSpace::kHandshake
                                                         : PnSpace::kApplication;
-    on_packets_lost(now, *p, sp, out->lost, out->persistent_congestion);
+    on_packets_lost(now, *p, sp, out->lost, out->persistent_congestion, true);
   }
   if (qlog_ && qlog_->enabled()) {
     qlog::MetricsSample m;
@@ -121,10 +135,14 @@ Status ConnectionImpl::handle_ack(TimePoint now, EncryptionLevel level, const wi
 }
 
 void ConnectionImpl::on_packets_lost(TimePoint now, path::Path& p, PnSpace space,
-                                     std::vector<recovery::SentPacket>& lost, bool persistent_congestion) {
+                                     std::vector<recovery::SentPacket>& lost, bool persistent_congestion,
+                                     bool rate_counted) {
   uint64_t lost_bytes = 0;
   TimePoint newest{};
+  std::vector<LostPacket> detail;
+  detail.reserve(lost.size());
   for (auto& pkt : lost) {
+    if (!rate_counted && pkt.in_flight && !pkt.is_pmtu_probe) p.rate.on_packet_lost(pkt);
     if (pkt.is_pmtu_probe) {
       // A lost probe says the size does not fit, not that the path is congested.
       p.pmtu_probe_in_flight = false;
@@ -137,7 +155,11 @@ void ConnectionImpl::on_packets_lost(TimePoint now, path::Path& p, PnSpace space
     }
     stats_.packets_lost++;
     p.packets_lost++;
-    if (pkt.in_flight) lost_bytes += pkt.size;
+    if (pkt.in_flight) {
+      lost_bytes += pkt.size;
+      detail.push_back(LostPacket{pkt.pn, pkt.time_sent, pkt.size, pkt.tx_in_flight, pkt.lost, pkt.delivered,
+                                  pkt.is_app_limited});
+    }
     newest = std::max(newest, pkt.time_sent);
     for (auto& f : pkt.frames) requeue_lost_frame(f);
     if (qlog_) {
@@ -153,8 +175,12 @@ void ConnectionImpl::on_packets_lost(TimePoint now, path::Path& p, PnSpace space
     s.now = now;
     s.largest_lost_sent_time = newest;
     s.bytes_lost = lost_bytes;
+    s.packets_lost = detail.size();
     s.bytes_in_flight = p.app.sent.bytes_in_flight();
     s.persistent_congestion = persistent_congestion;
+    s.delivered = p.rate.delivered();
+    s.lost = p.rate.lost();
+    s.packets = detail;
     p.cc->on_congestion_event(s);
     if (scheduler_ && space == PnSpace::kApplication && lost_bytes > 0) scheduler_->on_lost(p.id, lost_bytes, now);
   }
@@ -195,6 +221,8 @@ void ConnectionImpl::validate_ecn(TimePoint now, path::Path& p, const wire::AckF
     s.largest_lost_sent_time = newest_marked;
     s.bytes_in_flight = p.app.sent.bytes_in_flight();
     s.ecn_ce = true;
+    s.delivered = p.rate.delivered();
+    s.lost = p.rate.lost();
     p.cc->on_congestion_event(s);
   }
 }

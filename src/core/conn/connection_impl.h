@@ -188,8 +188,11 @@ class ConnectionImpl final : public Connection {
                         wire::PacketKind kind, std::span<const uint8_t> payload,
                         bool& ack_eliciting, bool& non_probing, uint64_t pn);
   Status handle_ack(TimePoint now, EncryptionLevel level, const wire::AckFrame& ack);
+  // `rate_counted`: the rate sampler already saw these losses (ACK processing counts them
+  // before the acknowledged packets, as the sampling draft orders it).
   void on_packets_lost(TimePoint now, path::Path& path, PnSpace space,
-                       std::vector<recovery::SentPacket>& lost, bool persistent_congestion);
+                       std::vector<recovery::SentPacket>& lost, bool persistent_congestion,
+                       bool rate_counted = false);
   void on_frame_acked(TimePoint now, const recovery::SentFrame& f);
   void requeue_lost_frame(const recovery::SentFrame& f);
   path::Path* path_for_tuple(const PathTuple& tuple);
@@ -297,7 +300,14 @@ class ConnectionImpl final : public Connection {
   std::optional<PathId> stream_placement(const Stream& s, std::optional<PathId> latency) const;
   // Shared path plumbing: a fresh controller of the configured kind; forgetting RTT and
   // capacity when a path moves to a new network path; starting address validation.
-  std::unique_ptr<CongestionController> new_controller(uint64_t mtu) const;
+  std::unique_ptr<CongestionController> new_controller(PathId id, uint64_t mtu) const;
+  // Whether the path takes part in coupled congestion control's sums now.
+  void update_coupling(const path::Path& p) const;
+  // The path's in-flight bytes over all its spaces (path 0 carries Initial and Handshake).
+  uint64_t path_bytes_in_flight(const path::Path& p) const;
+  // Nothing is ready to send: every path with window room is app-limited from here.
+  void mark_app_limited_paths();
+  bool has_data_ready() const;
   void reset_path_estimates(path::Path& p) const;
   void start_path_challenge(TimePoint now, path::Path& p);
   std::unique_ptr<path::Path> make_initial_path(const PathTuple& tuple, const ConnectionId& dcid) const;
@@ -352,6 +362,7 @@ class ConnectionImpl final : public Connection {
   // --- paths
   PathSet paths_;
   std::unique_ptr<PathScheduler> scheduler_;
+  std::shared_ptr<CoupledGroup> cc_group_ = std::make_shared<CoupledGroup>();
 
   // --- connection IDs
   CidManager cids_;

@@ -7,16 +7,27 @@
 
 namespace braid::conn {
 
-std::unique_ptr<CongestionController> ConnectionImpl::new_controller(uint64_t mtu) const {
+std::unique_ptr<CongestionController> ConnectionImpl::new_controller(PathId id, uint64_t mtu) const {
   // The name was checked in init() (check_connection_config); connections built without
   // init() in unit tests use the default.
-  auto cc = make_congestion_controller(cfg_.congestion_controller, CcConfig{mtu});
-  return cc ? std::move(cc) : make_congestion_controller("cubic", CcConfig{mtu});
+  CcContext ctx;
+  ctx.max_datagram_size = mtu;
+  ctx.path_id = id;
+  ctx.group = cc_group_;
+  auto cc = make_congestion_controller(cfg_.congestion_controller, ctx);
+  return cc ? std::move(cc) : make_congestion_controller("cubic", ctx);
 }
 
 void ConnectionImpl::reset_path_estimates(path::Path& p) const {
   p.rtt.reset();
-  p.cc = new_controller(p.mtu);
+  p.rate.reset();
+  p.cc->reset();
+}
+
+void ConnectionImpl::update_coupling(const path::Path& p) const {
+  // Coupled sums count paths that carry data: usable ones, backups only while in use.
+  bool counted = p.usable() && p.sendable() && (!p.is_backup() || p.app.sent.bytes_in_flight() > 0);
+  cc_group_->set_counted(p.id, counted);
 }
 
 void ConnectionImpl::start_path_challenge(TimePoint now, path::Path& p) {
@@ -31,7 +42,7 @@ void ConnectionImpl::start_path_challenge(TimePoint now, path::Path& p) {
 }
 
 std::unique_ptr<path::Path> ConnectionImpl::make_initial_path(const PathTuple& tuple, const ConnectionId& dcid) const {
-  auto p = std::make_unique<path::Path>(0, tuple, cfg_.initial_rtt, cfg_.max_ack_delay, new_controller(cfg_.initial_mtu),
+  auto p = std::make_unique<path::Path>(0, tuple, cfg_.initial_rtt, cfg_.max_ack_delay, new_controller(0, cfg_.initial_mtu),
                                         cfg_.initial_mtu);
   p->remote_cid = dcid;
   p->has_remote_cid = true;
@@ -63,7 +74,7 @@ bool ConnectionImpl::path_can_send(const path::Path& p) const {
 }
 
 path::Path& ConnectionImpl::create_path(TimePoint now, PathId id, const PathTuple& tuple, bool locally_opened) {
-  auto p = std::make_unique<path::Path>(id, tuple, cfg_.initial_rtt, cfg_.max_ack_delay, new_controller(cfg_.initial_mtu),
+  auto p = std::make_unique<path::Path>(id, tuple, cfg_.initial_rtt, cfg_.max_ack_delay, new_controller(id, cfg_.initial_mtu),
                                         cfg_.initial_mtu);
   p->address_validated = perspective_ == Perspective::kClient;
   if (peer_params_applied_) {
@@ -102,6 +113,7 @@ void ConnectionImpl::set_path_state(TimePoint now, path::Path& p, PathState to) 
   if (p.state == to) return;
   if (!path_transition_allowed(p.state, to)) return;   // illegal transitions are refused
   p.state = to;
+  update_coupling(p);
   auto name = path_state_name(to);
   if (qlog_) qlog_->path_event(now, p.id, name, &p.tuple);
   emit({ConnectionEventType::kPathEvent, 0, p.id, 0, std::string(name)});
@@ -271,14 +283,22 @@ PathSnapshot ConnectionImpl::snapshot_of(const path::Path& p, TimePoint now) con
   auto m = p.cc->metrics();
   s.congestion_window = m.congestion_window;
   s.ssthresh = m.ssthresh;
-  s.in_slow_start = m.state == "slow_start" || m.state == "conservative_slow_start";
-  s.in_recovery = m.state == "recovery";
+  s.in_slow_start = m.state == CcState::kSlowStart || m.state == CcState::kConservativeSlowStart ||
+                    m.state == CcState::kStartup;
+  s.in_recovery = m.state == CcState::kRecovery;
   s.bytes_in_flight = p.app.sent.bytes_in_flight();
   s.ack_eliciting_in_flight = p.app.sent.ack_eliciting_in_flight();
   s.max_datagram_size = p.mtu;
   s.pacing_rate_bytes_per_second = static_cast<uint64_t>(p.pacer.rate_bytes_per_second());
   s.next_send_time = cfg_.pacing ? p.pacer.next_send_time(now, p.mtu) : now;
   s.can_send_now = path_can_send(p) && s.next_send_time <= now;
+  s.delivery_rate_bytes_per_second = p.rate.delivery_rate();
+  s.max_delivery_rate_bytes_per_second = p.rate.max_delivery_rate();
+  s.app_limited = p.rate.app_limited();
+  if (m.bandwidth_estimate) s.bottleneck_bandwidth_bytes_per_second = static_cast<uint64_t>(m.bandwidth_estimate->bytes_per_second());
+  s.cc_state = m.state;
+  s.delivered_bytes = p.rate.delivered();
+  s.lost_bytes = p.rate.lost();
   s.packets_sent = p.packets_sent;
   s.packets_lost = p.packets_lost;
   s.loss_rate = p.packets_sent ? static_cast<double>(p.packets_lost) / static_cast<double>(p.packets_sent) : 0.0;

@@ -20,11 +20,31 @@ namespace {
 constexpr size_t kMinPacketRoom = 64;   // below this a new packet is not worth starting
 }  // namespace
 
-uint64_t ConnectionImpl::send_window_available(const path::Path& p) const {
+uint64_t ConnectionImpl::path_bytes_in_flight(const path::Path& p) const {
   uint64_t in_flight = p.app.sent.bytes_in_flight();
   if (p.id == paths_.begin()->first) {
     in_flight += initial_space_.sent.bytes_in_flight() + handshake_space_.sent.bytes_in_flight();
   }
+  return in_flight;
+}
+
+bool ConnectionImpl::has_data_ready() const {
+  if (!datagrams_out_.empty() || keys_.levels[2].send.has_pending()) return true;
+  for (auto& [id, p] : paths_) {
+    if (p->owes_copies()) return true;
+  }
+  return !streams_.send_queue.empty() && streams_.conn_send_limit.available(streams_.conn_bytes_sent) > 0;
+}
+
+void ConnectionImpl::mark_app_limited_paths() {
+  for (auto& [id, p] : paths_) {
+    uint64_t in_flight = path_bytes_in_flight(*p);
+    if (in_flight + p->mtu <= p->cc->window()) p->rate.mark_app_limited(in_flight);
+  }
+}
+
+uint64_t ConnectionImpl::send_window_available(const path::Path& p) const {
+  uint64_t in_flight = path_bytes_in_flight(p);
   uint64_t cwnd = p.cc->window();
   return cwnd > in_flight ? cwnd - in_flight : 0;
 }
@@ -92,7 +112,10 @@ std::optional<Transmit> ConnectionImpl::poll_transmit(TimePoint now, std::span<u
   // Probes of another tuple and answers to a peer's probe leave on their own tuple.
   if (auto t = poll_probe_transmit(now, buf)) return t;
   auto plan = plan_datagram(now, buf.size());
-  if (!plan) return std::nullopt;
+  if (!plan) {
+    if (handshake_confirmed_ && !has_data_ready()) mark_app_limited_paths();
+    return std::nullopt;
+  }
   auto& p = *find_path(plan->path);
   if (plan->pmtu_probe) {
     bool e = false;
@@ -396,8 +419,9 @@ size_t ConnectionImpl::build_packet(TimePoint now, const DatagramPlan& plan, pat
   }
   sp.frames = std::move(sent);
   if (sp.in_flight) {
-    uint64_t in_flight = space.sent.bytes_in_flight() + total;
-    p.cc->on_packet_sent(now, total, in_flight);
+    uint64_t before = path_bytes_in_flight(p);
+    p.rate.on_packet_sent(sp, before);
+    p.cc->on_packet_sent(SentSample{now, total, before + total, p.rate.app_limited()});
     if (cfg_.pacing) p.pacer.on_packet_sent(now, total);
   }
   space.sent.on_packet_sent(std::move(sp));

@@ -21,6 +21,7 @@ path::Path& PathSet::add(std::unique_ptr<path::Path> p) {
 }
 
 void PathSet::remove(PathId id, bool retire_id) {
+  if (auto it = paths_.find(id); it != paths_.end() && it->second->cc) it->second->cc->on_path_removed();
   paths_.erase(id);
   if (retire_id) retired_.insert(id);
   for (auto it = stream_pins_.begin(); it != stream_pins_.end();) {

@@ -16,6 +16,7 @@
 #include "core/cc/pacer.h"
 #include "core/recovery/ack_tracker.h"
 #include "core/recovery/loss_detector.h"
+#include "core/recovery/rate_sampler.h"
 #include "core/recovery/rtt_estimator.h"
 
 namespace braid::path {
@@ -71,6 +72,7 @@ struct Path {
   PnSpace app;
   recovery::RttEstimator rtt;
   std::unique_ptr<CongestionController> cc;
+  recovery::RateSampler rate;       // delivery-rate samples for the controller and snapshots
   cc::Pacer pacer;
   uint64_t mtu;
   uint32_t pto_count = 0;

@@ -45,6 +45,8 @@ struct SentPacket {
   TimePoint delivered_time{};
   TimePoint first_sent_time{};
   bool is_app_limited = false;
+  uint64_t tx_in_flight = 0;  // path's bytes in flight with this packet
+  uint64_t lost = 0;          // path's lost bytes when it was sent
 };
 
 }  // namespace braid::recovery

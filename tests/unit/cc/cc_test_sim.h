@@ -24,7 +24,7 @@ struct AckClockedSender {
     while (bytes_in_flight() + mds <= cc.window()) {
       in_flight.push_back(now);
       last_sent = now;
-      cc.on_packet_sent(now, mds, bytes_in_flight());
+      cc.on_packet_sent(SentSample{now, mds, bytes_in_flight(), false});
     }
   }
   // Delivers the ACK for the oldest packet in flight.

@@ -19,7 +19,7 @@ TEST(NewReno, InitialWindowAndState) {
   NewReno r;
   EXPECT_EQ(r.window(), 10 * kMds);
   EXPECT_EQ(r.ssthresh(), UINT64_MAX);
-  EXPECT_EQ(r.metrics().state, "slow_start");
+  EXPECT_EQ(cc_state_name(r.metrics().state), "slow_start");
   EXPECT_EQ(r.name(), "reno");
 }
 
@@ -46,7 +46,7 @@ TEST(NewReno, LossHalvesWindow) {
   EXPECT_EQ(r.window(), 10 * kMds);
   EXPECT_EQ(r.ssthresh(), 10 * kMds);
   EXPECT_TRUE(r.in_recovery());
-  EXPECT_EQ(r.metrics().state, "recovery");
+  EXPECT_EQ(cc_state_name(r.metrics().state), "recovery");
 }
 
 TEST(NewReno, SingleReductionPerRecoveryPeriod) {
@@ -65,7 +65,7 @@ TEST(NewReno, SingleReductionPerRecoveryPeriod) {
   // An ACK of a packet sent after the recovery start ends recovery.
   r.on_ack(ack_sample(at_ms(320), at_ms(201), kMds));
   EXPECT_FALSE(r.in_recovery());
-  EXPECT_EQ(r.metrics().state, "congestion_avoidance");
+  EXPECT_EQ(cc_state_name(r.metrics().state), "congestion_avoidance");
   // A loss of a packet sent after recovery began starts a new period.
   r.on_congestion_event(loss_sample(at_ms(330), at_ms(205)));
   EXPECT_EQ(r.window(), 10 * kMds);

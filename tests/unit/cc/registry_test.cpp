@@ -13,7 +13,7 @@ TEST(CcRegistry, BuiltIns) {
   auto names = congestion_controller_names();
   EXPECT_NE(std::find(names.begin(), names.end(), "reno"), names.end());
   EXPECT_NE(std::find(names.begin(), names.end(), "cubic"), names.end());
-  CcConfig cfg;
+  CcContext cfg;
   cfg.max_datagram_size = 1000;
   cfg.initial_window_packets = 4;
   auto reno = make_congestion_controller("reno", cfg);
@@ -26,17 +26,17 @@ TEST(CcRegistry, BuiltIns) {
   EXPECT_EQ(cubic->window(), 4000u);
 }
 
-TEST(CcRegistry, UnknownIsNull) { EXPECT_EQ(make_congestion_controller("nope", CcConfig{}), nullptr); }
+TEST(CcRegistry, UnknownIsNull) { EXPECT_EQ(make_congestion_controller("nope", CcContext{}), nullptr); }
 
 TEST(CcRegistry, RegisterCustom) {
-  register_congestion_controller("test-fixed", [](const CcConfig& c) -> std::unique_ptr<CongestionController> {
+  register_congestion_controller("test-fixed", [](const CcContext& c) -> std::unique_ptr<CongestionController> {
     auto r = std::make_unique<cc::NewReno>(c);
     return r;
   });
   auto names = congestion_controller_names();
   EXPECT_NE(std::find(names.begin(), names.end(), "test-fixed"), names.end());
   EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
-  EXPECT_NE(make_congestion_controller("test-fixed", CcConfig{}), nullptr);
+  EXPECT_NE(make_congestion_controller("test-fixed", CcContext{}), nullptr);
 }
 
 }  // namespace

@@ -12,7 +12,7 @@ namespace {
 using namespace std::chrono_literals;
 
 std::unique_ptr<path::Path> make(PathId id, PathState state = PathState::kActive) {
-  auto p = std::make_unique<path::Path>(id, PathTuple{}, 100ms, 25ms, make_congestion_controller("reno", CcConfig{}),
+  auto p = std::make_unique<path::Path>(id, PathTuple{}, 100ms, 25ms, make_congestion_controller("reno", CcContext{}),
                                         1200);
   p->state = state;
   p->has_remote_cid = true;
