@@ -4,6 +4,7 @@
 #include <string>
 
 #include "braid/congestion_controller.h"
+#include "core/cc/bbr/bbr.h"
 #include "core/cc/cubic.h"
 #include "core/cc/new_reno.h"
 
@@ -19,6 +20,7 @@ std::map<std::string, CongestionControllerFactory, std::less<>>& registry() {
   static std::map<std::string, CongestionControllerFactory, std::less<>> factories = {
       {"reno", factory_of<cc::NewReno>()},
       {"cubic", factory_of<cc::Cubic>()},
+      {"bbr", factory_of<cc::Bbr>()},
   };
   return factories;
 }
