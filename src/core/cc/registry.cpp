@@ -5,6 +5,9 @@
 
 #include "braid/congestion_controller.h"
 #include "core/cc/bbr/bbr.h"
+#include "core/cc/coupled/balia.h"
+#include "core/cc/coupled/lia.h"
+#include "core/cc/coupled/olia.h"
 #include "core/cc/cubic.h"
 #include "core/cc/new_reno.h"
 
@@ -21,6 +24,9 @@ std::map<std::string, CongestionControllerFactory, std::less<>>& registry() {
       {"reno", factory_of<cc::NewReno>()},
       {"cubic", factory_of<cc::Cubic>()},
       {"bbr", factory_of<cc::Bbr>()},
+      {"lia", factory_of<cc::Lia>()},
+      {"olia", factory_of<cc::Olia>()},
+      {"balia", factory_of<cc::Balia>()},
   };
   return factories;
 }
