@@ -1,6 +1,7 @@
 // Connection and endpoint configuration with defaults a demanding user can live with.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <expected>
 #include <functional>
 #include <optional>
@@ -122,6 +123,9 @@ struct ConnectionConfig {
   bool ignore_preferred_address = false;
 
   std::string congestion_controller = "cubic";   // congestion_controller_names()
+  // Per path ID, a controller other than congestion_controller (e.g. BBR on a cellular
+  // path, CUBIC on a datacenter link). Checked like congestion_controller.
+  std::map<PathId, std::string> path_congestion_controllers;
   Duration initial_rtt = std::chrono::milliseconds(333);
   size_t connection_id_length = 8;
   uint64_t max_udp_payload_size = 1452;  // what we accept and what we probe up to

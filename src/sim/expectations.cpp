@@ -33,6 +33,9 @@ std::vector<std::string> check_expectations(const Expectations& e, const Simulat
       const auto& w = c.workloads[i];
       std::string who = c.workloads.size() == 1 ? fmt::format("client {}", c.name)
                                                 : fmt::format("client {} workload {} ({})", c.name, i, w.kind);
+      if (w.corrupt_bytes) {
+        f.push_back(fmt::format("stream content: {}: {} bytes differ from what was sent", who, w.corrupt_bytes));
+      }
       if (w.messages_corrupt) {
         f.push_back(fmt::format("message content: {}: {} messages arrived corrupt", who, w.messages_corrupt));
       }

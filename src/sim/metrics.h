@@ -89,6 +89,7 @@ struct WorkloadResult {
   double completion_s = 0;        // from the workload's start
   double goodput_mbps = 0;        // app bytes over (completion - max(handshake, start))
   uint64_t app_bytes = 0;
+  uint64_t corrupt_bytes = 0;     // stream bytes read that differ from what was written
   double longest_stall_s = 0;
   double longest_stall_end_s = 0; // from the workload's start
   // Request/response, datagram flows and messages.
@@ -114,6 +115,7 @@ struct ClientResult {
   double completion_s = 0;        // from the client's start to the workload's end
   double goodput_mbps = 0;        // bulk transfers' bytes over their span (see above)
   uint64_t app_bytes = 0;         // application bytes delivered in order
+  uint64_t corrupt_bytes = 0;     // stream bytes read that differ from what was written
   // The goodput's numerator and span, from the simulation start (several clients' goodput
   // taken together: their bytes over the union of their spans).
   uint64_t goodput_bytes = 0;

@@ -63,11 +63,16 @@ struct PathSpec {
   std::string name;
   LinkRef up, down;
   bool backup = false;  // the client marks the path backup (PATH_STATUS_BACKUP) once it opens
+  // The client's controller on this path (it sends on it in uploads); empty: the
+  // connection's. Path k of a client is path ID k (paths open in order).
+  std::string congestion_controller;
 };
 
 struct ClientSpec {
   std::string name;
   uint32_t count = 1;  // identical copies (fairness/load); named NAME-0, NAME-1, ...
+  // The client connection's controller (the sender in uploads); empty: [transport]'s.
+  std::string congestion_controller;
   std::vector<PathSpec> paths;
   // Everything the client runs on its one connection, in order: [clients.workload] (if any)
   // first, then [[clients.workloads]]. Never empty. Each workload opens its own streams.

@@ -350,6 +350,10 @@ class Loader {
     KeyReader r(t, path);
     c.name = r.string("name").value_or(fmt::format("client{}", index));
     c.count = static_cast<uint32_t>(r.integer("count", 1, 1000).value_or(1));
+    if (auto cc = r.string("congestion_controller")) {
+      if (auto ok = check_congestion_controller(*cc); !ok) fail(fmt::format("{}.congestion_controller: {}", path, ok.error()));
+      c.congestion_controller = *cc;
+    }
     const toml::array* paths = r.array("paths");
     if (!paths || paths->empty()) fail(fmt::format("{}.paths: at least one [[clients.paths]] is required", path));
     for (size_t i = 0; i < paths->size(); ++i) {
@@ -362,6 +366,10 @@ class Loader {
       ps.up = link_ref(pr, "up", base, s);
       ps.down = link_ref(pr, "down", base, s);
       ps.backup = pr.boolean("backup").value_or(false);
+      if (auto cc = pr.string("congestion_controller")) {
+        if (auto ok = check_congestion_controller(*cc); !ok) fail(fmt::format("{}.congestion_controller: {}", pp, ok.error()));
+        ps.congestion_controller = *cc;
+      }
       pr.reject_unknown();
       c.paths.push_back(std::move(ps));
     }

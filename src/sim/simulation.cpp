@@ -116,6 +116,12 @@ void Simulation::start_client(size_t i) {
   ConnectionConfig cfg = connection_config(scenario_.transport);
   cfg.tls.insecure = true;
   if (!scenario_.transport.multipath) cfg.initial_max_path_id = 0;
+  if (!host.congestion_controller.empty()) cfg.congestion_controller = host.congestion_controller;
+  for (size_t p = 0; p < host.paths.size(); ++p) {
+    if (!host.paths[p].congestion_controller.empty()) {
+      cfg.path_congestion_controllers[static_cast<PathId>(p)] = host.paths[p].congestion_controller;
+    }
+  }
   cs.path_ids.assign(host.paths.size(), std::nullopt);
   cs.path_ids[0] = PathId{0};
   cs.opening.assign(host.paths.size(), false);

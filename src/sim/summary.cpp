@@ -140,6 +140,7 @@ std::string format_summary_json(const SimulationResult& r) {
       jc["messages_sent"] = c.messages_sent;
       jc["messages_delivered"] = c.messages_delivered;
       jc["messages_corrupt"] = c.messages_corrupt;
+    jc["corrupt_bytes"] = c.corrupt_bytes;
       jc["latency_ms"] = latency_json(c.latency);
     }
     ordered_json workloads = ordered_json::array();

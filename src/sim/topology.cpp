@@ -36,6 +36,7 @@ Topology::Topology(const Scenario& s, uint64_t seed, TimePoint origin)
       host.name = spec.count == 1 ? spec.name : fmt::format("{}-{}", spec.name, copy);
       host.workloads = spec.workloads;
       host.start = spec.start();
+      host.congestion_controller = spec.congestion_controller;
       size_t ci = clients_.size();
       for (size_t p = 0; p < spec.paths.size(); ++p) {
         const PathSpec& ps = spec.paths[p];
@@ -43,6 +44,7 @@ Topology::Topology(const Scenario& s, uint64_t seed, TimePoint origin)
         path.name = ps.name;
         path.local = client_address(ci, p);
         path.backup = ps.backup;
+        path.congestion_controller = ps.congestion_controller;
         auto link_for = [&](const LinkRef& ref, const char* dir) {
           if (!ref.shared_name.empty()) return shared.at(ref.shared_name);
           return add_link(fmt::format("{}/{}/{}", host.name, ps.name, dir), ref.config, seed, origin);

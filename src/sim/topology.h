@@ -21,6 +21,7 @@ struct SimPath {
   SocketAddress local;  // the client's interface for this path
   size_t up_link = 0, down_link = 0;  // indices into Topology::links
   bool backup = false;                // marked backup by the client once open
+  std::string congestion_controller;  // the client's on this path; empty: the connection's
 };
 
 struct ClientHost {
@@ -28,6 +29,7 @@ struct ClientHost {
   std::vector<SimPath> paths;  // path 0 carries the handshake
   std::vector<WorkloadSpec> workloads;  // all on the client's one connection
   Duration start{};                     // when the client connects (earliest workload start)
+  std::string congestion_controller;    // the client connection's; empty: the scenario's
 };
 
 struct NamedLink {

@@ -68,18 +68,35 @@ uint8_t message_byte(uint32_t seq, uint64_t offset) {
   return static_cast<uint8_t>(x ^ (x >> 13) ^ (x >> 24));
 }
 
-// Writes up to `remaining` pattern bytes on `id`, with FIN on the last one. Returns bytes
-// accepted; `remaining` shrinks accordingly.
-uint64_t write_pattern_raw(Connection& c, StreamId id, uint64_t& remaining) {
+// Writes up to `remaining` pattern bytes on `id`, with FIN on the last one: the byte at
+// stream offset o is pattern()[o % size], so the reader checks every byte it gets. `offset`
+// is what this stream already carries. Returns bytes accepted; `remaining` shrinks by them.
+uint64_t write_pattern_raw(Connection& c, StreamId id, uint64_t& remaining, uint64_t offset) {
   uint64_t total = 0;
   while (remaining > 0) {
-    size_t chunk = static_cast<size_t>(std::min<uint64_t>(remaining, pattern().size()));
-    auto w = c.stream_write(id, {pattern().data(), chunk}, chunk == remaining);
+    size_t at = static_cast<size_t>((offset + total) % pattern().size());
+    size_t chunk = static_cast<size_t>(std::min<uint64_t>(remaining, pattern().size() - at));
+    auto w = c.stream_write(id, {pattern().data() + at, chunk}, chunk == remaining);
     if (!w || *w == 0) break;
     remaining -= *w;
     total += *w;
   }
   return total;
+}
+
+// Bytes of `data` (read at stream offset `offset`) that differ from the pattern.
+uint64_t pattern_mismatches(std::span<const uint8_t> data, uint64_t offset) {
+  uint64_t bad = 0;
+  size_t at = static_cast<size_t>(offset % pattern().size());
+  for (size_t i = 0; i < data.size();) {
+    size_t n = std::min(data.size() - i, pattern().size() - at);
+    if (std::memcmp(data.data() + i, pattern().data() + at, n) != 0) {
+      for (size_t k = 0; k < n; ++k) bad += data[i + k] != pattern()[at + k];
+    }
+    i += n;
+    at = 0;
+  }
+  return bad;
 }
 
 std::array<uint8_t, 256 * 1024> g_read_buffer;
@@ -504,7 +521,9 @@ Result<StreamId> Workload::open_stream(Connection& c, bool bidirectional) {
 }
 
 uint64_t Workload::write_pattern(Side side, Connection& c, StreamId id, uint64_t& remaining) {
-  uint64_t n = write_pattern_raw(c, id, remaining);
+  uint64_t& offset = pattern_written_[id];
+  uint64_t n = write_pattern_raw(c, id, remaining, offset);
+  offset += n;
   stream_written_[static_cast<int>(side)] += n;
   return n;
 }
@@ -543,7 +562,12 @@ uint64_t Workload::drain_stream(Side side, Connection& c, StreamId id, bool& fin
 }
 
 uint64_t Workload::drain_stream(Side side, Connection& c, StreamId id, bool& fin) {
-  return drain_stream(side, c, id, fin, [](std::span<const uint8_t>) {});
+  // Pattern streams (bulk, request/response): every byte read is checked.
+  uint64_t& offset = pattern_read_[id];
+  return drain_stream(side, c, id, fin, [&](std::span<const uint8_t> d) {
+    corrupt_bytes_ += pattern_mismatches(d, offset);
+    offset += d.size();
+  });
 }
 
 void Workload::on_event(TimePoint now, Side side, Connection& conn, const ConnectionEvent& ev) {
@@ -559,6 +583,7 @@ WorkloadResult Workload::result(TimePoint origin) const {
   r.start_s = seconds(start_ - origin);
   r.completed = complete();
   r.app_bytes = app_bytes_;
+  r.corrupt_bytes = corrupt_bytes_;
   if (complete()) {
     r.completion_s = seconds(completed_at_ - start_);
     Duration transfer = completed_at_ - (handshake_at_ == kNever ? start_ : begin());
@@ -675,6 +700,7 @@ void WorkloadSet::fill(ClientResult& r) const {
     r.messages_sent += wr.messages_sent;
     r.messages_delivered += wr.messages_delivered;
     r.messages_corrupt += wr.messages_corrupt;
+    r.corrupt_bytes += wr.corrupt_bytes;
     if (const auto* l = w.latencies()) {
       any_latency = true;
       samples.insert(samples.end(), l->begin(), l->end());

@@ -92,6 +92,9 @@ class Workload {
   uint64_t app_bytes_ = 0;
   StallTracker stall_;
   uint64_t stream_written_[2] = {0, 0}, stream_read_[2] = {0, 0};
+  // Pattern streams: bytes written and read per stream, and bytes read that differ.
+  std::map<StreamId, uint64_t> pattern_written_, pattern_read_;
+  uint64_t corrupt_bytes_ = 0;
 
  private:
   static std::span<uint8_t> read_buffer();

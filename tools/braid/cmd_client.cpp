@@ -233,7 +233,7 @@ void setup_client(CLI::App& app) {
   cmd->add_flag("-k,--insecure", f->insecure, "do not verify the server certificate");
   cmd->add_option("--ca", f->ca, "trust this CA / self-signed certificate (PEM)");
   cmd->add_option("--alpn", f->alpn, "ALPN to offer")->capture_default_str();
-  cmd->add_option("--cc", f->cc, "congestion controller: cubic or reno")->capture_default_str();
+  cmd->add_option("--cc", f->cc, "congestion controller (" + cc_names_text() + ")")->capture_default_str();
   cmd->add_option("--qlog-dir", f->qlog_dir, "write <odcid>_client.sqlog here (also $QLOGDIR)");
   cmd->add_option("--keylog", f->keylog, "append NSS key-log lines (TLS secrets!) to this file");
   cmd->add_flag("--json", f->json, "print a JSON report on stdout (the summary goes to stderr)");

@@ -77,7 +77,8 @@ struct DemoServer {
   std::unique_ptr<FileServer> server;
   SocketAddress address;
   std::string cert_file;
-  explicit DemoServer(const std::filesystem::path& dir, const PluginSpec& scheduler = PluginSpec{"minrtt"}) {
+  explicit DemoServer(const std::filesystem::path& dir, const PluginSpec& scheduler = PluginSpec{"minrtt"},
+                      const std::string& cc = "cubic") {
     auto t = io::LoopThread::start();
     if (!t) die("cannot start the server thread: " + t.error().message());
     thread = std::move(*t);
@@ -87,6 +88,7 @@ struct DemoServer {
       o.root = dir.string();
       o.log_connections = false;
       o.scheduler = scheduler;
+      o.congestion_controller = cc;
       auto s = FileServer::create(thread->loop(), o);
       if (!s) return s.error();
       server = std::move(*s);
@@ -161,9 +163,9 @@ sim::LinkConfig link(const LinkSpec& s) {
 
 double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 
-void run_multipath_demo(size_t kMultipathBytes, const PluginSpec& scheduler) {
+void run_multipath_demo(size_t kMultipathBytes, const PluginSpec& scheduler, const std::string& cc) {
   DemoFiles files(kMultipathBytes);
-  std::unique_ptr<DemoServer> server = std::make_unique<DemoServer>(files.dir, scheduler);
+  std::unique_ptr<DemoServer> server = std::make_unique<DemoServer>(files.dir, scheduler, cc);
 
   netem::RelayConfig rc;
   for (const auto& s : {kPathA, kPathB}) {
@@ -197,6 +199,7 @@ void run_multipath_demo(size_t kMultipathBytes, const PluginSpec& scheduler) {
              via_b.to_string(), kPathB.rate_bps / 1e6, to_ms(kPathB.one_way), 2 * to_ms(kPathB.one_way));
   fmt::print("  file      {} random bytes, SHA-256 {}\n", kMultipathBytes, files.sha256);
   fmt::print("  scheduler {} (the server's, it sends the file)\n", scheduler.to_string());
+  fmt::print("  cc        {} (the server's, on every path)\n", cc);
   fmt::print("  plan      download over both paths; cut path A at 1/3 of the file, restore it at 2/3\n\n");
   std::fflush(stdout);
 
@@ -315,18 +318,22 @@ void setup_demo(CLI::App& app) {
   auto single = std::make_shared<bool>(false);
   auto sched = std::make_shared<std::string>("minrtt");
   auto size = std::make_shared<std::string>("40M");
+  auto cc = std::make_shared<std::string>("cubic");
   auto* cmd = app.add_subcommand(
       "demo", "self-contained multipath demo: server, link emulator and client; two paths, one cut and restored");
   cmd->add_flag("--single", *single, "the older single-path check: loopback download of 20 MiB, verified");
   cmd->add_option("--scheduler", *sched, "multipath scheduler NAME[:k=v,...] of the sending server")
       ->capture_default_str();
   cmd->add_option("--size", *size, "bytes to download over the two paths (e.g. 8M)")->capture_default_str();
-  cmd->callback([single, sched, size] {
+  cmd->add_option("--cc", *cc, "congestion controller of the sending server (" + cc_names_text() + ")")
+      ->capture_default_str();
+  cmd->callback([single, sched, size, cc] {
     if (*single) return run_single_demo();
     auto bytes = parse_size(*size);
     if (!bytes) fail_command("demo", "--size: " + bytes.error(), 2);
     if (*bytes < (1u << 20) || *bytes > (4ull << 30)) fail_command("demo", "--size: between 1M and 4G", 2);
-    run_multipath_demo(static_cast<size_t>(*bytes), scheduler_flag("demo", *sched));
+    check_cc_flag("demo", *cc);
+    run_multipath_demo(static_cast<size_t>(*bytes), scheduler_flag("demo", *sched), *cc);
   });
 }
 

@@ -247,7 +247,7 @@ void setup_perf(CLI::App& app) {
   client->add_option("--duration", cf->duration, "transfer for this long instead of a fixed size");
   client->add_flag("-k,--insecure", cf->insecure, "do not verify the server certificate");
   client->add_option("--ca", cf->ca, "trust this CA / self-signed certificate (PEM)");
-  client->add_option("--cc", cf->cc, "congestion controller: cubic or reno")->capture_default_str();
+  client->add_option("--cc", cf->cc, "congestion controller (" + cc_names_text() + ")")->capture_default_str();
   client->add_option("--scheduler", cf->scheduler, "multipath scheduler NAME[:k=v,...] for what the client sends");
   client->add_option("--qlog-dir", cf->qlog_dir, "write <odcid>_client.sqlog here (also $QLOGDIR)");
   client->add_option("--keylog", cf->keylog, "append NSS key-log lines to this file");
@@ -262,7 +262,7 @@ void setup_perf(CLI::App& app) {
   server->add_option("--key", sf->key, "private key (PEM)");
   server->add_option("--qlog-dir", sf->qlog_dir, "write <odcid>_server.sqlog per connection (also $QLOGDIR)");
   server->add_option("--keylog", sf->keylog, "append NSS key-log lines to this file");
-  server->add_option("--cc", sf->cc, "congestion controller")->capture_default_str();
+  server->add_option("--cc", sf->cc, "congestion controller (" + cc_names_text() + ")")->capture_default_str();
   server->add_option("--scheduler", sf->scheduler, "multipath scheduler NAME[:k=v,...] for what the server sends")
       ->capture_default_str();
   server->add_option("--duration", sf->duration, "stop after this long");

@@ -78,7 +78,7 @@ void setup_server(CLI::App& app) {
   cmd->add_option("--alpn", f->alpn, "ALPN protocols to accept (default: hq-interop perf)");
   cmd->add_option("--qlog-dir", f->qlog_dir, "write <odcid>_server.sqlog per connection here (also $QLOGDIR)");
   cmd->add_option("--keylog", f->keylog, "append NSS key-log lines (TLS secrets!) to this file");
-  cmd->add_option("--cc", f->cc, "congestion controller: cubic or reno")->capture_default_str();
+  cmd->add_option("--cc", f->cc, "congestion controller (" + cc_names_text() + ")")->capture_default_str();
   cmd->add_option("--scheduler", f->scheduler, "multipath scheduler NAME[:k=v,...] for what the server sends")
       ->capture_default_str();
   cmd->add_option("--duplicate", f->duplicate,

@@ -160,6 +160,8 @@ PluginSpec scheduler_flag(const std::string& cmd, const std::string& text) {
   return *spec;
 }
 
+std::string cc_names_text() { return fmt::format("{}", fmt::join(congestion_controller_names(), ", ")); }
+
 void check_cc_flag(const std::string& cmd, const std::string& name) {
   auto names = congestion_controller_names();
   if (std::find(names.begin(), names.end(), name) == names.end()) {

@@ -20,6 +20,8 @@ namespace braid::tool {
 // --scheduler NAME[:k=v,...] and --cc NAME checked at start-up; bad values end the command
 // with exit code 2 and the list of known names.
 PluginSpec scheduler_flag(const std::string& cmd, const std::string& text);
+// The registered congestion controllers, comma-separated (for help texts).
+std::string cc_names_text();
 void check_cc_flag(const std::string& cmd, const std::string& name);
 // --duplicate POLICY and --reinject POLICY (config.h text forms), exit code 2 when bad.
 DuplicationConfig duplicate_flag(const std::string& cmd, const std::string& text);

@@ -14,7 +14,10 @@ std::unique_ptr<CongestionController> ConnectionImpl::new_controller(PathId id, 
   ctx.max_datagram_size = mtu;
   ctx.path_id = id;
   ctx.group = cc_group_;
-  auto cc = make_congestion_controller(cfg_.congestion_controller, ctx);
+  auto named = cfg_.path_congestion_controllers.find(id);
+  const std::string& name =
+      named != cfg_.path_congestion_controllers.end() ? named->second : cfg_.congestion_controller;
+  auto cc = make_congestion_controller(name, ctx);
   return cc ? std::move(cc) : make_congestion_controller("cubic", ctx);
 }
 
