@@ -467,6 +467,26 @@ INSTANTIATE_TEST_SUITE_P(Schedulers, DemoWithScheduler,
                            return n;
                          });
 
+// Every congestion controller carries the same download on real sockets: the server sends
+// with it on both paths (BBR paced by its model, the coupled ones sharing one group).
+class DemoWithController : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(DemoWithController, CompletesVerified) {
+  auto r = run({BRAID_BINARY, "demo", "--size", "4M", "--cc", GetParam()}, std::chrono::seconds(40));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find(fmt::format("cc        {} ", GetParam())), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("SHA-256 verified"), std::string::npos) << r.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Controllers, DemoWithController, ::testing::Values("reno", "bbr", "lia", "olia", "balia"));
+
+TEST(ToolDemo, UnknownControllerIsAClearError) {
+  auto r = run({BRAID_BINARY, "demo", "--cc", "vegas"}, std::chrono::seconds(10));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown congestion controller (known: balia, bbr, cubic, lia, olia, reno)"), std::string::npos)
+      << r.err;
+}
+
 TEST(ToolDemo, BadSchedulerSpecsAreClearErrors) {
   auto r = run({BRAID_BINARY, "demo", "--scheduler", "rr:quota=0"}, std::chrono::seconds(10));
   EXPECT_EQ(r.exit_code, 2);
