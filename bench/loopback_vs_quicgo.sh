@@ -3,9 +3,10 @@
 # server (Debian's quic-go 0.29 through tests/interop/quicgo_peer), same file, same run.
 # Goodput is file bytes over the client process's wall time (handshake included) for
 # both, so the two numbers are measured the same way. Prints each run, the medians and the
-# ratio.
+# ratio. With CC set (e.g. CC=bbr), a second braid server sends with that congestion
+# controller and each run also measures it, reported against braid's default (CUBIC).
 #
-# usage: bench/loopback_vs_quicgo.sh [SIZE_MB=200] [RUNS=3] [BUILD_DIR=build]
+# usage: [CC=bbr] bench/loopback_vs_quicgo.sh [SIZE_MB=200] [RUNS=3] [BUILD_DIR=build]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mb=${1:-200}
@@ -37,14 +38,29 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 bport=$(port_of "$work/braid.log")
 "$peer" server -listen 127.0.0.1:0 -root "$work" > "$work/go.log" 2>&1 &
 gport=$(port_of "$work/go.log")
+cc=${CC:-}
+if [ -n "$cc" ]; then
+  "$braid" server --listen 127.0.0.1:0 --root "$work" --quiet --cc "$cc" > "$work/braid-cc.log" 2>&1 &
+  cport=$(port_of "$work/braid-cc.log")
+fi
 
-: > "$work/b"; : > "$work/g"
+: > "$work/b"; : > "$work/g"; : > "$work/c"
 for i in $(seq "$runs"); do
   t0=$(now); "$braid" client "https://127.0.0.1:$bport/file" --insecure --output /dev/null > /dev/null; t1=$(now)
   b=$(mbps "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"); echo "$b" >> "$work/b"
   t0=$(now); "$peer" client -insecure -url "https://127.0.0.1:$gport/file" > /dev/null; t1=$(now)
   g=$(mbps "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"); echo "$g" >> "$work/g"
-  echo "run $i: braid $b Mbit/s   quic-go $g Mbit/s"
+  extra=""
+  if [ -n "$cc" ]; then
+    t0=$(now); "$braid" client "https://127.0.0.1:$cport/file" --insecure --output /dev/null > /dev/null; t1=$(now)
+    c=$(mbps "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"); echo "$c" >> "$work/c"
+    extra="   braid --cc $cc $c Mbit/s"
+  fi
+  echo "run $i: braid $b Mbit/s   quic-go $g Mbit/s$extra"
 done
 bm=$(median < "$work/b"); gm=$(median < "$work/g")
 echo "median over $runs runs of $size_mb MiB: braid $bm Mbit/s, quic-go $gm Mbit/s, ratio $(awk -v a="$bm" -v b="$gm" 'BEGIN { printf "%.2f", a / b }')x"
+if [ -n "$cc" ]; then
+  cm=$(median < "$work/c")
+  echo "braid --cc $cc: median $cm Mbit/s, $(awk -v a="$cm" -v b="$bm" 'BEGIN { printf "%.2f", a / b }')x braid's default (cubic)"
+fi

@@ -130,8 +130,11 @@ std::optional<Bandwidth> Bbr::pacing_rate() const { return Bandwidth::from_bytes
 // Congestion window.
 
 uint64_t Bbr::quantization_budget(uint64_t inflight_cap) const {
-  // QUIC offload budget = one send quantum (§"QUIC Offload Budget").
-  inflight_cap = std::max({inflight_cap, send_quantum_, min_pipe_cwnd()});
+  // Offload budget: three send quanta, as the draft's BBRUpdateOffloadBudget has it for
+  // TSO. braid sends GSO trains of up to 64 datagrams and the receiver reads them in GRO
+  // batches, so on short paths (loopback, datacenter) a window of one quantum would leave
+  // the pipe idle while a train is in the other end's queue.
+  inflight_cap = std::max({inflight_cap, 3 * send_quantum_, min_pipe_cwnd()});
   // ProbeBW_UP needs a little extra so the probe is not starved by quantization.
   if (state_ == BbrState::kProbeBwUp) inflight_cap += 2 * smss_;
   return inflight_cap;
