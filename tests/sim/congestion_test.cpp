@@ -10,6 +10,7 @@
 
 #include "braid/congestion_controller.h"
 #include "sim/expectations.h"
+#include "tests/sim/library_sweep.h"
 #include "sim/scenario_loader.h"
 #include "sim/simulation.h"
 #include "sim/summary.h"
@@ -159,18 +160,13 @@ TEST(Congestion, CoupledControllersLeaveTheSharedBottleneckToTheSinglePathFlow) 
 }
 
 // Every controller but the CUBIC default (its family, reno, shares its code paths) completes
-// every scenario that must complete (and none that must not).
+// every scenario that must complete (and none that must not), with every byte intact.
 struct CcCase {
   std::string file, cc;
 };
 std::vector<CcCase> cc_cases() {
   std::vector<CcCase> out;
-  std::vector<std::string> files;
-  for (const auto& e : std::filesystem::directory_iterator(BRAID_SCENARIOS_DIR)) {
-    if (e.path().extension() == ".toml") files.push_back(e.path().string());
-  }
-  std::sort(files.begin(), files.end());
-  for (const auto& f : files) {
+  for (const auto& f : sweep::scenario_files()) {
     for (const char* cc : {"bbr", "lia", "olia", "balia"}) out.push_back({f, cc});
   }
   return out;
@@ -183,21 +179,12 @@ TEST_P(EveryController, CompletesTheScenario) {
   if (!s && s.error().missing_trace) GTEST_SKIP() << s.error().message;
   ASSERT_TRUE(s.has_value()) << s.error().message;
   s->transport.congestion_controller = GetParam().cc;
-  SimulationResult r = Simulation(*s).run();
-  Expectations only_completion;
-  only_completion.must_complete = s->expect.must_complete;
-  only_completion.must_not_complete = s->expect.must_not_complete;
-  auto failures = check_expectations(only_completion, r);
-  for (const auto& f : failures) ADD_FAILURE() << f;
-  expect_intact(r);
-  if (!failures.empty()) std::cerr << format_summary_text(r);
+  expect_intact(sweep::run_for_completion(*s));
 }
 
 INSTANTIATE_TEST_SUITE_P(Controllers, EveryController, ::testing::ValuesIn(cc_cases()),
                          [](const ::testing::TestParamInfo<CcCase>& info) {
-                           std::string n = std::filesystem::path(info.param.file).stem().string() + "_" + info.param.cc;
-                           for (auto& c : n) if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           return n;
+                           return sweep::test_name(info.param.file, info.param.cc);
                          });
 
 }  // namespace

@@ -10,18 +10,12 @@
 #include "sim/scenario_loader.h"
 #include "sim/simulation.h"
 #include "sim/summary.h"
+#include "tests/sim/library_sweep.h"
 
 namespace braid::sim {
 namespace {
 
-std::vector<std::string> scenario_files() {
-  std::vector<std::string> files;
-  for (const auto& e : std::filesystem::directory_iterator(BRAID_SCENARIOS_DIR)) {
-    if (e.path().extension() == ".toml" || e.path().extension() == ".json") files.push_back(e.path().string());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
+using sweep::scenario_files;
 
 class ScenarioLibrary : public ::testing::TestWithParam<std::string> {};
 
@@ -63,21 +57,12 @@ TEST_P(EveryScheduler, CompletesTheScenario) {
   auto spec = parse_scheduler_spec(GetParam().scheduler);
   ASSERT_TRUE(spec.has_value()) << spec.error();
   s->transport.scheduler = *spec;
-  Simulation sim(*s);
-  SimulationResult r = sim.run();
-  Expectations only_completion;
-  only_completion.must_complete = s->expect.must_complete;
-  only_completion.must_not_complete = s->expect.must_not_complete;
-  auto failures = check_expectations(only_completion, r);
-  for (const auto& f : failures) ADD_FAILURE() << f;
-  if (!failures.empty()) std::cerr << format_summary_text(r);
+  sweep::run_for_completion(*s);
 }
 
 INSTANTIATE_TEST_SUITE_P(Schedulers, EveryScheduler, ::testing::ValuesIn(scheduler_cases()),
                          [](const ::testing::TestParamInfo<SchedulerCase>& info) {
-                           std::string n = std::filesystem::path(info.param.file).stem().string() + "_" + info.param.scheduler;
-                           for (auto& c : n) if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           return n;
+                           return sweep::test_name(info.param.file, info.param.scheduler);
                          });
 
 TEST(ScenarioLibraryContents, HasTheRequiredScenarios) {
