@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "braid/address.h"
+#include "braid/congestion_controller.h"
 #include "braid/config.h"
 #include "braid/error.h"
 #include "braid/path.h"
@@ -67,6 +68,12 @@ struct PathStats {
   Duration smoothed_rtt{}, min_rtt{}, latest_rtt{}, rtt_variance{};
   uint64_t congestion_window = 0;
   uint64_t bytes_in_flight = 0;
+  // The path's congestion controller: its name, state, pacing rate (0: unpaced or window
+  // based) and the newest delivery-rate sample (bytes per second).
+  std::string congestion_controller;
+  CcState cc_state = CcState::kSlowStart;
+  uint64_t pacing_rate_bytes_per_second = 0;
+  uint64_t delivery_rate_bytes_per_second = 0;
   uint64_t packets_sent = 0, packets_received = 0, packets_lost = 0;
   // Receive side: 1-RTT packet numbers of this path below the largest received that never
   // arrived, i.e. what the peer lost sending to us (a peer that skips numbers adds to it).

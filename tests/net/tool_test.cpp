@@ -194,6 +194,20 @@ TEST_F(ToolTest, DownloadMatchesAndJsonReports) {
   EXPECT_GT(j["paths"][0]["packets_received"].get<uint64_t>(), 2000u);
   EXPECT_TRUE(j["connection"].contains("packets_lost"));
   EXPECT_GT(j["socket"]["gro_coalesced_datagrams"].get<uint64_t>(), 0u);
+  EXPECT_EQ(j["paths"][0]["congestion_controller"], "cubic");
+  EXPECT_TRUE(j["paths"][0].contains("cc_state"));
+}
+
+// The client's own controller (it sends the request and the ACKs) shows in its summary.
+TEST_F(ToolTest, JsonNamesTheChosenController) {
+  auto r = run({BRAID_BINARY, "client", url("/file.bin"), "--insecure", "--output", "/dev/null", "--json", "--cc", "bbr"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_GE(j["paths"].size(), 1u);
+  EXPECT_EQ(j["paths"][0]["congestion_controller"], "bbr");
+  std::string state = j["paths"][0]["cc_state"];
+  EXPECT_TRUE(state == "startup" || state == "drain" || state.rfind("probe_", 0) == 0) << state;
+  EXPECT_GT(j["paths"][0]["pacing_rate_mbps"].get<double>(), 0.0);  // BBR always paces
 }
 
 TEST_F(ToolTest, SeveralUrlsIntoDirectory) {

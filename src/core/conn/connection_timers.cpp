@@ -284,6 +284,10 @@ ConnectionStats ConnectionImpl::stats() const {
     ps.rtt_variance = p->rtt.variance();
     ps.congestion_window = p->cc->window();
     ps.bytes_in_flight = p->app.sent.bytes_in_flight();
+    ps.congestion_controller = std::string(p->cc->name());
+    ps.cc_state = p->cc->metrics().state;
+    ps.pacing_rate_bytes_per_second = static_cast<uint64_t>(p->pacer.rate_bytes_per_second());
+    ps.delivery_rate_bytes_per_second = p->rate.delivery_rate();
     ps.packets_sent = p->packets_sent;
     ps.packets_received = p->packets_received;
     ps.packets_lost = p->packets_lost;
