@@ -10,7 +10,7 @@ namespace braid::cc {
 namespace {
 constexpr double kPacingGain = 1.25;  // N in RFC 9002 §7.7
 constexpr double kBurstInterval_s = 0.002;
-constexpr uint64_t kMaxBurstPackets = 64;
+constexpr uint64_t kMaxBurstPackets = 1024;
 constexpr double kWakeBatch_s = 0.001;  // when blocked, wait for ~1 ms worth of tokens
 }
 

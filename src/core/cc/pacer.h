@@ -30,8 +30,10 @@ class Pacer {
   mutable double tokens_;       // bytes
   mutable TimePoint last_{};
   mutable bool started_ = false;  // last_ is meaningful
-  // Burst allowance: the configured packets, grown to 2 ms at the pacing rate (at most 64
-  // packets) so fast paths are not woken per handful of packets.
+  // Burst allowance: the configured packets, grown to 2 ms at the pacing rate (at most 1024
+  // packets, ~6 Gbit/s of 1452-byte datagrams) so fast paths are not woken per handful of
+  // packets: at 64 packets a paced path above ~370 Mbit/s (BBR on loopback) was woken every
+  // 0.2 ms and lost tokens whenever the loop was late.
   uint64_t capacity() const;
 };
 
