@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <expected>
 #include <functional>
 #include <optional>
@@ -16,6 +17,8 @@
 #include "braid/time.h"
 
 namespace braid {
+
+class RttPriorStore;   // braid/rtt_prior.h
 
 struct TlsOptions {
   std::vector<std::string> alpn{"hq-interop"};
@@ -67,6 +70,32 @@ struct ReinjectionConfig {
 // "off", or a comma list of delay=DUR | max=N | queue=N | interval=DUR | prefer=ID[+ID...].
 std::expected<ReinjectionConfig, std::string> parse_reinjection_policy(std::string_view text);
 
+// Path failure detection (F-DETECT, docs/failure-detection.md). A detector judges each path
+// from its ACK progress; a path silent while ACKs are owed goes SUSPECT (no new data, its
+// in-flight data reinjected at once, probed in bursts), then FAILED (path state FAILED or a
+// local STANDBY by policy; bonding DEGRADED), and back to ACTIVE once probes are answered.
+struct FailureDetectionConfig {
+  bool enabled = true;                   // multipath connections only
+  PluginSpec detector{"fast"};           // failure_detector_names(): fast, pf, phi
+  // Idle and backup paths get a PING this often while another path carries traffic, so a
+  // dead backup is known before it is needed (0: no idle probing).
+  Duration probe_interval = std::chrono::seconds(1);
+  uint32_t probe_burst = 2;              // PINGs per probe round on a suspect or recovering path
+  Duration failed_probe_min = std::chrono::milliseconds(100);   // a failed path's probe interval
+  Duration failed_probe_max = std::chrono::milliseconds(500);   // grows to this
+  uint32_t recover_acks = 3;             // ACKs with progress before a failed path is used again
+  enum class OnFailure : uint8_t { kFail, kStandby };
+  OnFailure on_failure = OnFailure::kFail;   // kStandby: the path stays, as a local backup
+  // A path failed this long is abandoned (PATH_ABANDON, PATH_UNSTABLE_OR_POOR) unless it is
+  // the last one; 0 keeps it, probed, until it answers.
+  Duration abandon_after{};
+};
+// "off" (or "none"), or a detector spec ("fast", "phi:suspect=8,down=16"); checked against
+// the registry. On error `cfg` is unchanged.
+std::expected<void, std::string> set_failure_detector(FailureDetectionConfig& cfg, std::string_view text);
+// "fail" or "standby".
+std::expected<FailureDetectionConfig::OnFailure, std::string> parse_on_failure(std::string_view text);
+
 struct ConnectionConfig {
   TlsOptions tls;
 
@@ -93,6 +122,7 @@ struct ConnectionConfig {
   // data there, whatever the scheduler does with bulk. 0 turns this off.
   uint64_t latency_stream_bytes = 16 * 1024;
   DuplicationConfig duplication;
+  FailureDetectionConfig failure_detection;
   ReinjectionConfig reinjection;
   enum class AckPath : uint8_t { kSamePath, kLowestRtt };
   AckPath ack_path = AckPath::kSamePath;           // where PATH_ACKs travel
@@ -127,6 +157,10 @@ struct ConnectionConfig {
   // path, CUBIC on a datacenter link). Checked like congestion_controller.
   std::map<PathId, std::string> path_congestion_controllers;
   Duration initial_rtt = std::chrono::milliseconds(333);
+  // RTT priors the application keeps across connections (braid/rtt_prior.h): a new path's
+  // first RTT comes from the store's best tier instead of initial_rtt, and every path's RTT
+  // samples go back into it. Unset: initial_rtt for every new path.
+  std::shared_ptr<RttPriorStore> rtt_priors;
   size_t connection_id_length = 8;
   uint64_t max_udp_payload_size = 1452;  // what we accept and what we probe up to
   uint64_t initial_mtu = 1200;

@@ -48,6 +48,7 @@ enum class ConnectionEventType : uint8_t {
   kDatagramReceived,
   kPathEvent,           // path_id, detail = new state ("validating", "active", "closed", ...)
   kBondingChanged,      // detail = new bonding state
+  kPathHealthChanged,   // path_id, detail = new health ("suspect", "failed", "probing", "healthy")
   kKeyUpdated,
   kConnectionClosed,    // terminal; `error` says why
 };
@@ -89,6 +90,12 @@ struct PathStats {
   uint64_t mtu = 0;
   bool backup = false;
   std::string ecn;   // "testing", "unknown", "capable" or "failed"
+  // Failure detection: health, the detector's name, and how often the path went suspect,
+  // failed and recovered; PINGs sent to probe it (idle, backup, suspect or failed).
+  PathHealth health = PathHealth::kHealthy;
+  std::string failure_detector;     // empty when detection is off or not multipath
+  uint32_t suspicions = 0, failures = 0, recoveries = 0;
+  uint64_t probes_sent = 0;
 };
 
 struct ConnectionStats {

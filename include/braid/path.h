@@ -15,7 +15,9 @@
 namespace braid {
 
 // CREATED → VALIDATING → VALIDATED → ACTIVE ⇄ STANDBY → CLOSING → CLOSED/FAILED.
-// Nothing leaves CLOSED or FAILED; nothing returns from CLOSING.
+// ACTIVE/STANDBY → FAILED when failure detection gives up on the path, and FAILED →
+// ACTIVE/STANDBY when it answers again (until it is abandoned). Nothing leaves CLOSED;
+// nothing returns from CLOSING.
 enum class PathState : uint8_t { kCreated, kValidating, kValidated, kActive, kStandby, kClosing, kClosed, kFailed };
 
 bool path_transition_allowed(PathState from, PathState to);
@@ -28,7 +30,10 @@ std::string_view bonding_state_name(BondingState s);
 
 enum class PathStatus : uint8_t { kUnknown, kAvailable, kBackup };
 
+// What failure detection says about a path (F-DETECT): SUSPECT carries no new data and is
+// probed; FAILED is probed at a growing interval; PROBING answers again and is on probation.
 enum class PathHealth : uint8_t { kHealthy, kSuspect, kFailed, kProbing };
+std::string_view path_health_name(PathHealth h);
 
 // Everything a path plugin may read about one path, filled by the connection before each
 // decision (ALGORITHMS.md §1). Units are in the names or types.

@@ -3,6 +3,7 @@
 
 #include "braid/config.h"
 #include "braid/congestion_controller.h"
+#include "braid/failure_detector.h"
 #include "braid/path_scheduler.h"
 
 namespace braid {
@@ -17,6 +18,16 @@ std::expected<void, std::string> check_connection_config(const ConnectionConfig&
   if (auto ok = check(cfg.congestion_controller); !ok) return ok;
   for (const auto& [id, name] : cfg.path_congestion_controllers) {
     if (auto ok = check(name); !ok) return std::unexpected(fmt::format("path {}: {}", id, ok.error()));
+  }
+  const auto& fd = cfg.failure_detection;
+  if (auto d = make_failure_detector(fd.detector); !d) return std::unexpected(d.error());
+  if (fd.probe_burst == 0 || fd.probe_burst > 16) return std::unexpected("failure detection: probe burst must be 1..16");
+  if (fd.recover_acks == 0) return std::unexpected("failure detection: recover_acks must be at least 1");
+  if (fd.failed_probe_min <= Duration::zero() || fd.failed_probe_max < fd.failed_probe_min) {
+    return std::unexpected("failure detection: need 0 < failed_probe_min <= failed_probe_max");
+  }
+  if (fd.probe_interval < Duration::zero() || fd.abandon_after < Duration::zero()) {
+    return std::unexpected("failure detection: intervals cannot be negative");
   }
   return {};
 }

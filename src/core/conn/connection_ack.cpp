@@ -24,6 +24,8 @@ Status ConnectionImpl::handle_ack(TimePoint now, EncryptionLevel level, const wi
   }
   Duration pc_period = (p->rtt.smoothed() + std::max(4 * p->rtt.variance(), recovery::kGranularity) + max_ack_delay) *
                        recovery::kPersistentCongestionThreshold;
+  recovery::LossDetector::Owed owed_before;
+  if (level == EncryptionLevel::kApplication) owed_before = space.sent.owed(1);
   auto out = space.sent.on_ack_received(ack, ack_delay, now, p->rtt, handshake_confirmed_, max_ack_delay, pc_period,
                                         p->first_rtt_sample);
   if (!out) return std::unexpected(out.error());
@@ -31,6 +33,7 @@ Status ConnectionImpl::handle_ack(TimePoint now, EncryptionLevel level, const wi
     if (p->first_rtt_sample == kNever) p->first_rtt_sample = now;
     p->srtt_min_seen = std::min(p->srtt_min_seen, p->rtt.smoothed());
     p->srtt_max_seen = std::max(p->srtt_max_seen, p->rtt.smoothed());
+    if (level == EncryptionLevel::kApplication) record_rtt_prior(now, *p);
   }
   if (level == EncryptionLevel::kApplication && p->deferred_retire && p->responses_owed.empty()) {
     if (auto la = space.sent.largest_acked(); la && *la >= p->deferred_retire->after_pn) flush_deferred_retire(*p);
@@ -130,6 +133,9 @@ Status ConnectionImpl::handle_ack(TimePoint now, EncryptionLevel level, const wi
     m.congestion_window = p->cc->window();
     m.bytes_in_flight = p->app.sent.bytes_in_flight();
     qlog_->metrics_updated(now, p->id, m);
+  }
+  if (level == EncryptionLevel::kApplication && !out->newly_acked.empty() && !is_draining()) {
+    on_path_progress(now, *p, owed_before);
   }
   return {};
 }

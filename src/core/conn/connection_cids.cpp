@@ -37,7 +37,7 @@ void ConnectionImpl::issue_connection_ids() {
   for (PathId pid = 1; pid <= max; ++pid) {
     if (paths_.is_retired(pid)) continue;
     if (auto* p = find_path(pid); p && (p->state == PathState::kClosing || p->state == PathState::kClosed ||
-                                         p->state == PathState::kFailed)) {
+                                         (p->state == PathState::kFailed && p->abandon_sent))) {
       continue;
     }
     issue_for(pid, std::min<uint64_t>(peer_limit, cfg_.connection_ids_per_path));

@@ -221,7 +221,7 @@ void ConnectionImpl::write_stream_frames(const DatagramPlan& plan, wire::Writer&
     sent.push_back(f);
     stats_.stream_bytes_sent += slice->length;
     p.stream_bytes_sent += slice->length;
-    if (slice->length > 0) duplicate_stream_frame(plan, p, f);
+    if (slice->length > 0) sent.back().duplicated = duplicate_stream_frame(plan, p, f);
     if (!s.send->has_pending()) {
       s.in_send_queue = false;
       streams_.send_queue.pop_front();

@@ -225,7 +225,7 @@ class ConnectionImpl final : public Connection {
                              std::vector<recovery::SentFrame>& sent);
   std::vector<path::Path*> duplication_targets(const DatagramPlan& plan, const path::Path& from,
                                                bool policy_wants);
-  void duplicate_stream_frame(const DatagramPlan& plan, path::Path& from, const recovery::SentFrame& f);
+  bool duplicate_stream_frame(const DatagramPlan& plan, path::Path& from, const recovery::SentFrame& f);
   bool duplication_wanted_for(const recovery::SentFrame& f) const;
   // A PTO on `p` while another path works: what p holds goes again elsewhere.
   void reinject_from(TimePoint now, path::Path& p);
@@ -301,6 +301,7 @@ class ConnectionImpl final : public Connection {
   // Shared path plumbing: a fresh controller of the configured kind; forgetting RTT and
   // capacity when a path moves to a new network path; starting address validation.
   std::unique_ptr<CongestionController> new_controller(PathId id, uint64_t mtu) const;
+  std::unique_ptr<path::HealthTracker> new_health_tracker() const;
   // Whether the path takes part in coupled congestion control's sums now.
   void update_coupling(const path::Path& p) const;
   // The path's in-flight bytes over all its spaces (path 0 carries Initial and Handshake).
@@ -311,6 +312,22 @@ class ConnectionImpl final : public Connection {
   void reset_path_estimates(path::Path& p) const;
   void start_path_challenge(TimePoint now, path::Path& p);
   std::unique_ptr<path::Path> make_initial_path(const PathTuple& tuple, const ConnectionId& dcid) const;
+
+  // --- failure detection (connection_health.cpp)
+  // Whether failure detection judges this path now (multipath, confirmed, not abandoned).
+  bool health_watched(const path::Path& p) const;
+  path::HealthInput health_input(const path::Path& p, TimePoint now) const;
+  // An ACK newly acknowledged packets of `p`; `owed_before` is what was owed before it.
+  void on_path_progress(TimePoint now, path::Path& p, const recovery::LossDetector::Owed& owed_before);
+  // Applies the tracker's transitions and probes for one path / every watched path.
+  void update_health(TimePoint now, path::Path& p);
+  void on_health_timers(TimePoint now);
+  TimePoint health_timeout() const;
+  void apply_health_transition(TimePoint now, path::Path& p, const path::HealthTransition& t);
+  // A usable path other than `p` that failure detection (and PTO) consider healthy.
+  bool other_healthy_path(const path::Path& p) const;
+  bool path_healthy(const path::Path& q) const;
+  void record_rtt_prior(TimePoint now, path::Path& p);
 
   // --- close and timers (connection_close.cpp)
   void close_with_error(TimePoint now, const TransportError& err);
@@ -409,6 +426,7 @@ class ConnectionImpl final : public Connection {
   std::optional<TransportError> local_close_;    // what we send in CONNECTION_CLOSE
   TimePoint created_;
   TimePoint now_{};   // latest time handed in (for calls that carry no time)
+  TimePoint health_checked_at_{};   // last on_health_timers run (a stuck deadline waits 1 ms)
 
 
   // --- test hooks

@@ -3,9 +3,17 @@
 // path state machine with events, and the connection's bonding state.
 #include <fmt/format.h>
 
+#include "braid/failure_detector.h"
+#include "braid/rtt_prior.h"
 #include "core/conn/connection_impl.h"
 
 namespace braid::conn {
+
+std::unique_ptr<path::HealthTracker> ConnectionImpl::new_health_tracker() const {
+  auto d = make_failure_detector(cfg_.failure_detection.detector);
+  if (!d) return nullptr;   // refused earlier by check_connection_config
+  return std::make_unique<path::HealthTracker>(std::move(*d), cfg_.failure_detection);
+}
 
 std::unique_ptr<CongestionController> ConnectionImpl::new_controller(PathId id, uint64_t mtu) const {
   // The name was checked in init() (check_connection_config); connections built without
@@ -25,6 +33,8 @@ void ConnectionImpl::reset_path_estimates(path::Path& p) const {
   p.rtt.reset();
   p.rate.reset();
   p.cc->reset();
+  if (p.health) p.health->reset();
+  p.last_progress = TimePoint{};
 }
 
 void ConnectionImpl::update_coupling(const path::Path& p) const {
@@ -47,6 +57,7 @@ void ConnectionImpl::start_path_challenge(TimePoint now, path::Path& p) {
 std::unique_ptr<path::Path> ConnectionImpl::make_initial_path(const PathTuple& tuple, const ConnectionId& dcid) const {
   auto p = std::make_unique<path::Path>(0, tuple, cfg_.initial_rtt, cfg_.max_ack_delay, new_controller(0, cfg_.initial_mtu),
                                         cfg_.initial_mtu);
+  p->health = new_health_tracker();
   p->remote_cid = dcid;
   p->has_remote_cid = true;
   p->state = PathState::kValidating;   // the handshake validates path 0
@@ -77,8 +88,20 @@ bool ConnectionImpl::path_can_send(const path::Path& p) const {
 }
 
 path::Path& ConnectionImpl::create_path(TimePoint now, PathId id, const PathTuple& tuple, bool locally_opened) {
-  auto p = std::make_unique<path::Path>(id, tuple, cfg_.initial_rtt, cfg_.max_ack_delay, new_controller(id, cfg_.initial_mtu),
+  // The first RTT of a new path: the application's prior for this peer and local address,
+  // when it has one (RttPriorStore tiers), else the configured initial RTT.
+  Duration initial = cfg_.initial_rtt;
+  if (cfg_.rtt_priors) {
+    auto prior = cfg_.rtt_priors->lookup(tuple.remote, tuple.local);
+    if (prior.tier != RttPriorTier::kDefault) initial = prior.smoothed_rtt;
+    if (qlog_) {
+      qlog_->generic(now, "braid:rtt_prior", {{"path_id", id}, {"tier", rtt_prior_tier_name(prior.tier)},
+                                              {"rtt_ms", static_cast<double>(to_us(initial)) / 1000.0}});
+    }
+  }
+  auto p = std::make_unique<path::Path>(id, tuple, initial, cfg_.max_ack_delay, new_controller(id, cfg_.initial_mtu),
                                         cfg_.initial_mtu);
+  p->health = new_health_tracker();
   p->address_validated = perspective_ == Perspective::kClient;
   if (peer_params_applied_) {
     uint64_t cap = std::max<uint64_t>(1200, peer_params_.max_udp_payload_size);
@@ -306,8 +329,9 @@ PathSnapshot ConnectionImpl::snapshot_of(const path::Path& p, TimePoint now) con
   s.packets_lost = p.packets_lost;
   s.loss_rate = p.packets_sent ? static_cast<double>(p.packets_lost) / static_cast<double>(p.packets_sent) : 0.0;
   s.pto_count = p.pto_count;
-  // Two PTOs without an ACK on a path flag it potentially failed; any ACK clears it.
-  s.potentially_failed = p.pto_count >= 2;
+  // Failure detection's verdict; without it, two PTOs without an ACK flag the path.
+  s.health = p.health && cfg_.failure_detection.enabled ? p.health->health() : PathHealth::kHealthy;
+  s.potentially_failed = s.health != PathHealth::kHealthy || p.pto_count >= 2;
   s.last_sent = p.last_sent;
   s.last_ack_received = p.last_ack_received;
   s.last_received = p.last_received;

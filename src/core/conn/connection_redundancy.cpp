@@ -124,6 +124,7 @@ std::vector<path::Path*> ConnectionImpl::duplication_targets(const DatagramPlan&
   std::vector<path::Path*> others;
   for (auto& [id, q] : paths_) {
     if (q.get() == &from || !q->usable() || !q->sendable() || q->pto_count >= 2) continue;
+    if (q->health && q->health->health() != PathHealth::kHealthy) continue;
     if (std::find(out.begin(), out.end(), q.get()) == out.end()) others.push_back(q.get());
   }
   std::sort(others.begin(), others.end(),
@@ -142,21 +143,24 @@ bool ConnectionImpl::duplication_wanted_for(const SentFrame& f) const {
   if (auto* s = streams_.get(f.id); s && s->duplicate) return true;
   if (dup.while_potentially_failed) {
     for (auto& [id, p] : paths_) {
-      if (p->usable() && p->pto_count >= 2) return true;
+      if (p->usable() && (p->pto_count >= 2 || (p->health && p->health->health() != PathHealth::kHealthy))) return true;
     }
   }
   return false;
 }
 
-void ConnectionImpl::duplicate_stream_frame(const DatagramPlan& plan, path::Path& from,
+bool ConnectionImpl::duplicate_stream_frame(const DatagramPlan& plan, path::Path& from,
                                             const SentFrame& f) {
-  if (plan.copies.empty() && !cfg_.duplication.any() && !streams_.any_duplicated) return;
+  if (plan.copies.empty() && !cfg_.duplication.any() && !streams_.any_duplicated) return false;
+  bool copied = false;
   for (auto* q : duplication_targets(plan, from, duplication_wanted_for(f))) {
     if (q->copies_owed.size() >= kMaxCopiesPerPath) continue;
     SentFrame c = f;
     c.copy = 1;
     q->copies_owed.push_back(c);
+    copied = true;
   }
+  return copied;
 }
 
 void ConnectionImpl::reinject_from(TimePoint now, path::Path& p) {
@@ -167,16 +171,16 @@ void ConnectionImpl::reinject_from(TimePoint now, path::Path& p) {
   // failed (two PTOs): a backup carries nothing while an available path works.
   bool non_backup_target = false;
   for (auto& [id, q] : paths_) {
-    non_backup_target |= q.get() != &p && q->usable() && q->sendable() && q->pto_count == 0 && !q->is_backup();
+    non_backup_target |= q.get() != &p && path_healthy(*q) && !q->is_backup();
   }
-  bool backups_allowed = !non_backup_target && p.pto_count >= 2;
+  bool doubtful = p.pto_count >= 2 || (p.health && p.health->health() != PathHealth::kHealthy);
+  bool backups_allowed = !non_backup_target && doubtful;
   for (auto& [id, q] : paths_) {
     if (rc.select_target) snaps.push_back(snapshot_of(*q, now));
     ReinjectionTarget t;
     t.id = id;
     t.srtt = q->rtt.smoothed();
-    t.eligible = q.get() != &p && q->usable() && q->sendable() && q->pto_count == 0 &&
-                 (!q->is_backup() || backups_allowed);
+    t.eligible = q.get() != &p && path_healthy(*q) && (!q->is_backup() || backups_allowed);
     t.queued = q->copies_owed.size();
     t.last_batch = q->last_reinjection_batch;
     t.has_batch = q->has_reinjection_batch;
@@ -185,12 +189,16 @@ void ConnectionImpl::reinject_from(TimePoint now, path::Path& p) {
   bool explicit_targets = !rc.preferred.empty() || static_cast<bool>(rc.select_target);
   std::vector<PathId> used;
   for (const auto* pkt : p.app.sent.oldest_unacked(p.app.sent.size())) {
+    if (p.reinjected_through && pkt->pn <= *p.reinjected_through) continue;
     for (const auto& f : pkt->frames) {
       if (f.kind != K::kStream || f.length == 0) {
         requeue_lost_frame(f);   // control frames carry values taken at send time: resend as lost
         continue;
       }
       if (!may_reinject(rc, pkt->time_sent, f.reinjections, now)) continue;
+      // A copy already went to another path when this was sent: that path's own loss
+      // recovery covers it, and sending it a third time only delays fresh data.
+      if (f.duplicated) continue;
       ReinjectionContext ctx;
       ctx.from = p.id;
       ctx.stream = f.id;
@@ -221,6 +229,7 @@ void ConnectionImpl::reinject_from(TimePoint now, path::Path& p) {
       if (std::find(used.begin(), used.end(), *target) == used.end()) used.push_back(*target);
     }
   }
+  if (p.app.sent.next_packet_number() > 0) p.reinjected_through = p.app.sent.next_packet_number() - 1;
   for (PathId id : used) {
     auto* q = paths_.get(id);
     q->last_reinjection_batch = now;

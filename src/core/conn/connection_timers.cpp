@@ -62,19 +62,11 @@ TimePoint ConnectionImpl::loss_timer(PnSpace* which_space, PathId* which_path) c
     return kNever;
   }
   TimePoint best = kNever;
-  // With another healthy path carrying the data, a silent path only gets PING probes:
-  // keep probing it at most 4 PTOs apart so its recovery is noticed within about a second
-  // instead of after a long exponential back-off.
-  bool healthy_path_exists = false;
-  if (multipath()) {
-    for (auto& [id, q] : paths_) {
-      healthy_path_exists |= q->pto_count == 0 && q->usable();
-    }
-  }
+  // A silent path's recovery is noticed by failure detection's own probes
+  // (connection_health.cpp), so the PTO backs off as RFC 9002 says.
   auto consider_pto = [&](const path::PnSpace& s, const path::Path& p, PnSpace sp, bool app) {
     if (s.sent.ack_eliciting_in_flight() == 0) return;
-    uint32_t cap = app && healthy_path_exists && p.pto_count > 0 ? 2 : 16;
-    Duration d = pto_period(p, app) * (1u << std::min<uint32_t>(p.pto_count, cap));
+    Duration d = pto_period(p, app) * (1u << std::min<uint32_t>(p.pto_count, 16));
     TimePoint t = s.sent.time_of_last_ack_eliciting() + d;
     if (t < best) {
       best = t;
@@ -116,12 +108,7 @@ void ConnectionImpl::on_loss_timeout(TimePoint now) {
   p.pto_count++;
   bool other_path_usable = false;
   if (sp == PnSpace::kApplication && multipath()) {
-    for (auto& [id, q] : paths_) {
-      if (q.get() != &p && q->sendable() && q->usable() &&
-          q->pto_count == 0) {
-        other_path_usable = true;
-      }
-    }
+    other_path_usable = other_healthy_path(p);
   }
   p.probe_ping_only = other_path_usable;
   if (other_path_usable && cfg_.reinjection.enabled) {
@@ -161,6 +148,7 @@ TimePoint ConnectionImpl::poll_timeout() const {
     }
   }
   t = std::min(t, probe_timeout());
+  t = std::min(t, health_timeout());
   if (keys_.app && keys_.app->read_prev) t = std::min(t, keys_.app->prev_discard_time);
   for (auto& [id, p] : paths_) t = std::min(t, p->discard_time);
   return t;
@@ -205,6 +193,8 @@ void ConnectionImpl::handle_timeout(TimePoint now) {
     }
   }
   on_probe_timers(now);
+  on_health_timers(now);
+  if (is_draining()) return;
   collect_closed_paths(now);
   // Loss timers may fire several spaces at once; loop while something is due.
   for (int i = 0; i < 4 && loss_timer(nullptr, nullptr) <= now; ++i) on_loss_timeout(now);
@@ -304,6 +294,14 @@ ConnectionStats ConnectionImpl::stats() const {
              : p->ecn == path::EcnState::kUnknown ? "unknown"
              : p->ecn == path::EcnState::kCapable ? "capable"
                                                   : "failed";
+    if (p->health && multipath() && cfg_.failure_detection.enabled) {
+      ps.health = p->health->health();
+      ps.failure_detector = std::string(p->health->detector().name());
+      ps.suspicions = p->health->suspicions();
+      ps.failures = p->health->failures();
+      ps.recoveries = p->health->recoveries();
+      ps.probes_sent = p->health->probes_sent();
+    }
     s.paths.push_back(ps);
   }
   return s;

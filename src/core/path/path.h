@@ -14,6 +14,7 @@
 #include "braid/path.h"
 #include "braid/types.h"
 #include "core/cc/pacer.h"
+#include "core/path/health_tracker.h"
 #include "core/recovery/ack_tracker.h"
 #include "core/recovery/loss_detector.h"
 #include "core/recovery/rate_sampler.h"
@@ -76,7 +77,14 @@ struct Path {
   cc::Pacer pacer;
   uint64_t mtu;
   uint32_t pto_count = 0;
-  bool probe_ping_only = false;   // PTO probes carry PING only: the data went to other paths
+  bool probe_ping_only = false;   // probes carry PING only: the data went to other paths
+  // Failure detection (multipath): health, the last ACK progress on this path, and what the
+  // path was before it failed (restored when it recovers).
+  std::unique_ptr<HealthTracker> health;
+  TimePoint last_progress{};
+  PathStatus status_before_failure = PathStatus::kUnknown;
+  bool failed_as_standby = false;     // OnFailure::kStandby moved it to a local backup
+  TimePoint last_prior_record{};      // last RTT sample given to the RTT prior store   // PTO probes carry PING only: the data went to other paths
   TimePoint first_rtt_sample = kNever;
 
   // Address validation (RFC 9000 §8.2) and anti-amplification (§8.1).
@@ -154,6 +162,9 @@ struct Path {
   std::deque<recovery::SentFrame> copies_owed;
   std::deque<std::shared_ptr<const std::vector<uint8_t>>> datagram_copies;
   TimePoint last_reinjection_batch{};
+  // Packets up to this number were already reinjected (on a PTO or a suspicion): each
+  // packet's data goes again at most once from here; its copies have their own recovery.
+  std::optional<uint64_t> reinjected_through;
   bool has_reinjection_batch = false;
   bool owes_copies() const { return !copies_owed.empty() || !datagram_copies.empty(); }
 
@@ -169,7 +180,8 @@ struct Path {
       case PathState::kValidating:
       case PathState::kValidated:
       case PathState::kActive:
-      case PathState::kStandby: return true;
+      case PathState::kStandby:
+      case PathState::kFailed: return true;   // failed by detection, not abandoned: probes, ACKs
       default: return false;
     }
   }

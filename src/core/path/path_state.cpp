@@ -12,8 +12,9 @@ bool path_transition_allowed(PathState from, PathState to) {
     case S::kActive: return to == S::kStandby || to == S::kClosing || to == S::kFailed;
     case S::kStandby: return to == S::kActive || to == S::kClosing || to == S::kFailed;
     case S::kClosing: return to == S::kClosed || to == S::kFailed;
-    case S::kClosed:
-    case S::kFailed: return false;
+    case S::kClosed: return false;
+    // A path failed by detection comes back when it answers again, or is abandoned.
+    case S::kFailed: return to == S::kActive || to == S::kStandby || to == S::kClosing || to == S::kClosed;
   }
   return false;
 }
@@ -39,6 +40,16 @@ std::string_view send_kind_name(SendKind k) {
     case SendKind::kDatagram: return "datagram";
     case SendKind::kProbe: return "probe";
     case SendKind::kAckOnly: return "ack_only";
+  }
+  return "unknown";
+}
+
+std::string_view path_health_name(PathHealth h) {
+  switch (h) {
+    case PathHealth::kHealthy: return "healthy";
+    case PathHealth::kSuspect: return "suspect";
+    case PathHealth::kFailed: return "failed";
+    case PathHealth::kProbing: return "probing";
   }
   return "unknown";
 }

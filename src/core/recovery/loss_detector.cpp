@@ -193,4 +193,19 @@ std::vector<const SentPacket*> LossDetector::oldest_unacked(size_t max) const {
   return out;
 }
 
+LossDetector::Owed LossDetector::owed(uint32_t cap) const {
+  Owed o;
+  if (ack_eliciting_in_flight_ == 0) return o;
+  // Bounded: a receiver's ACK-only packets can sit between the ack-eliciting ones.
+  size_t looked = 0;
+  auto it = largest_acked_ ? sent_.upper_bound(*largest_acked_) : sent_.begin();
+  for (; it != sent_.end() && o.packets < cap && looked++ < 256; ++it) {
+    if (!it->second.ack_eliciting || !it->second.in_flight) continue;
+    if (o.packets == 0) o.oldest_sent = it->second.time_sent;
+    if (o.packets < Owed::kMax) o.sent[o.packets] = it->second.time_sent;
+    o.packets++;
+  }
+  return o;
+}
+
 }  // namespace braid::recovery

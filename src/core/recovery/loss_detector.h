@@ -3,6 +3,7 @@
 // loss detection, and persistent-congestion detection. PTO arming across spaces is done by
 // the owner (see pto_deadline); this class supplies the per-space inputs.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -73,6 +74,16 @@ class LossDetector {
   size_t ack_eliciting_in_flight() const { return ack_eliciting_in_flight_; }
   TimePoint time_of_last_ack_eliciting() const { return last_ack_eliciting_time_; }
   std::optional<uint64_t> largest_acked() const { return largest_acked_; }
+  // Ack-eliciting packets in flight sent after the largest acknowledged one (all of them
+  // before any ACK), counted up to `cap`, and the send time of the oldest: what a failure
+  // detector waits for.
+  struct Owed {
+    static constexpr uint32_t kMax = 16;
+    uint32_t packets = 0;
+    TimePoint oldest_sent{};
+    std::array<TimePoint, kMax> sent{};   // send times, oldest first (the first `packets`)
+  };
+  Owed owed(uint32_t cap) const;
   bool empty() const { return sent_.empty(); }
   size_t size() const { return sent_.size(); }
 

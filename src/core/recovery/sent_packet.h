@@ -28,6 +28,7 @@ struct SentFrame {
   // 1 duplication, 2 reinjection. `reinjections` counts how often the range was reinjected.
   uint8_t copy = 0;
   uint8_t reinjections = 0;
+  bool duplicated = false;   // stream: a copy was queued on another path when this was sent
 };
 
 struct SentPacket {

@@ -20,13 +20,23 @@ TEST(PathState, LegalLifecycle) {
 }
 
 TEST(PathState, IllegalTransitionsRefused) {
-  // Nothing comes back from CLOSING, CLOSED or FAILED.
+  // Nothing comes back from CLOSING or CLOSED; FAILED only to where a working path is.
   for (S to : {S::kCreated, S::kValidating, S::kValidated, S::kActive, S::kStandby}) {
     EXPECT_FALSE(path_transition_allowed(S::kClosing, to)) << path_state_name(to);
     EXPECT_FALSE(path_transition_allowed(S::kClosed, to)) << path_state_name(to);
+  }
+  for (S to : {S::kCreated, S::kValidating, S::kValidated}) {
     EXPECT_FALSE(path_transition_allowed(S::kFailed, to)) << path_state_name(to);
   }
   EXPECT_FALSE(path_transition_allowed(S::kClosed, S::kFailed));
+}
+
+TEST(PathState, FailedByDetectionComesBackOrIsAbandoned) {
+  EXPECT_TRUE(path_transition_allowed(S::kActive, S::kFailed));
+  EXPECT_TRUE(path_transition_allowed(S::kStandby, S::kFailed));
+  EXPECT_TRUE(path_transition_allowed(S::kFailed, S::kActive));
+  EXPECT_TRUE(path_transition_allowed(S::kFailed, S::kStandby));
+  EXPECT_TRUE(path_transition_allowed(S::kFailed, S::kClosing));
   // No skipping validation, no going backwards.
   EXPECT_FALSE(path_transition_allowed(S::kCreated, S::kActive));
   EXPECT_FALSE(path_transition_allowed(S::kValidating, S::kActive));
