@@ -5,6 +5,7 @@
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,12 @@ struct Simulation::ClientState {
   std::vector<bool> opening;  // an open_path retry is scheduled
   std::vector<bool> backup_reasserted;
   std::vector<std::string> path_log;
+  // Failure detection as both endpoints reported it, outages the triggers caused, and
+  // which (endpoint, path ID) pairs are failed now (so "active" afterwards reads recovered).
+  std::vector<HealthRecord> health;
+  std::vector<OutageWindow> triggered_outages;
+  std::set<std::pair<bool, PathId>> failed_now, state_failed_now;
+  bool degraded = false;
 
   Connection* side(Side s) { return s == Side::kClient ? conn.get() : server; }
 };

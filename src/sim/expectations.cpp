@@ -2,9 +2,83 @@
 #include "sim/expectations.h"
 
 #include <algorithm>
+#include <cmath>
+#include <set>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace braid::sim {
+
+namespace {
+
+std::string describe(const HealthRecord& h) {
+  return fmt::format("{:.3f} s {} path {}: {}", h.at_s, h.server ? "server" : "client", h.path_id, h.what);
+}
+
+// The first record about scenario path `path` saying `what`, at or after `from`.
+const HealthRecord* first_after(const ClientResult& c, size_t path, std::string_view what, double from) {
+  for (const auto& h : c.health) {
+    if (h.path == path && h.what == what && h.at_s >= from - 1e-9) return &h;
+  }
+  return nullptr;
+}
+
+void check_health(const Expectations& e, const ClientResult& c, std::vector<std::string>& f) {
+  if (e.max_health_transitions) {
+    std::vector<std::string> seen;
+    for (const auto& h : c.health) {
+      if (h.what == "suspect" || h.what == "failed") seen.push_back(describe(h));
+    }
+    if (seen.size() > *e.max_health_transitions) {
+      f.push_back(fmt::format("max_health_transitions: client {}: {} > {} ({})", c.name, seen.size(),
+                              *e.max_health_transitions, fmt::join(seen, "; ")));
+    }
+  }
+  if (e.must_degrade && !c.degraded) f.push_back(fmt::format("must_degrade: client {}: bonding never degraded", c.name));
+  if (e.min_failed_paths) {
+    std::set<uint64_t> failed;
+    for (const auto& h : c.health) {
+      if (h.what == "failed") failed.insert(h.path_id);
+    }
+    if (failed.size() < *e.min_failed_paths) {
+      f.push_back(fmt::format("min_failed_paths: client {}: {} < {}", c.name, failed.size(), *e.min_failed_paths));
+    }
+  }
+  for (const auto& w : c.outages) {
+    const HealthRecord* failed = first_after(c, w.path, "failed", w.from_s);
+    if (failed && failed->at_s > w.until_s) failed = nullptr;
+    if (e.max_detection_s) {
+      if (!failed) {
+        f.push_back(fmt::format("max_detection_s: client {}: path {} outage at {:.3f} s never detected", c.name,
+                                w.path, w.from_s));
+      } else if (failed->at_s - w.from_s > *e.max_detection_s) {
+        f.push_back(fmt::format("max_detection_s: client {}: path {} outage at {:.3f} s detected after {:.3f} s > {}",
+                                c.name, w.path, w.from_s, failed->at_s - w.from_s, *e.max_detection_s));
+      }
+    }
+    if (e.max_recovery_s && failed && std::isfinite(w.until_s)) {
+      const HealthRecord* data = first_after(c, w.path, "carries data", w.until_s);
+      if (!data) {
+        f.push_back(fmt::format("max_recovery_s: client {}: path {} never carried data after its outage ended at "
+                                "{:.3f} s", c.name, w.path, w.until_s));
+      } else if (data->at_s - w.until_s > *e.max_recovery_s) {
+        f.push_back(fmt::format("max_recovery_s: client {}: path {} carried data {:.3f} s after its outage > {}",
+                                c.name, w.path, data->at_s - w.until_s, *e.max_recovery_s));
+      }
+    }
+  }
+  if (e.min_path_stream_bytes) {
+    for (size_t i = 0; i < c.paths.size(); ++i) {
+      uint64_t b = c.paths[i].stream_bytes_up + c.paths[i].stream_bytes_down;
+      if (b < *e.min_path_stream_bytes) {
+        f.push_back(fmt::format("min_path_stream_bytes: client {}: path {} ({}) carried {} < {}", c.name, i,
+                                c.paths[i].name, b, *e.min_path_stream_bytes));
+      }
+    }
+  }
+}
+
+}  // namespace
 
 std::vector<std::string> check_expectations(const Expectations& e, const SimulationResult& r) {
   std::vector<std::string> f;
@@ -55,6 +129,7 @@ std::vector<std::string> check_expectations(const Expectations& e, const Simulat
     if (e.max_p99_latency_ms && !any_latency) {
       f.push_back(fmt::format("max_p99_latency_ms: client {}: no workload measures latency", c.name));
     }
+    check_health(e, c, f);
   }
   if (e.min_stall_s) {
     double longest = 0;

@@ -80,6 +80,25 @@ struct PathResult {
   TrafficCounters client, server;
 };
 
+// What braid itself did to a path (failure detection, failure, recovery), on either
+// endpoint: "suspect", "failed", "probing", "healthy" (health), "state failed",
+// "state active" / "state standby" after a failure (recovered), "closing", "carries data"
+// (the first stream bytes on a recovered path), and "bonding degraded".
+struct HealthRecord {
+  double at_s = 0;                 // from the simulation start
+  bool server = false;             // which endpoint reported it
+  uint64_t path_id = 0;
+  std::optional<size_t> path;      // the scenario path (index into [[clients.paths]])
+  std::string what;
+};
+
+// A scenario path's link blackholed or down (either direction), from the link events and
+// state-triggered outages; until_s is infinite when it never came back.
+struct OutageWindow {
+  size_t path = 0;
+  double from_s = 0, until_s = 0;
+};
+
 // One workload of a client (a client runs one or more on its connection).
 struct WorkloadResult {
   std::string kind;               // "bulk_download", "messages", ...
@@ -140,6 +159,9 @@ struct ClientResult {
   std::string bonding;
   std::vector<std::string> path_log;
   std::vector<PathResult> paths;
+  std::vector<HealthRecord> health;     // in time order
+  std::vector<OutageWindow> outages;
+  bool degraded = false;                // either endpoint's bonding state went DEGRADED
 };
 
 struct SimulationResult {

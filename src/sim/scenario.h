@@ -91,6 +91,12 @@ struct TransportSpec {
   std::string duplicate = "off";
   std::string reinject = "on";
   bool pacing = true;
+  // Failure detection (braid::FailureDetectionConfig): the detector spec or "off", the
+  // idle/backup probe interval, the failure policy and the abandon timeout (0: never).
+  std::string failure_detector = "fast";
+  Duration path_probe_interval = std::chrono::seconds(1);
+  std::string on_failure = "fail";
+  Duration abandon_failed_after{};
   Duration idle_timeout = std::chrono::seconds(30);
   uint64_t max_udp_payload_bytes = 1452;
 };
@@ -109,6 +115,27 @@ struct Expectations {
   std::optional<double> min_delivery_ratio;      // datagram flows and messages (each workload)
   std::optional<double> max_p99_latency_ms;      // request/response, datagram flows, messages (each)
   std::optional<uint64_t> min_packets_lost;      // sum over clients (loss must be seen)
+  // Failure detection (HealthRecord): suspect/failed transitions at most (0: no false
+  // failures), the bonding state must reach DEGRADED, at least N paths must fail, every
+  // outage must be detected (FAILED on either endpoint) within this long of its start,
+  // every failed path must carry data again within this long of its outage's end, and
+  // every path must carry at least this many stream bytes (both directions).
+  std::optional<uint64_t> max_health_transitions;
+  bool must_degrade = false;
+  std::optional<uint64_t> min_failed_paths;
+  std::optional<double> max_detection_s;
+  std::optional<double> max_recovery_s;
+  std::optional<uint64_t> min_path_stream_bytes;
+};
+
+// A link change chosen by the state of the run: at `at`, the path that carried the most
+// stream bytes so far (both directions) is blackholed both ways until `until` (forever if
+// unset). For every client.
+struct Trigger {
+  enum class Kind : uint8_t { kOutageBusiest };
+  Kind kind = Kind::kOutageBusiest;
+  Duration at{};
+  std::optional<Duration> until;
 };
 
 // A scheduled client action on one of its paths (handover, manual failover, status flips).
@@ -131,6 +158,7 @@ struct Scenario {
   std::map<std::string, LinkConfig> shared_links;
   std::vector<ClientSpec> clients;
   std::vector<PathAction> actions;  // in time order
+  std::vector<Trigger> triggers;
   Expectations expect;
 };
 

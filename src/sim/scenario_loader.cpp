@@ -211,6 +211,12 @@ class Loader {
       std::stable_sort(s.actions.begin(), s.actions.end(),
                        [](const PathAction& x, const PathAction& y) { return x.at < y.at; });
     }
+    if (auto* a = r.array("triggers")) {
+      for (size_t i = 0; i < a->size(); ++i) {
+        std::string path = fmt::format("triggers[{}]", i);
+        s.triggers.push_back(trigger(as_table_at(*a->get(i), path), path));
+      }
+    }
     if (auto* t = r.table("expect")) s.expect = expectations(*t, "expect");
     r.reject_unknown();
     return s;
@@ -245,6 +251,17 @@ class Loader {
       tr.reinject = *d;
     }
     if (auto p = r.boolean("pacing")) tr.pacing = *p;
+    if (auto d = r.string("failure_detector")) {
+      FailureDetectionConfig probe;
+      if (auto ok = set_failure_detector(probe, *d); !ok) fail(fmt::format("{}.failure_detector: {}", path, ok.error()));
+      tr.failure_detector = *d;
+    }
+    if (auto d = r.seconds("path_probe_interval_s")) tr.path_probe_interval = *d;
+    if (auto d = r.string("on_failure")) {
+      if (auto ok = parse_on_failure(*d); !ok) fail(fmt::format("{}.on_failure: {}", path, ok.error()));
+      tr.on_failure = *d;
+    }
+    if (auto d = r.seconds("abandon_failed_after_s")) tr.abandon_failed_after = *d;
     if (auto d = r.seconds("idle_timeout_s")) tr.idle_timeout = *d;
     if (auto m = r.integer("max_udp_payload_bytes", 1200, 65527)) tr.max_udp_payload_bytes = *m;
     r.reject_unknown();
@@ -273,19 +290,53 @@ class Loader {
     if (auto* ev = r.array("events")) {
       for (size_t i = 0; i < ev->size(); ++i) {
         std::string p = fmt::format("{}[{}]", r.key_path("events"), i);
-        c.events.push_back(event(as_table_at(*ev->get(i), p), p));
+        events(as_table_at(*ev->get(i), p), p, c.events);
       }
     }
     r.reject_unknown();
   }
 
-  LinkEvent event(const toml::table& t, const std::string& path) {
+  static Trigger trigger(const toml::table& t, const std::string& path) {
+    KeyReader r(t, path);
+    r.require("kind");
+    r.require("at_s");
+    Trigger g;
+    std::string kind = *r.string("kind");
+    if (kind != "outage_busiest") fail(fmt::format("{}.kind: unknown trigger '{}' (outage_busiest)", path, kind));
+    g.at = *r.seconds("at_s");
+    g.until = r.seconds("until_s");
+    if (g.until && *g.until <= g.at) fail(fmt::format("{}.until_s: must be after at_s", path));
+    r.reject_unknown();
+    return g;
+  }
+
+  static constexpr size_t kMaxPeriodicOutages = 100'000;
+
+  // One event, or for `periodic_outage` (down `down_s` every `every_s` from `at_s` until
+  // `until_s`) the outages it stands for.
+  void events(const toml::table& t, const std::string& path, std::vector<LinkEvent>& out) {
     KeyReader r(t, path);
     r.require("kind");
     r.require("at_s");
     std::string kind = *r.string("kind");
     Duration at = *r.seconds("at_s");
     LinkEvent e;
+    if (kind == "periodic_outage") {
+      r.require("every_s");
+      r.require("down_s");
+      r.require("until_s");
+      Duration every = *r.seconds("every_s");
+      Duration down = *r.seconds("down_s");
+      Duration until = *r.seconds("until_s");
+      if (down.count() <= 0 || every <= down) fail(fmt::format("{}: need 0 < down_s < every_s", path));
+      if (until <= at) fail(fmt::format("{}.until_s: must be after at_s", path));
+      if ((until - at) / every > static_cast<int64_t>(kMaxPeriodicOutages)) {
+        fail(fmt::format("{}: more than {} outages", path, kMaxPeriodicOutages));
+      }
+      for (Duration s = at; s < until; s += every) out.push_back(LinkEvent::outage(s, std::min(s + down, until)));
+      r.reject_unknown();
+      return;
+    }
     if (kind == "outage") {
       r.require("until_s");
       Duration until = *r.seconds("until_s");
@@ -305,10 +356,11 @@ class Loader {
       r.require("loss");
       e = LinkEvent::loss_change(at, *r.number("loss", 0, 1));
     } else {
-      fail(fmt::format("{}.kind: unknown event '{}' (outage, down, up, rate, delay, loss)", path, kind));
+      fail(fmt::format("{}.kind: unknown event '{}' (outage, periodic_outage, down, up, rate, delay, loss)", path,
+                       kind));
     }
     r.reject_unknown();
-    return e;
+    out.push_back(e);
   }
 
   std::shared_ptr<const Trace> trace(const std::string& name, const std::string& key) {
@@ -509,6 +561,12 @@ class Loader {
     e.min_delivery_ratio = r.number("min_delivery_ratio", 0, 1);
     e.max_p99_latency_ms = r.number("max_p99_latency_ms", 0, 1e9);
     e.min_packets_lost = r.integer("min_packets_lost", 0, UINT64_MAX >> 1);
+    e.max_health_transitions = r.integer("max_health_transitions", 0, UINT64_MAX >> 1);
+    e.must_degrade = r.boolean("must_degrade").value_or(false);
+    e.min_failed_paths = r.integer("min_failed_paths", 0, 1024);
+    e.max_detection_s = r.number("max_detection_s", 0, 1e6);
+    e.max_recovery_s = r.number("max_recovery_s", 0, 1e6);
+    e.min_path_stream_bytes = r.integer("min_path_stream_bytes", 0, UINT64_MAX >> 1);
     r.reject_unknown();
     return e;
   }

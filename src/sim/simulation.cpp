@@ -59,6 +59,10 @@ ConnectionConfig connection_config(const TransportSpec& t) {
   c.scheduler = t.scheduler;
   c.duplication = parse_duplication_policy(t.duplicate).value_or(DuplicationConfig{});   // checked when loaded
   c.reinjection = parse_reinjection_policy(t.reinject).value_or(ReinjectionConfig{});
+  (void)set_failure_detector(c.failure_detection, t.failure_detector);   // checked when loaded
+  c.failure_detection.probe_interval = t.path_probe_interval;
+  c.failure_detection.on_failure = parse_on_failure(t.on_failure).value_or(FailureDetectionConfig::OnFailure::kFail);
+  c.failure_detection.abandon_after = t.abandon_failed_after;
   c.pacing = t.pacing;
   c.idle_timeout = t.idle_timeout;
   c.max_udp_payload_size = t.max_udp_payload_bytes;
@@ -170,6 +174,10 @@ bool Simulation::drain_events(size_t i, Side side) {
     any = true;
     cs.workload->on_event(queue_.now(), side, *c, *ev);
     if (side == Side::kClient && ev->type == ConnectionEventType::kPathEvent) on_client_path_event(i, *ev);
+    if (ev->type == ConnectionEventType::kPathHealthChanged || ev->type == ConnectionEventType::kBondingChanged ||
+        (ev->type == ConnectionEventType::kPathEvent && is_braid_path_change(ev->detail))) {
+      on_health_event(i, side, *ev);
+    }
     if (side == Side::kClient && ev->type == ConnectionEventType::kHandshakeCompleted && !cs.multipath_notified) {
       cs.multipath_notified = true;
       const ClientHost& host = topology_.clients()[i];
@@ -352,6 +360,9 @@ SimulationResult Simulation::run() {
   for (const PathAction& a : scenario_.actions) {
     queue_.schedule(origin_ + a.at, [this, &a] { run_action(a); });
   }
+  for (const Trigger& t : scenario_.triggers) {
+    queue_.schedule(origin_ + t.at, [this, &t] { run_trigger(t); });
+  }
   TimePoint deadline = origin_ + scenario_.time_limit;
   bool limit = false;
   for (;;) {
@@ -414,6 +425,9 @@ SimulationResult Simulation::collect(TimePoint end, bool time_limit_reached) {
     r.multipath = cst.multipath;
     r.bonding = cst.bonding;
     r.path_log = cs.path_log;
+    r.health = cs.health;
+    r.degraded = cs.degraded;
+    r.outages = outage_windows(i);
     for (const SimPath& sp : host.paths) {
       PathResult pr = path_result(sp, cst, sst);
       auto& up = *topology_.links()[sp.up_link].link;

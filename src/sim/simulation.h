@@ -79,6 +79,12 @@ class Simulation {
   void run_action(const PathAction& a);
   void on_client_path_event(size_t i, const ConnectionEvent& ev);
   void log_path(size_t i, std::string what);
+  // Failure detection and braid's own path changes (simulation_health.cpp).
+  static bool is_braid_path_change(std::string_view detail);
+  void on_health_event(size_t i, Side side, const ConnectionEvent& ev);
+  void watch_recovered_path(size_t i, PathId id, uint64_t base, int polls_left);
+  void run_trigger(const Trigger& t);
+  std::vector<OutageWindow> outage_windows(size_t i) const;
   static PathResult path_result(const SimPath& sp, const ConnectionStats& client, const ConnectionStats& server);
   bool all_finished() const;
   SimulationResult collect(TimePoint end, bool time_limit_reached);

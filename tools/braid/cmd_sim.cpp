@@ -28,6 +28,7 @@ struct SimOptions {
   bool check = false;
   std::string scheduler;             // --scheduler SPEC
   std::vector<std::string> cc;       // --cc NAME (a list with --matrix)
+  std::string failure_detector;      // --failure-detector SPEC|off
   bool matrix = false;
   std::vector<std::string> scenarios;
   std::optional<std::string> dir;        // --dir (default scenarios/)
@@ -130,6 +131,13 @@ void run_sim(const SimOptions& o) {
     if (auto ok = sim::check_congestion_controller(o.cc[0]); !ok) usage_error(fmt::format("--cc: {}", ok.error()));
     scenario->transport.congestion_controller = o.cc[0];
   }
+  if (!o.failure_detector.empty()) {
+    FailureDetectionConfig probe;
+    if (auto ok = set_failure_detector(probe, o.failure_detector); !ok) {
+      usage_error(fmt::format("--failure-detector: {}", ok.error()));
+    }
+    scenario->transport.failure_detector = o.failure_detector;
+  }
   if (!o.qlog_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(o.qlog_dir, ec);
@@ -172,6 +180,8 @@ void setup(CLI::App& app) {
                   "congestion controller overriding the scenario's; with --matrix a comma-separated list "
                   "(default: each scenario's own)")
       ->delimiter(',');
+  cmd->add_option("--failure-detector", opts->failure_detector,
+                  "path failure detector spec NAME[:k=v,...] (fast, pf, phi) or off, overriding the scenario's");
   cmd->add_flag("--matrix", opts->matrix,
                 "run scenarios x schedulers (x controllers) and print one table (Markdown, or JSON with --json)");
   cmd->add_option("--scenarios", opts->scenarios, "with --matrix: scenario files (default: every .toml in --dir)");
