@@ -131,6 +131,13 @@ void ConnectionImpl::apply_health_transition(TimePoint now, path::Path& p, const
       } else {
         set_path_state(now, p, PathState::kFailed);
       }
+      // Nothing in flight there is coming back: all of it goes again elsewhere now (the
+      // suspicion reinjected only what the reinjection policy allowed, and PTO probes may
+      // have put more there since). Late ACKs for these packets are ignored as unknown.
+      for (auto& pkt : p.app.sent.take_all()) {
+        for (auto& fr : pkt.frames) requeue_lost_frame(fr);
+      }
+      p.reinjected_through.reset();
       if (scheduler_) scheduler_->on_path_event(p.id, PathEventKind::kFailed, now);
       break;
     case PathHealth::kProbing: break;
@@ -142,6 +149,7 @@ void ConnectionImpl::apply_health_transition(TimePoint now, path::Path& p, const
       // Back from a failure: the network path may have changed, so its capacity is learnt
       // again (RFC 9000 §9.4 spirit); RTT estimates are kept, they were just refreshed.
       p.cc->reset();
+      p.rate.reset();
       p.pto_count = 0;
       if (p.failed_as_standby) {
         p.failed_as_standby = false;

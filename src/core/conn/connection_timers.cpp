@@ -109,6 +109,11 @@ void ConnectionImpl::on_loss_timeout(TimePoint now) {
   bool other_path_usable = false;
   if (sp == PnSpace::kApplication && multipath()) {
     other_path_usable = other_healthy_path(p);
+    if (!other_path_usable && p.health && p.health->health() != PathHealth::kHealthy) {
+      // A doubtful path's probes never carry data while another path can take it, even one
+      // with a PTO of its own pending.
+      for (auto& [id, q] : paths_) other_path_usable |= q.get() != &p && q->usable() && q->sendable();
+    }
   }
   p.probe_ping_only = other_path_usable;
   if (other_path_usable && cfg_.reinjection.enabled) {

@@ -16,7 +16,10 @@ void LossDetector::on_packet_sent(SentPacket pkt) {
   next_pn_ = std::max(next_pn_, pkt.pn + 1);
   if (pkt.in_flight) {
     bytes_in_flight_ += pkt.size;
-    if (pkt.ack_eliciting) ++ack_eliciting_in_flight_;
+    if (pkt.ack_eliciting) {
+      ++ack_eliciting_in_flight_;
+      eliciting_.push_back(pkt.pn);
+    }
   }
   if (pkt.ack_eliciting) last_ack_eliciting_time_ = pkt.time_sent;
   uint64_t pn = pkt.pn;
@@ -179,6 +182,7 @@ std::vector<SentPacket> LossDetector::take_all() {
   for (auto& [pn, p] : sent_) all.push_back(std::move(p));
   sent_.clear();
   acked_.clear();
+  eliciting_.clear();
   bytes_in_flight_ = 0;
   ack_eliciting_in_flight_ = 0;
   loss_time_ = kNever;
@@ -195,12 +199,15 @@ std::vector<const SentPacket*> LossDetector::oldest_unacked(size_t max) const {
 
 LossDetector::Owed LossDetector::owed(uint32_t cap) const {
   Owed o;
-  if (ack_eliciting_in_flight_ == 0) return o;
-  // Bounded: a receiver's ACK-only packets can sit between the ack-eliciting ones.
-  size_t looked = 0;
-  auto it = largest_acked_ ? sent_.upper_bound(*largest_acked_) : sent_.begin();
-  for (; it != sent_.end() && o.packets < cap && looked++ < 256; ++it) {
-    if (!it->second.ack_eliciting || !it->second.in_flight) continue;
+  if (ack_eliciting_in_flight_ == 0) {
+    eliciting_.clear();
+    return o;
+  }
+  while (!eliciting_.empty() && largest_acked_ && eliciting_.front() <= *largest_acked_) eliciting_.pop_front();
+  for (uint64_t pn : eliciting_) {
+    if (o.packets >= cap) break;
+    auto it = sent_.find(pn);
+    if (it == sent_.end() || !it->second.in_flight) continue;   // declared lost since
     if (o.packets == 0) o.oldest_sent = it->second.time_sent;
     if (o.packets < Owed::kMax) o.sent[o.packets] = it->second.time_sent;
     o.packets++;

@@ -97,6 +97,10 @@ class LossDetector {
   // the oldest packet still tracked: persistent congestion needs "nothing acked between".
   std::map<uint64_t, uint64_t> acked_;
   std::deque<uint64_t> skipped_;  // recent skipped packet numbers
+  // Ack-eliciting in-flight packet numbers in send order, for owed(): entries at or below
+  // the largest acknowledged are dropped as it passes them, entries no longer in flight
+  // (lost) are skipped. A receiver's many ACK-only packets never enter it.
+  mutable std::deque<uint64_t> eliciting_;
 
   std::map<uint64_t, SentPacket> sent_;
   uint64_t next_pn_ = 0;

@@ -296,3 +296,39 @@ TEST(LossDetector, NoAckNoLoss) {
 
 }  // namespace
 }  // namespace braid::recovery
+
+namespace braid::recovery {
+namespace {
+
+TEST(LossDetectorOwed, CountsAckElicitingPacketsAfterTheLargestAckedOnly) {
+  LossDetector d;
+  RttEstimator rtt(std::chrono::milliseconds(100));
+  d.on_packet_sent(packet(0, at_ms(0)));
+  d.on_packet_sent(packet(1, at_ms(1)));
+  auto out = d.on_ack_received(ack_of({{1, 1}}), {}, at_ms(50), rtt, true, {}, std::chrono::seconds(1), kNever);
+  ASSERT_TRUE(out);
+  // A receiver's ACK-only packets (thousands, never acknowledged) do not hide what is owed.
+  for (uint64_t pn = 2; pn < 3002; ++pn) d.on_packet_sent(packet(pn, at_ms(60), 40, false, false));
+  d.on_packet_sent(packet(3002, at_ms(70)));
+  d.on_packet_sent(packet(3003, at_ms(80)));
+  auto o = d.owed(16);
+  EXPECT_EQ(o.packets, 2u);   // packet 0 is below the largest acked: not owed
+  EXPECT_EQ(o.oldest_sent, at_ms(70));
+  EXPECT_EQ(o.sent[1], at_ms(80));
+  EXPECT_EQ(d.owed(1).packets, 1u);   // capped
+  // Acknowledged: nothing owed any more.
+  out = d.on_ack_received(ack_of({{3003, 3003}}), {}, at_ms(130), rtt, true, {}, std::chrono::seconds(1), kNever);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(d.owed(16).packets, 0u);
+  // Nothing ever acknowledged: everything ack-eliciting in flight is owed.
+  LossDetector fresh;
+  fresh.on_packet_sent(packet(0, at_ms(5)));
+  fresh.on_packet_sent(packet(1, at_ms(6), 40, false, false));
+  EXPECT_EQ(fresh.owed(16).packets, 1u);
+  EXPECT_EQ(fresh.owed(16).oldest_sent, at_ms(5));
+  fresh.take_all();
+  EXPECT_EQ(fresh.owed(16).packets, 0u);
+}
+
+}  // namespace
+}  // namespace braid::recovery
