@@ -169,6 +169,23 @@ std::string format_summary_json(const SimulationResult& r) {
     jc["multipath"] = c.multipath;
     jc["bonding"] = c.bonding;
     jc["path_log"] = c.path_log;
+    jc["degraded"] = c.degraded;
+    ordered_json health = ordered_json::array();
+    for (const auto& h : c.health) {
+      health.push_back({{"at_s", h.at_s},
+                        {"side", h.server ? "server" : "client"},
+                        {"path_id", h.path_id},
+                        {"path", h.path ? ordered_json(*h.path) : ordered_json(nullptr)},
+                        {"what", h.what}});
+    }
+    jc["health"] = std::move(health);
+    ordered_json outages = ordered_json::array();
+    for (const auto& w : c.outages) {
+      outages.push_back({{"path", w.path},
+                         {"from_s", w.from_s},
+                         {"until_s", std::isfinite(w.until_s) ? ordered_json(w.until_s) : ordered_json(nullptr)}});
+    }
+    jc["outages"] = std::move(outages);
     ordered_json paths = ordered_json::array();
     for (const auto& p : c.paths) {
       paths.push_back({{"name", p.name},

@@ -93,6 +93,8 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
   if (opts.scheduler) cfg.scheduler = *opts.scheduler;
   if (opts.duplication) cfg.duplication = *opts.duplication;
   if (opts.reinjection) cfg.reinjection = *opts.reinjection;
+  if (opts.failure_detection) cfg.failure_detection = *opts.failure_detection;
+  if (opts.rtt_priors) cfg.rtt_priors = opts.rtt_priors;
   try {
     cfg.tls.keylog = keylog_to_file(opts.keylog_file);
   } catch (const std::exception& e) {
@@ -205,6 +207,9 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
     }
     if (ev.type == ConnectionEventType::kPathEvent) {
       rep.path_events.push_back(PathEventRecord{io::monotonic_now() - rep.start, ev.path_id, ev.detail});
+    }
+    if (ev.type == ConnectionEventType::kPathHealthChanged) {
+      rep.path_events.push_back(PathEventRecord{io::monotonic_now() - rep.start, ev.path_id, ev.detail, "health"});
     }
     if (ev.type == ConnectionEventType::kDatagramReceived && opts.datagram) {
       while (auto d = c.recv_datagram()) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "braid/rtt_prior.h"
 #include "braid/connection.h"
 #include "io/endpoint_driver.h"
 #include "tools/braid/path_actions.h"
@@ -41,6 +42,8 @@ struct ClientOptions {
   std::optional<PluginSpec> scheduler;    // unset: base.scheduler
   std::optional<DuplicationConfig> duplication;
   std::optional<ReinjectionConfig> reinjection;
+  std::optional<FailureDetectionConfig> failure_detection;   // unset: base.failure_detection
+  std::shared_ptr<RttPriorStore> rtt_priors;                 // --rtt-cache (unset: none)
   std::vector<PathRequest> extra_paths;   // opened after the handshake
   bool auto_paths = false;                // also every other local address (getifaddrs)
   bool path_lines = false;                // per-path lines under the bar (needs `progress`
@@ -56,7 +59,8 @@ struct ClientOptions {
 struct PathEventRecord {
   Duration at{};  // since the start
   PathId path = 0;
-  std::string state;
+  std::string state;           // the new path state, or the new health
+  std::string kind = "state";  // "state" (path state) or "health" (failure detection)
 };
 
 class ClientApp {

@@ -10,6 +10,7 @@
 
 #include "braid/congestion_controller.h"
 #include "braid/path_scheduler.h"
+#include "tools/braid/detection_flags.h"
 #include "tools/braid/hq_client.h"
 #include "tools/braid/path_actions.h"
 #include "tools/braid/progress.h"
@@ -26,7 +27,8 @@ struct ClientFlags {
   std::string output, ca, alpn = "hq-interop", cc = "cubic", qlog_dir, keylog, timeout = "10s", local;
   std::vector<std::string> paths;
   std::vector<std::string> abandon_paths, open_paths, migrations, path_statuses;
-  std::string scheduler, duplicate, reinject;
+  std::string scheduler, duplicate, reinject, rtt_cache;
+  DetectionFlags detection;
   std::optional<std::string> datagram;
   bool insecure = false, json = false, sha256 = false, no_progress = false, auto_paths = false;
   uint64_t key_update_after = 0;
@@ -48,9 +50,9 @@ void print_summary(std::FILE* out, const ClientReport& rep, const HqDownloadApp&
              to_ms(rep.handshake_done - rep.start), rep.alpn);
   for (const auto& p : rep.stats.paths) {
     fmt::print(out,
-               "path {} {} -> {} ({}): {} of stream data, {:.1f} Mbit/s, smoothed RTT {:.3f} ms, min RTT {:.3f} ms, "
+               "path {} {} -> {} ({}, {}): {} of stream data, {:.1f} Mbit/s, smoothed RTT {:.3f} ms, min RTT {:.3f} ms, "
                "{} packets received, {} lost of {} sent\n",
-               p.id, p.tuple.local.to_string(), p.tuple.remote.to_string(), p.state,
+               p.id, p.tuple.local.to_string(), p.tuple.remote.to_string(), p.state, path_health_name(p.health),
                format_bytes(p.stream_bytes_received), secs > 0 ? p.stream_bytes_received * 8 / secs / 1e6 : 0.0,
                to_ms(p.smoothed_rtt), to_ms(p.min_rtt), p.packets_received, p.packets_lost, p.packets_sent);
   }
@@ -102,7 +104,9 @@ nlohmann::json report_json(const ClientReport& rep, const HqDownloadApp* app) {
   j["longest_stall_at_s"] = std::chrono::duration<double>(rep.longest_stall_at).count();
   j["path_events"] = nlohmann::json::array();
   for (const auto& e : rep.path_events) {
-    j["path_events"].push_back({{"at_s", std::chrono::duration<double>(e.at).count()}, {"path_id", e.path}, {"state", e.state}});
+    j["path_events"].push_back({{"at_s", std::chrono::duration<double>(e.at).count()},
+                                {"path_id", e.path},
+                                {e.kind == "health" ? "health" : "state", e.state}});
   }
   if (!rep.path_warnings.empty()) j["path_warnings"] = rep.path_warnings;
   if (!rep.path_actions.empty()) {
@@ -192,6 +196,8 @@ void run(const ClientFlags& f) {
   if (!f.scheduler.empty()) o.scheduler = scheduler_flag("client", f.scheduler);
   if (!f.duplicate.empty()) o.duplication = duplicate_flag("client", f.duplicate);
   if (!f.reinject.empty()) o.reinjection = reinject_flag("client", f.reinject);
+  o.failure_detection = detection_config("client", f.detection);
+  o.rtt_priors = load_rtt_cache_flag("client", f.rtt_cache);
   for (const auto& spec : f.paths) {
     auto p = parse_path_spec(spec, o.remote);
     if (!p) die("--path " + spec + ": " + p.error(), 2);
@@ -214,6 +220,7 @@ void run(const ClientFlags& f) {
   HqDownloadApp app(std::move(reqs), f.sha256);
   if (auto r = app.open_outputs(); !r) die(r.error());
   ClientReport rep = run_client(o, app);
+  if (o.rtt_priors) save_rtt_cache_flag("client", f.rtt_cache, *o.rtt_priors);
   if (f.json) {
     fmt::print("{}\n", report_json(rep, &app).dump(2));
     std::fflush(stdout);
@@ -256,6 +263,9 @@ void setup_client(CLI::App& app) {
   cmd->add_option("--duplicate", f->duplicate,
                   "duplication of what the client sends: off, or always,datagrams,first=BYTES,suspect,copies=N");
   cmd->add_option("--reinject", f->reinject, "reinjection: on, off, or delay=,max=,queue=,interval=,prefer=");
+  add_detection_flags(cmd, f->detection);
+  cmd->add_option("--rtt-cache", f->rtt_cache,
+                  "FILE of RTT priors: a new path's first RTT comes from earlier runs (read at start, written at exit)");
   cmd->add_option("--scheduler", f->scheduler,
                   fmt::format("multipath scheduler NAME[:k=v,...]: {} (default minrtt; docs/schedulers.md)",
                               fmt::join(path_scheduler_names(), ", ")));

@@ -17,6 +17,7 @@
 #include "io/loop_thread.h"
 #include "io/monotonic_clock.h"
 #include "netem/relay.h"
+#include "tools/braid/detection_flags.h"
 #include "tools/braid/file_server.h"
 #include "tools/braid/hq_client.h"
 #include "tools/braid/progress.h"
@@ -78,7 +79,7 @@ struct DemoServer {
   SocketAddress address;
   std::string cert_file;
   explicit DemoServer(const std::filesystem::path& dir, const PluginSpec& scheduler = PluginSpec{"minrtt"},
-                      const std::string& cc = "cubic") {
+                      const std::string& cc = "cubic", const FailureDetectionConfig& fd = {}) {
     auto t = io::LoopThread::start();
     if (!t) die("cannot start the server thread: " + t.error().message());
     thread = std::move(*t);
@@ -89,6 +90,7 @@ struct DemoServer {
       o.log_connections = false;
       o.scheduler = scheduler;
       o.congestion_controller = cc;
+      o.failure_detection = fd;
       auto s = FileServer::create(thread->loop(), o);
       if (!s) return s.error();
       server = std::move(*s);
@@ -163,9 +165,10 @@ sim::LinkConfig link(const LinkSpec& s) {
 
 double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 
-void run_multipath_demo(size_t kMultipathBytes, const PluginSpec& scheduler, const std::string& cc) {
+void run_multipath_demo(size_t kMultipathBytes, const PluginSpec& scheduler, const std::string& cc,
+                        const FailureDetectionConfig& fd) {
   DemoFiles files(kMultipathBytes);
-  std::unique_ptr<DemoServer> server = std::make_unique<DemoServer>(files.dir, scheduler, cc);
+  std::unique_ptr<DemoServer> server = std::make_unique<DemoServer>(files.dir, scheduler, cc, fd);
 
   netem::RelayConfig rc;
   for (const auto& s : {kPathA, kPathB}) {
@@ -200,10 +203,12 @@ void run_multipath_demo(size_t kMultipathBytes, const PluginSpec& scheduler, con
   fmt::print("  file      {} random bytes, SHA-256 {}\n", kMultipathBytes, files.sha256);
   fmt::print("  scheduler {} (the server's, it sends the file)\n", scheduler.to_string());
   fmt::print("  cc        {} (the server's, on every path)\n", cc);
+  fmt::print("  detector  {} (both ends)\n", fd.enabled ? fd.detector.to_string() : std::string("off"));
   fmt::print("  plan      download over both paths; cut path A at 1/3 of the file, restore it at 2/3\n\n");
   std::fflush(stdout);
 
   ClientOptions o;
+  o.failure_detection = fd;
   o.remote = via_a;
   o.local = local_a;
   o.extra_paths.push_back(PathRequest{local_b, via_b});
@@ -245,8 +250,9 @@ void run_multipath_demo(size_t kMultipathBytes, const PluginSpec& scheduler, con
     if (restore_at != TimePoint{} && !reopened) {
       bool a_usable = false;
       for (const auto& p : c.stats().paths) {
+        // A path failed by detection recovers by itself once its probes are answered.
         if (p.tuple.remote == via_a && (p.state == "active" || p.state == "validating" || p.state == "validated" ||
-                                        p.state == "standby" || p.state == "created")) {
+                                        p.state == "standby" || p.state == "created" || p.state == "failed")) {
           a_usable = true;
         }
       }
@@ -301,13 +307,16 @@ void run_multipath_demo(size_t kMultipathBytes, const PluginSpec& scheduler, con
              rep.stats.bonding);
   for (const auto& p : rep.stats.paths) {
     std::string name = p.tuple.remote == via_a ? "A" : p.tuple.remote == via_b ? "B" : "?";
-    fmt::print("  path {} ({})        {} -> {}: {} of stream data, {} packets lost, RTT {:.0f} ms, {}\n", p.id, name,
-               p.tuple.local.to_string(), p.tuple.remote.to_string(), format_bytes(p.stream_bytes_received),
-               p.packets_lost, to_ms(p.smoothed_rtt), p.state);
+    fmt::print("  path {} ({})        {} -> {}: {} of stream data, {} packets lost, RTT {:.0f} ms, {}, {}\n", p.id,
+               name, p.tuple.local.to_string(), p.tuple.remote.to_string(), format_bytes(p.stream_bytes_received),
+               p.packets_lost, to_ms(p.smoothed_rtt), p.state, path_health_name(p.health));
   }
+  // What the client's failure detection saw (the server, which sends, detects first).
   for (const auto& e : rep.path_events) {
-    if (e.state == "failed" || e.state == "closed" || e.state == "closing" || e.state == "active") {
-      fmt::print("  event  {:6.2f} s  path {} {}\n", seconds(e.at), e.path, e.state);
+    if (e.kind == "health" || e.state == "failed" || e.state == "closed" || e.state == "closing" ||
+        e.state == "active") {
+      fmt::print("  event  {:6.2f} s  path {} {}{}\n", seconds(e.at), e.path, e.kind == "health" ? "health " : "",
+                 e.state);
     }
   }
   for (const auto& w : rep.path_warnings) fmt::print("  warning: {}\n", w);
@@ -319,6 +328,7 @@ void setup_demo(CLI::App& app) {
   auto sched = std::make_shared<std::string>("minrtt");
   auto size = std::make_shared<std::string>("40M");
   auto cc = std::make_shared<std::string>("cubic");
+  auto detection = std::make_shared<DetectionFlags>();
   auto* cmd = app.add_subcommand(
       "demo", "self-contained multipath demo: server, link emulator and client; two paths, one cut and restored");
   cmd->add_flag("--single", *single, "the older single-path check: loopback download of 20 MiB, verified");
@@ -327,13 +337,15 @@ void setup_demo(CLI::App& app) {
   cmd->add_option("--size", *size, "bytes to download over the two paths (e.g. 8M)")->capture_default_str();
   cmd->add_option("--cc", *cc, "congestion controller of the sending server (" + cc_names_text() + ")")
       ->capture_default_str();
-  cmd->callback([single, sched, size, cc] {
+  add_detection_flags(cmd, *detection);
+  cmd->callback([single, sched, size, cc, detection] {
     if (*single) return run_single_demo();
     auto bytes = parse_size(*size);
     if (!bytes) fail_command("demo", "--size: " + bytes.error(), 2);
     if (*bytes < (1u << 20) || *bytes > (4ull << 30)) fail_command("demo", "--size: between 1M and 4G", 2);
     check_cc_flag("demo", *cc);
-    run_multipath_demo(static_cast<size_t>(*bytes), scheduler_flag("demo", *sched), *cc);
+    run_multipath_demo(static_cast<size_t>(*bytes), scheduler_flag("demo", *sched), *cc,
+                       detection_config("demo", *detection));
   });
 }
 

@@ -9,6 +9,7 @@
 #include "braid/congestion_controller.h"
 #include "io/monotonic_clock.h"
 #include "tools/braid/client_runner.h"
+#include "tools/braid/detection_flags.h"
 #include "tools/braid/file_server.h"
 #include "tools/braid/progress.h"
 #include "tools/braid/subcommand.h"
@@ -137,6 +138,7 @@ struct PerfClientFlags {
   std::string address, download, upload, duration, ca, cc = "cubic", qlog_dir, keylog, timeout = "10s", scheduler;
   size_t streams = 1;
   bool insecure = false, json = false;
+  DetectionFlags detection;
 };
 
 void run_perf_client(const PerfClientFlags& f) {
@@ -191,6 +193,7 @@ void run_perf_client(const PerfClientFlags& f) {
   o.ca_file = f.ca;
   o.congestion_controller = f.cc;
   if (!f.scheduler.empty()) o.scheduler = scheduler_flag("perf client", f.scheduler);
+  o.failure_detection = detection_config("perf client", f.detection);
   o.qlog_dir = qlog_directory(f.qlog_dir);
   o.keylog_file = f.keylog;
   o.timeout = *timeout;
@@ -232,6 +235,7 @@ void run_perf_client(const PerfClientFlags& f) {
 
 struct PerfServerFlags {
   std::string listen = "0.0.0.0:4433", cert, key, qlog_dir, keylog, duration, cc = "cubic", scheduler = "minrtt";
+  DetectionFlags detection;
 };
 
 void setup_perf(CLI::App& app) {
@@ -253,6 +257,7 @@ void setup_perf(CLI::App& app) {
   client->add_option("--keylog", cf->keylog, "append NSS key-log lines to this file");
   client->add_option("--timeout", cf->timeout, "give up without a handshake or progress for this long")->capture_default_str();
   client->add_flag("--json", cf->json, "print a JSON report on stdout");
+  add_detection_flags(client, cf->detection);
   client->callback([cf] { run_perf_client(*cf); });
 
   auto sf = std::make_shared<PerfServerFlags>();
@@ -266,6 +271,7 @@ void setup_perf(CLI::App& app) {
   server->add_option("--scheduler", sf->scheduler, "multipath scheduler NAME[:k=v,...] for what the server sends")
       ->capture_default_str();
   server->add_option("--duration", sf->duration, "stop after this long");
+  add_detection_flags(server, sf->detection);
   server->callback([sf] {
     auto addr = SocketAddress::parse(sf->listen);
     if (!addr) fail_command("perf server", fmt::format("--listen {}: expected ADDR:PORT", sf->listen), 2);
@@ -279,6 +285,7 @@ void setup_perf(CLI::App& app) {
     check_cc_flag("perf server", sf->cc);
     o.congestion_controller = sf->cc;
     o.scheduler = scheduler_flag("perf server", sf->scheduler);
+    o.failure_detection = detection_config("perf server", sf->detection);
     run_file_server("perf server", std::move(o), sf->duration);
   });
 }

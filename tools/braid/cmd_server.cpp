@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "io/monotonic_clock.h"
+#include "tools/braid/detection_flags.h"
 #include "tools/braid/file_server.h"
 #include "tools/braid/subcommand.h"
 #include "tools/braid/tool_support.h"
@@ -66,6 +67,7 @@ struct ServerFlags {
   uint64_t key_update_after = 0;
   std::string scheduler = "minrtt";
   std::string duplicate = "off", reinject = "on";
+  DetectionFlags detection;
 };
 
 void setup_server(CLI::App& app) {
@@ -84,6 +86,7 @@ void setup_server(CLI::App& app) {
   cmd->add_option("--duplicate", f->duplicate,
                   "duplication: off, or always,datagrams,first=BYTES,suspect,copies=N (docs/schedulers.md)")
       ->capture_default_str();
+  add_detection_flags(cmd, f->detection);
   cmd->add_option("--reinject", f->reinject, "reinjection: on, off, or delay=,max=,queue=,interval=,prefer=")
       ->capture_default_str();
   cmd->add_flag("--retry", f->retry, "validate client addresses with a Retry first");
@@ -113,6 +116,7 @@ void setup_server(CLI::App& app) {
     o.scheduler = scheduler_flag("server", f->scheduler);
     o.duplication = duplicate_flag("server", f->duplicate);
     o.reinjection = reinject_flag("server", f->reinject);
+    o.failure_detection = detection_config("server", f->detection);
     o.retry = f->retry;
     o.max_connections = f->max_connections;
     o.max_paths = f->max_paths;

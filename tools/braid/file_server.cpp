@@ -83,6 +83,7 @@ std::expected<std::unique_ptr<FileServer>, std::string> FileServer::create(io::E
   cc.scheduler = opts.scheduler;
   cc.duplication = opts.duplication;
   cc.reinjection = opts.reinjection;
+  cc.failure_detection = opts.failure_detection;
   cc.initial_max_path_id = opts.max_paths > 0 ? opts.max_paths - 1 : 0;
   cc.key_update_interval_packets = opts.key_update_after_packets;
   if (!opts.cert_file.empty() || !opts.key_file.empty()) {

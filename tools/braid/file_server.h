@@ -36,6 +36,7 @@ struct FileServerOptions {
   PluginSpec scheduler{"minrtt"};        // the server sends downloads: its scheduler places them
   DuplicationConfig duplication;
   ReinjectionConfig reinjection;
+  FailureDetectionConfig failure_detection;
   bool retry = false;
   size_t max_connections = 4096;
   // Multipath paths per connection offered to clients (initial_max_path_id = max_paths - 1);

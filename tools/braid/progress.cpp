@@ -40,6 +40,7 @@ std::string path_summary(const PathStats& p, double rx_bps, double tx_bps, bool 
                    percent(p.packets_missing, p.packets_missing + p.packets_received),
                    percent(p.packets_lost, p.packets_sent));
   if (p.backup) s += " (backup)";
+  if (p.health != PathHealth::kHealthy) s += fmt::format(" [{}]", path_health_name(p.health));
   return s;
 }
 

@@ -140,6 +140,12 @@ nlohmann::json stats_json(const ConnectionStats& s) {
         {"stream_bytes_sent", p.stream_bytes_sent},
         {"stream_bytes_received", p.stream_bytes_received},
         {"mtu", p.mtu},
+        {"health", std::string(path_health_name(p.health))},
+        {"failure_detector", p.failure_detector},
+        {"suspicions", p.suspicions},
+        {"failures", p.failures},
+        {"recoveries", p.recoveries},
+        {"probes_sent", p.probes_sent},
     });
   }
   return j;
