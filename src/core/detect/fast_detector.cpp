@@ -19,10 +19,14 @@ std::expected<std::unique_ptr<FailureDetector>, std::string> FastDetector::creat
   FastDetectorParams p;
   p.k_min = static_cast<uint32_t>(r.count("k_min", p.k_min, 1, DetectorInput::kMaxOwed));
   p.max_suspect = r.duration("max_suspect", p.max_suspect);
+  p.min_suspect = r.duration("min_suspect", p.min_suspect);
   p.down_after = static_cast<uint32_t>(r.count("down_after", p.down_after, 1, 100));
   if (auto ok = r.finish(); !ok) return std::unexpected(ok.error());
   if (p.max_suspect <= Duration::zero()) {
     return std::unexpected("fast: parameter max_suspect=" + params.find("max_suspect")->second + " must be positive");
+  }
+  if (p.min_suspect < Duration::zero() || p.min_suspect > p.max_suspect) {
+    return std::unexpected("fast: parameter min_suspect must be between 0 and max_suspect");
   }
   return std::make_unique<FastDetector>(p);
 }
@@ -33,7 +37,9 @@ Duration FastDetector::suspect_threshold(const DetectorInput& in) const {
   Duration base = in.min_rtt > Duration::zero() ? in.min_rtt : in.smoothed_rtt;
   // A queue that is filling makes each RTT sample longer than the last, faster than srtt
   // follows: 1.5x the newest sample is a floor too.
-  Duration floor = std::max(base, in.latest_rtt) * 3 / 2;
+  // And never below min_suspect: on sub-millisecond paths a peer's ACK timer slop and a busy
+  // host's scheduling (picoquic's ACKs came 15 ms late on loaded loopback) exceed R.
+  Duration floor = std::max(std::max(base, in.latest_rtt) * 3 / 2, p_.min_suspect);
   // The cap keeps an inflated rttvar from slowing detection, but never below twice the
   // RTT: on a long path (satellite, 600 ms) the first ACK after an idle spell comes a
   // whole RTT after the send, and a cap under that would suspect every such path.

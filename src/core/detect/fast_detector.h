@@ -4,7 +4,7 @@
 // `down_after` more such rounds (the probe bursts the connection sends while suspect):
 //   A   = now - send time of the k_min-th oldest owed packet   (fewer owed: never suspect)
 //   R   = srtt + max(4·rttvar, 4 ms) + max_ack_delay
-//   T_s = min(max(R, 1.5·max(min_rtt, latest_rtt)), max(max_suspect, 2·max(srtt, latest_rtt)))
+//   T_s = min(max(R, 1.5·max(min_rtt, latest_rtt), min_suspect), max(max_suspect, 2·max(srtt, latest_rtt)))
 //         (min_rtt 0: srtt in its place)
 //   suspect ⇔ A > T_s;  down ⇔ A > T_s·(1 + down_after);  score = A / T_s
 // Measuring from the owed packets' send times rather than from the last ACK (§4.4's S) is
@@ -24,13 +24,14 @@ namespace braid::detect {
 struct FastDetectorParams {
   uint32_t k_min = 4;                                      // packets owed for a trustworthy verdict
   Duration max_suspect = std::chrono::milliseconds(120);   // cap on T_s (> 0)
+  Duration min_suspect = std::chrono::milliseconds(30);    // floor on T_s (<= max_suspect)
   uint32_t down_after = 3;                                 // silent rounds of T_s after suspect
 };
 
 class FastDetector final : public FailureDetector {
  public:
   explicit FastDetector(FastDetectorParams p = {}) : p_(p) {}
-  // Reads k_min (1..16), max_suspect (duration > 0), down_after (1..100).
+  // Reads k_min (1..16), min_suspect, max_suspect (0 <= min <= max, max > 0), down_after (1..100).
   static std::expected<std::unique_ptr<FailureDetector>, std::string> create(const PluginParams& params);
 
   std::string_view name() const override { return "fast"; }

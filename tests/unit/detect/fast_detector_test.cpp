@@ -224,6 +224,12 @@ TEST(FastDetector, CreateReadsAndChecksParameters) {
   EXPECT_FALSE(FastDetector::create({{"k_min", "0"}}));
   EXPECT_FALSE(FastDetector::create({{"k_min", "17"}}));
   EXPECT_FALSE(FastDetector::create({{"down_after", "0"}}));
+  EXPECT_FALSE(FastDetector::create({{"min_suspect", "200ms"}}));   // above max_suspect
+  // The floor: a sub-millisecond path is not suspected before 30 ms.
+  FastDetector dflt;
+  EXPECT_EQ(dflt.suspect_threshold(with_rtt(1ms, 1ms, 1ms, 10ms)), 30ms);
+  FastDetector nofloor({.k_min = 4, .max_suspect = 120ms, .min_suspect = 0ms, .down_after = 3});
+  EXPECT_EQ(nofloor.suspect_threshold(with_rtt(1ms, 1ms, 1ms, 10ms)), 15ms);
   EXPECT_FALSE(FastDetector::create({{"down_after", "101"}}));
   auto zero = FastDetector::create({{"max_suspect", "0ms"}});
   ASSERT_FALSE(zero);

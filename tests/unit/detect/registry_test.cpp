@@ -58,7 +58,7 @@ TEST(DetectorRegistry, UnknownNameListsTheKnownOnes) {
 TEST(DetectorRegistry, UnknownKeysAndBadValuesAreRejected) {
   auto d = make("fast:max_suspekt=80ms");
   ASSERT_FALSE(d);
-  EXPECT_EQ(d.error(), "fast: unknown parameter max_suspekt (known: down_after, k_min, max_suspect)");
+  EXPECT_EQ(d.error(), "fast: unknown parameter max_suspekt (known: down_after, k_min, max_suspect, min_suspect)");
   d = make("pf:srtt_factor=zero");
   ASSERT_FALSE(d);
   EXPECT_NE(d.error().find("srtt_factor=zero is not a number"), std::string::npos) << d.error();
