@@ -49,12 +49,16 @@ path::HealthInput ConnectionImpl::health_input(const path::Path& p, TimePoint no
   static_assert(DetectorInput::kMaxOwed == recovery::LossDetector::Owed::kMax);
   d.owed_sent = owed.sent;
   in.last_ack_eliciting_sent = p.app.sent.time_of_last_ack_eliciting();
-  in.last_received = p.last_received;
+  in.last_received = p.last_data_received;
   in.loss_rate = p.packets_sent ? static_cast<double>(p.packets_lost) / static_cast<double>(p.packets_sent) : 0.0;
   for (auto& [id, q] : paths_) {
     if (q.get() == &p || !q->usable() || !q->sendable()) continue;
-    in.idle_while_busy |= q->app.sent.time_of_last_ack_eliciting() > in.last_ack_eliciting_sent;
-    in.others_last_received = std::max(in.others_last_received, q->last_received);
+    // Busy means data, not probes: two idle paths' PINGs must not keep each other going
+    // (and the connection from its idle timeout).
+    // And busy now: data within the last half probe interval.
+    in.idle_while_busy |= q->last_data_sent > in.last_ack_eliciting_sent &&
+                          now - q->last_data_sent < cfg_.failure_detection.probe_interval / 2;
+    in.others_last_received = std::max(in.others_last_received, q->last_data_received);
   }
   in.idle_while_busy &= p.usable();
   return in;

@@ -181,7 +181,10 @@ void ConnectionImpl::abandon_path(TimePoint now, path::Path& p, uint64_t error_c
     p.abandon_error = error_code;
     pending_.path_abandon.insert(p.id);
   }
-  if (p.state != PathState::kFailed) set_path_state(now, p, PathState::kClosing);
+  // A path that failed validation stays FAILED; one failed by detection is closed like any.
+  if (p.state != PathState::kFailed || p.validation != path::ValidationState::kFailed) {
+    set_path_state(now, p, PathState::kClosing);
+  }
   // Nothing is lost: what was in flight here goes again on the remaining paths.
   for (auto& pkt : p.app.sent.take_all()) {
     for (auto& f : pkt.frames) requeue_lost_frame(f);

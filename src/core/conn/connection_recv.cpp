@@ -346,6 +346,10 @@ Status ConnectionImpl::process_frames(TimePoint now, path::Path& path, Encryptio
     }
     if (wire::frame_is_ack_eliciting(ftype)) ack_eliciting = true;
     if (!is_probing_frame(*fr)) non_probing = true;
+    if (!std::holds_alternative<wire::PaddingFrame>(*fr) && !std::holds_alternative<wire::PingFrame>(*fr) &&
+        !std::holds_alternative<wire::AckFrame>(*fr)) {
+      path.last_data_received = now;   // more than a probe or an ACK: the peer uses this path
+    }
     if (log) logged.push_back(*fr);
     Status st;
     std::visit(

@@ -417,6 +417,9 @@ size_t ConnectionImpl::build_packet(TimePoint now, const DatagramPlan& plan, pat
     sp.ecn_marked = true;
     if (p.ecn == path::EcnState::kTesting) p.ecn_testing_sent++;
   }
+  bool carries_data = std::any_of(sent.begin(), sent.end(), [](const SentFrame& f) {
+    return f.kind != K::kPing && f.kind != K::kPadding && f.kind != K::kAck;
+  });
   sp.frames = std::move(sent);
   if (sp.in_flight) {
     uint64_t before = path_bytes_in_flight(p);
@@ -431,6 +434,7 @@ size_t ConnectionImpl::build_packet(TimePoint now, const DatagramPlan& plan, pat
   stats_.packets_sent++;
   p.packets_sent++;
   p.last_sent = now;
+  if (carries_data) p.last_data_sent = now;
   if (log) {
     qlog_->packet_sent(now, level == EncryptionLevel::kApplication ? std::optional<uint32_t>(p.id) : std::nullopt,
                        level == EncryptionLevel::kInitial     ? "initial"

@@ -132,8 +132,10 @@ HealthTracker::ProbePlan HealthTracker::next_probe(const HealthInput& in) const 
     if (elicited_ > 0) t = std::max(t, last_elicit_ + d.smoothed_rtt / 2);
     consider(t, 2, true);
   }
-  if (d.owed_packets == 0) {
-    Duration quiet = std::max(probe_gap(d), kMinQuietGap);
+  if (d.owed_packets == 0 && cfg_.probe_interval.count() > 0) {
+    // At most once per probe interval: a path the peer merely has nothing to send on is
+    // quiet too, and must not be probed more often than an idle one.
+    Duration quiet = std::max({probe_gap(d), kMinQuietGap, cfg_.probe_interval});
     if (in.others_last_received > in.last_received + quiet) consider(last_quiet_probe_ + quiet, 1, false);
   }
   if (in.idle_while_busy && d.owed_packets == 0 && cfg_.probe_interval.count() > 0) {

@@ -22,8 +22,8 @@ struct HealthInput {
   TimePoint last_ack_eliciting_sent{};   // on this path
   // Receive side: a path that stopped delivering while the others still do is probed even
   // when this end only sends ACKs on it (a receiver owes nothing, so it would never judge).
-  TimePoint last_received{};             // on this path
-  TimePoint others_last_received{};      // newest packet on any other usable path
+  TimePoint last_received{};             // newest packet with data (more than PING/ACK) on this path
+  TimePoint others_last_received{};      // the same, newest on any other usable path
   double loss_rate = 0;                  // lost / sent on this path (ACKs get lost there too)
 };
 

@@ -142,6 +142,10 @@ struct Path {
   TimePoint discard_time = kNever;                  // state kept 3 PTO after abandon
   TimePoint last_received{};
   TimePoint last_sent{};
+  // Failure detection's notion of a busy path: packets with more than PING, PADDING and ACK
+  // frames (probes and their answers do not make a path look busy to the other paths).
+  TimePoint last_data_received{};
+  TimePoint last_data_sent{};
   Duration srtt_min_seen = Duration::max();
   Duration srtt_max_seen{};
 

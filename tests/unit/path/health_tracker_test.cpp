@@ -213,6 +213,8 @@ TEST_F(HealthTrackerTest, IdlePathProbedOnlyWhileTheConnectionIsBusy) {
 }
 
 TEST_F(HealthTrackerTest, QuietReceivePathIsProbed) {
+  cfg.probe_interval = std::chrono::milliseconds(100);   // quiet probes at most this often
+  make();
   auto i = in(500, 0);
   i.last_received = at(300);
   i.others_last_received = at(500);   // quiet 200 ms while another path delivers
@@ -223,6 +225,11 @@ TEST_F(HealthTrackerTest, QuietReceivePathIsProbed) {
   EXPECT_EQ(t->probes_due(i), 0u);    // at most every 100 ms
   i.detector.now = at(600);
   EXPECT_EQ(t->probes_due(i), 1u);
+  // No idle probing: no quiet probes either.
+  cfg.probe_interval = Duration::zero();
+  make();
+  i.detector.now = at(500);
+  EXPECT_EQ(t->probes_due(i), 0u);
 }
 
 TEST_F(HealthTrackerTest, FewOwedWaitsUntilTheNewestPacketHadItsChance) {
