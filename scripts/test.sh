@@ -26,15 +26,17 @@ fi
 if has_stage asan; then
   banner asan
   # -O1 keeps the sanitized suite fast; benchmarks and the picoquic interop (a foreign
-  # binary) stay in the main stage, and so does the sweep of every congestion controller
-  # over every scenario (Controllers/EveryController, ~2 min here; the Congestion.* tests
-  # run every controller under the sanitizers).
+  # binary) stay in the main stage, as do the sweep of every congestion controller over
+  # every scenario (Controllers/EveryController, ~2 min here; the Congestion.* tests run
+  # every controller under the sanitizers) and the scheduler sweep over the failure
+  # scenarios (~1.6 min; FailureDetection.* and the library test run them here).
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS=-O1 -DBRAID_SANITIZE=ON \
     -DBRAID_BENCH=OFF -DBRAID_INTEROP=OFF > /dev/null
   cmake --build build-asan -j "$jobs"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 900 -LE load -E 'Controllers/EveryController\.'
+    ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 900 -LE load \
+      -E 'Controllers/EveryController\.|Schedulers/EveryScheduler\..*/(failover_blackhole|lossy_path_no_false|backup_dead)'
 fi
 
 if has_stage tsan; then

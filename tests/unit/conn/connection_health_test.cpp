@@ -12,6 +12,7 @@
 
 #include "braid/failure_detector.h"
 #include "braid/rtt_prior.h"
+#include "tests/support/multipath_pair.h"
 #include "tests/support/transfer.h"
 
 namespace braid {
@@ -22,16 +23,12 @@ using test::LinkParams;
 using test::PairHarness;
 using test::pattern_bytes;
 
-const SocketAddress kServer = *SocketAddress::parse("10.0.0.2:443");
-const SocketAddress kLocal0 = *SocketAddress::parse("10.0.0.1:5000");
-const SocketAddress kLocal1 = *SocketAddress::parse("10.0.1.1:5001");
-
-std::optional<PathStats> path_stats(Connection& c, PathId id) {
-  for (auto& p : c.stats().paths) {
-    if (p.id == id) return p;
-  }
-  return std::nullopt;
-}
+using test::mp::kLocal0;
+using test::mp::kLocal1;
+using test::mp::kServer;
+using test::mp::open_and_wait;
+using test::mp::path_stats;
+using test::mp::two_paths_and_a_stream;
 
 std::optional<PathSnapshot> snapshot(Connection& c, TimePoint now, PathId id) {
   for (auto& s : c.path_snapshots(now)) {
@@ -42,32 +39,6 @@ std::optional<PathSnapshot> snapshot(Connection& c, TimePoint now, PathId id) {
 
 double ms(Duration d) { return static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(d).count()) / 1000.0; }
 
-// Opens a path from `local` and waits until both sides call it active (or standby).
-std::optional<PathId> open_and_wait(PairHarness& h, const SocketAddress& local) {
-  h.run_for(50ms);   // PATH_NEW_CONNECTION_ID frames arrive
-  auto id = h.client().open_path(h.now(), local, kServer);
-  EXPECT_TRUE(id.has_value()) << (id ? "" : id.error().reason);
-  if (!id) return std::nullopt;
-  bool ok = h.run_until([&] {
-    auto c = path_stats(h.client(), *id);
-    auto s = path_stats(*h.server_conn(), *id);
-    return c && s && (c->state == "active" || c->state == "standby") && (s->state == "active" || s->state == "standby");
-  }, 5s);
-  EXPECT_TRUE(ok);
-  if (!ok) return std::nullopt;
-  return *id;
-}
-
-// Two 20 Mbit/s paths (10 and 20 ms one way), path 1 open and active, and a server stream.
-void two_paths_and_a_stream(PairHarness& h, StreamId& sid) {
-  h.set_path_link(kLocal0, LinkParams{10ms, 0, 0, {}, 20'000'000, false, 0, 64});
-  h.set_path_link(kLocal1, LinkParams{20ms, 0, 0, {}, 20'000'000, false, 0, 64});
-  ASSERT_TRUE(h.handshake());
-  ASSERT_TRUE(open_and_wait(h, kLocal1).has_value());
-  auto id = h.server_conn()->open_stream(false);
-  ASSERT_TRUE(id.has_value());
-  sid = *id;
-}
 
 // What one connection reported: health changes, path states and bonding states, each with
 // its virtual time. The harness never reads events, so draining them here steals nothing.

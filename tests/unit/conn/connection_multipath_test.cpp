@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "braid/path_scheduler.h"
+#include "tests/support/multipath_pair.h"
 #include "tests/support/transfer.h"
 
 namespace braid {
@@ -14,44 +15,13 @@ using test::PairHarness;
 using test::pattern_bytes;
 using test::run_transfer;
 
-const SocketAddress kServer = *SocketAddress::parse("10.0.0.2:443");
-const SocketAddress kLocal0 = *SocketAddress::parse("10.0.0.1:5000");
-const SocketAddress kLocal1 = *SocketAddress::parse("10.0.1.1:5001");
-const SocketAddress kLocal2 = *SocketAddress::parse("10.0.2.1:5002");
-
-std::optional<PathStats> path_stats(Connection& c, PathId id) {
-  for (auto& p : c.stats().paths) {
-    if (p.id == id) return p;
-  }
-  return std::nullopt;
-}
-
-// Opens a path from `local` and waits until both sides call it active.
-std::optional<PathId> open_and_wait(PairHarness& h, const SocketAddress& local) {
-  h.run_for(std::chrono::milliseconds(50));   // PATH_NEW_CONNECTION_ID frames arrive
-  auto id = h.client().open_path(h.now(), local, kServer);
-  EXPECT_TRUE(id.has_value()) << (id ? "" : id.error().reason);
-  if (!id) return std::nullopt;
-  bool ok = h.run_until([&] {
-    auto c = path_stats(h.client(), *id);
-    auto s = path_stats(*h.server_conn(), *id);
-    return c && s && (c->state == "active" || c->state == "standby") && (s->state == "active" || s->state == "standby");
-  }, std::chrono::seconds(5));
-  EXPECT_TRUE(ok);
-  if (!ok) return std::nullopt;
-  return *id;
-}
-
-// Two 20 Mbit/s paths (10 and 20 ms one way), path 1 open and active, and a server stream.
-void two_paths_and_a_stream(PairHarness& h, StreamId& sid) {
-  h.set_path_link(kLocal0, LinkParams{std::chrono::milliseconds(10), 0, 0, {}, 20'000'000, false, 0, 64});
-  h.set_path_link(kLocal1, LinkParams{std::chrono::milliseconds(20), 0, 0, {}, 20'000'000, false, 0, 64});
-  ASSERT_TRUE(h.handshake());
-  ASSERT_TRUE(open_and_wait(h, kLocal1).has_value());
-  auto id = h.server_conn()->open_stream(false);
-  ASSERT_TRUE(id.has_value());
-  sid = *id;
-}
+using test::mp::kLocal0;
+using test::mp::kLocal1;
+using test::mp::kLocal2;
+using test::mp::kServer;
+using test::mp::open_and_wait;
+using test::mp::path_stats;
+using test::mp::two_paths_and_a_stream;
 
 TEST(Multipath, NegotiatedByDefault) {
   PairHarness h(PairHarness::default_options());
