@@ -95,6 +95,9 @@ class RttPriorStore {
     mutable uint64_t last_use = 0;  // position in lru_; lookups touch it through a const store
   };
 
+  // The whole contents from `other`; the caller holds both locks (or owns this one alone).
+  void copy_locked(const RttPriorStore& other);
+  void move_locked(RttPriorStore& other);
   void fold(Stats& s, Duration srtt, Duration rttvar) const;
   void touch(const Key& key, const Entry& e) const;
   Entry& insert_or_touch(const Key& key);

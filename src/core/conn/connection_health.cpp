@@ -71,8 +71,11 @@ void ConnectionImpl::on_path_progress(TimePoint now, path::Path& p, const recove
     if (now > from) silence = now - from;
   }
   p.last_progress = now;
-  if (p.health) p.health->on_progress(now, silence);
-  if (health_watched(p)) update_health(now, p);
+  if (!p.health) return;
+  p.health->on_progress(now, silence);
+  // A healthy path has nothing to do on an ACK (it can only look better); this runs on
+  // every ACK, so the state machine and probes wait for the timer there.
+  if (p.health->health() != PathHealth::kHealthy && health_watched(p)) update_health(now, p);
 }
 
 void ConnectionImpl::update_health(TimePoint now, path::Path& p) {
@@ -115,15 +118,7 @@ void ConnectionImpl::apply_health_transition(TimePoint now, path::Path& p, const
     case PathHealth::kSuspect:
       // Reversible and cheap: what the path holds goes again on the healthy paths now
       // (the originals stay in flight, so a late ACK only makes the copy spurious).
-      if (other_healthy_path(p)) {
-        if (cfg_.reinjection.enabled) {
-          reinject_from(now, p);
-        } else {
-          for (const auto* pkt : p.app.sent.oldest_unacked(p.app.sent.size())) {
-            for (const auto& f : pkt->frames) requeue_lost_frame(f);
-          }
-        }
-      }
+      if (other_healthy_path(p)) resend_elsewhere(now, p);
       if (scheduler_) scheduler_->on_path_event(p.id, PathEventKind::kStatusChanged, now);
       break;
     case PathHealth::kFailed:
@@ -138,10 +133,7 @@ void ConnectionImpl::apply_health_transition(TimePoint now, path::Path& p, const
       // Nothing in flight there is coming back: all of it goes again elsewhere now (the
       // suspicion reinjected only what the reinjection policy allowed, and PTO probes may
       // have put more there since). Late ACKs for these packets are ignored as unknown.
-      for (auto& pkt : p.app.sent.take_all()) {
-        for (auto& fr : pkt.frames) requeue_lost_frame(fr);
-      }
-      p.reinjected_through.reset();
+      requeue_all_in_flight(p);
       if (scheduler_) scheduler_->on_path_event(p.id, PathEventKind::kFailed, now);
       break;
     case PathHealth::kProbing: break;

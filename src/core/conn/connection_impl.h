@@ -229,6 +229,11 @@ class ConnectionImpl final : public Connection {
   bool duplication_wanted_for(const recovery::SentFrame& f) const;
   // A PTO on `p` while another path works: what p holds goes again elsewhere.
   void reinject_from(TimePoint now, path::Path& p);
+  // What `p` holds goes again on the other paths: by the reinjection policy when it is on
+  // (the originals stay in flight), else as ordinary losses.
+  void resend_elsewhere(TimePoint now, path::Path& p);
+  // Takes every packet off `p` (its data is not coming back) and queues their frames again.
+  void requeue_all_in_flight(path::Path& p);
   uint64_t duplicate_stream_bytes(const wire::StreamFrame& f) const;
   bool is_duplicate_datagram(TimePoint now, PathId path, std::span<const uint8_t> data);
   struct SeenDatagram {

@@ -186,9 +186,7 @@ void ConnectionImpl::abandon_path(TimePoint now, path::Path& p, uint64_t error_c
     set_path_state(now, p, PathState::kClosing);
   }
   // Nothing is lost: what was in flight here goes again on the remaining paths.
-  for (auto& pkt : p.app.sent.take_all()) {
-    for (auto& f : pkt.frames) requeue_lost_frame(f);
-  }
+  requeue_all_in_flight(p);
   p.app.probes_owed = 0;
   p.responses_owed.clear();
   p.off_path_responses.clear();

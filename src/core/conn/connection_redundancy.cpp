@@ -237,6 +237,23 @@ void ConnectionImpl::reinject_from(TimePoint now, path::Path& p) {
   }
 }
 
+void ConnectionImpl::resend_elsewhere(TimePoint now, path::Path& p) {
+  if (cfg_.reinjection.enabled) {
+    reinject_from(now, p);
+    return;
+  }
+  for (const auto* pkt : p.app.sent.oldest_unacked(p.app.sent.size())) {
+    for (const auto& f : pkt->frames) requeue_lost_frame(f);
+  }
+}
+
+void ConnectionImpl::requeue_all_in_flight(path::Path& p) {
+  for (auto& pkt : p.app.sent.take_all()) {
+    for (auto& f : pkt.frames) requeue_lost_frame(f);
+  }
+  p.reinjected_through.reset();
+}
+
 uint64_t ConnectionImpl::duplicate_stream_bytes(const wire::StreamFrame& f) const {
   auto it = streams_.find(f.stream_id);
   if (it == streams_.end() || !it->second.recv) return 0;

@@ -116,15 +116,10 @@ void ConnectionImpl::on_loss_timeout(TimePoint now) {
     }
   }
   p.probe_ping_only = other_path_usable;
-  if (other_path_usable && cfg_.reinjection.enabled) {
-    // The path may be broken: what it holds goes again on the others now, by the
-    // reinjection policy (connection_redundancy.cpp), rather than one probe's worth per
-    // backed-off PTO. The originals stay in flight; the first ACK of either copy counts.
-    reinject_from(now, p);
-  } else if (other_path_usable) {
-    for (const auto* pkt : space.sent.oldest_unacked(space.sent.size())) {
-      for (const auto& f : pkt->frames) requeue_lost_frame(f);
-    }
+  if (other_path_usable) {
+    // The path may be broken: what it holds goes again on the others now (by the
+    // reinjection policy when it is on), rather than one probe's worth per backed-off PTO.
+    resend_elsewhere(now, p);
   } else {
     for (const auto* pkt : space.sent.oldest_unacked(2)) {
       for (const auto& f : pkt->frames) requeue_lost_frame(f);

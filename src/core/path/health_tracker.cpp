@@ -106,7 +106,7 @@ Duration HealthTracker::fresh_wait(const DetectorInput& in) {
          std::chrono::milliseconds(1);
 }
 
-HealthTracker::ProbePlan HealthTracker::next_probe(const HealthInput& in) const {
+HealthTracker::ProbePlan HealthTracker::next_probe(const HealthInput& in, const DetectorVerdict& v) const {
   const auto& d = in.detector;
   switch (health_) {
     case PathHealth::kSuspect:
@@ -119,7 +119,7 @@ HealthTracker::ProbePlan HealthTracker::next_probe(const HealthInput& in) const 
   auto consider = [&](TimePoint t, uint32_t n, bool elicit) {
     if (t < plan.at) plan = {std::max(t, d.now), n, elicit};
   };
-  if (detector_->assess(d).wants_probe) {
+  if (v.wants_probe) {
     // Too little owed to judge: top up with PINGs a quarter RTT apart.
     consider(probed_ ? last_probe_ + std::max(d.smoothed_rtt / 4, kMinTopUpGap) : d.now, 1, false);
   }
@@ -145,7 +145,7 @@ HealthTracker::ProbePlan HealthTracker::next_probe(const HealthInput& in) const 
 }
 
 uint32_t HealthTracker::probes_due(const HealthInput& in) const {
-  auto plan = next_probe(in);
+  auto plan = next_probe(in, detector_->assess(in.detector));
   next_is_elicit_ = plan.at <= in.detector.now && plan.elicit;
   if (plan.at > in.detector.now) return 0;
   return plan.count;
@@ -166,7 +166,7 @@ void HealthTracker::on_probes_queued(TimePoint now, uint32_t n) {
 TimePoint HealthTracker::deadline(const HealthInput& in) const {
   const auto& d = in.detector;
   auto v = detector_->assess(d);
-  TimePoint t = std::min(v.next_check, next_probe(in).at);
+  TimePoint t = std::min(v.next_check, next_probe(in, v).at);
   if (health_ == PathHealth::kHealthy && v.liveness != Liveness::kLive && few_owed(d)) {
     t = std::min(t, std::max(d.now, in.last_ack_eliciting_sent + fresh_wait(d)));
   }

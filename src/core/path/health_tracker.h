@@ -53,7 +53,6 @@ class HealthTracker {
   void reset();
 
   TimePoint failed_since() const { return failed_since_; }
-  double score(const HealthInput& in) const { return detector_->assess(in.detector).score; }
   uint64_t probes_sent() const { return probes_sent_; }
   uint32_t suspicions() const { return suspicions_; }
   uint32_t failures() const { return failures_; }
@@ -71,7 +70,8 @@ class HealthTracker {
     uint32_t count = 0;
     bool elicit = false;
   };
-  ProbePlan next_probe(const HealthInput& in) const;
+  // `v` is the detector's verdict for `in` (assessed once by the caller).
+  ProbePlan next_probe(const HealthInput& in, const DetectorVerdict& v) const;
   std::optional<HealthTransition> move(PathHealth to, TimePoint now);
 
   std::unique_ptr<FailureDetector> detector_;

@@ -101,8 +101,7 @@ RttPriorStore::RttPriorStore() : RttPriorStore(Options{}) {}
 
 RttPriorStore::RttPriorStore(Options options) : options_(sanitize(options)) {}
 
-RttPriorStore::RttPriorStore(const RttPriorStore& other) {
-  std::lock_guard lock(other.mu_);
+void RttPriorStore::copy_locked(const RttPriorStore& other) {
   options_ = other.options_;
   global_ = other.global_;
   entries_ = other.entries_;
@@ -110,8 +109,7 @@ RttPriorStore::RttPriorStore(const RttPriorStore& other) {
   tick_ = other.tick_;
 }
 
-RttPriorStore::RttPriorStore(RttPriorStore&& other) noexcept {
-  std::lock_guard lock(other.mu_);
+void RttPriorStore::move_locked(RttPriorStore& other) {
   options_ = other.options_;
   global_ = other.global_;
   entries_ = std::move(other.entries_);
@@ -122,28 +120,27 @@ RttPriorStore::RttPriorStore(RttPriorStore&& other) noexcept {
   other.lru_.clear();
 }
 
+RttPriorStore::RttPriorStore(const RttPriorStore& other) {
+  std::lock_guard lock(other.mu_);
+  copy_locked(other);
+}
+
+RttPriorStore::RttPriorStore(RttPriorStore&& other) noexcept {
+  std::lock_guard lock(other.mu_);
+  move_locked(other);
+}
+
 RttPriorStore& RttPriorStore::operator=(const RttPriorStore& other) {
   if (this == &other) return *this;
   std::scoped_lock lock(mu_, other.mu_);
-  options_ = other.options_;
-  global_ = other.global_;
-  entries_ = other.entries_;
-  lru_ = other.lru_;
-  tick_ = other.tick_;
+  copy_locked(other);
   return *this;
 }
 
 RttPriorStore& RttPriorStore::operator=(RttPriorStore&& other) noexcept {
   if (this == &other) return *this;
   std::scoped_lock lock(mu_, other.mu_);
-  options_ = other.options_;
-  global_ = other.global_;
-  entries_ = std::move(other.entries_);
-  lru_ = std::move(other.lru_);
-  tick_ = other.tick_;
-  other.global_ = {};
-  other.entries_.clear();
-  other.lru_.clear();
+  move_locked(other);
   return *this;
 }
 

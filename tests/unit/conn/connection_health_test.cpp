@@ -62,6 +62,13 @@ struct EventLog {
       if (e->type == ConnectionEventType::kBondingChanged) bonding.push_back({now, 0, e->detail});
     }
   }
+  // Both sides' logs from here on: what the setup produced is drained and forgotten.
+  static void start(PairHarness& h, EventLog& server, EventLog& client) {
+    server.drain(*h.server_conn(), h.now());
+    client.drain(h.client(), h.now());
+    server.clear();
+    client.clear();
+  }
   static size_t count(const std::vector<Entry>& v, PathId path, std::string_view detail) {
     size_t n = 0;
     for (auto& e : v) n += e.path == path && e.detail == detail;
@@ -237,10 +244,7 @@ TEST(Health, DetectionOffFailsOverByPtoOnly) {
   StreamId sid = 0;
   ASSERT_NO_FATAL_FAILURE(two_paths_and_a_stream(h, sid));
   EventLog srv, cli;
-  srv.drain(*h.server_conn(), h.now());
-  cli.drain(h.client(), h.now());
-  srv.clear();
-  cli.clear();
+  EventLog::start(h, srv, cli);
   auto data = pattern_bytes(3 << 20, 24);
   std::vector<uint8_t> got;
   TimePoint cut = h.now() + 300ms;
@@ -316,10 +320,7 @@ TEST(Health, FailedPathIsAbandonedAfterTheConfiguredTime) {
   StreamId sid = 0;
   ASSERT_NO_FATAL_FAILURE(two_paths_and_a_stream(h, sid));
   EventLog srv, cli;
-  srv.drain(*h.server_conn(), h.now());
-  cli.drain(h.client(), h.now());
-  srv.clear();
-  cli.clear();
+  EventLog::start(h, srv, cli);
   auto data = pattern_bytes(3 << 20, 26);
   std::vector<uint8_t> got;
   TimePoint cut = h.now() + 300ms;
