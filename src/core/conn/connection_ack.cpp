@@ -47,6 +47,17 @@ Status ConnectionImpl::handle_ack(TimePoint now, EncryptionLevel level, const wi
   }
   RateSample rate = p->rate.take_sample(p->rtt.min());
   if (!out->newly_acked.empty()) {
+    if (qlog_ && qlog_->enabled()) {
+      // Per path and space, so a reader can join them with packet_sent (e.g. acked bytes).
+      std::vector<uint64_t> pns;
+      pns.reserve(out->newly_acked.size());
+      for (auto& pkt : out->newly_acked) pns.push_back(pkt.pn);
+      qlog_->packets_acked(now, level == EncryptionLevel::kApplication ? std::optional<uint32_t>(p->id) : std::nullopt,
+                           pns,
+                           level == EncryptionLevel::kInitial     ? "initial"
+                           : level == EncryptionLevel::kHandshake ? "handshake"
+                                                                  : "application_data");
+    }
     p->last_ack_received = now;
     p->pto_count = 0;
     TimePoint newest_sent{};
@@ -124,16 +135,7 @@ Status ConnectionImpl::handle_ack(TimePoint now, EncryptionLevel level, const wi
                                                         : PnSpace::kApplication;
     on_packets_lost(now, *p, sp, out->lost, out->persistent_congestion, true);
   }
-  if (qlog_ && qlog_->enabled()) {
-    qlog::MetricsSample m;
-    m.smoothed_rtt = p->rtt.smoothed();
-    m.min_rtt = p->rtt.min();
-    m.latest_rtt = p->rtt.latest();
-    m.rtt_variance = p->rtt.variance();
-    m.congestion_window = p->cc->window();
-    m.bytes_in_flight = p->app.sent.bytes_in_flight();
-    qlog_->metrics_updated(now, p->id, m);
-  }
+  log_path_metrics(now, *p);
   if (level == EncryptionLevel::kApplication && !out->newly_acked.empty() && !is_draining()) {
     on_path_progress(now, *p, owed_before);
   }
@@ -190,6 +192,29 @@ void ConnectionImpl::on_packets_lost(TimePoint now, path::Path& p, PnSpace space
     p.cc->on_congestion_event(s);
     if (scheduler_ && space == PnSpace::kApplication && lost_bytes > 0) scheduler_->on_lost(p.id, lost_bytes, now);
   }
+  log_path_metrics(now, p);
+}
+
+void ConnectionImpl::log_path_metrics(TimePoint now, const path::Path& p) {
+  if (!qlog_ || !qlog_->enabled()) return;
+  qlog::MetricsSample m;
+  if (p.rtt.has_sample()) {
+    m.smoothed_rtt = p.rtt.smoothed();
+    m.min_rtt = p.rtt.min();
+    m.latest_rtt = p.rtt.latest();
+    m.rtt_variance = p.rtt.variance();
+  }
+  m.pto_count = p.pto_count;
+  CcMetrics cc = p.cc->metrics();
+  m.congestion_window = cc.congestion_window;
+  if (cc.ssthresh != UINT64_MAX) m.ssthresh = cc.ssthresh;
+  m.bytes_in_flight = p.app.sent.bytes_in_flight();
+  // The pacer's rate, which is what paces the path (qlog wants bits per second); 0 while
+  // unpaced or before the first update.
+  if (cfg_.pacing && p.pacer.rate_bytes_per_second() > 0) {
+    m.pacing_rate = static_cast<uint64_t>(p.pacer.rate_bytes_per_second() * 8);
+  }
+  qlog_->metrics_updated(now, p.id, m);
 }
 
 void ConnectionImpl::validate_ecn(TimePoint now, path::Path& p, const wire::AckFrame& ack,

@@ -252,6 +252,9 @@ class ConnectionImpl final : public Connection {
   uint64_t send_window_available(const path::Path& p) const;
   uint64_t amplification_budget(const path::Path& p) const;
   uint8_t ecn_for(path::Path& p) const;
+  // quic:recovery_metrics_updated for one path: called after every send, ACK, loss and
+  // PTO on it; the writer drops fields that did not change, so calling often is cheap.
+  void log_path_metrics(TimePoint now, const path::Path& p);
   void validate_ecn(TimePoint now, path::Path& p, const wire::AckFrame& ack,
                     const std::vector<recovery::SentPacket>& newly_acked);
 

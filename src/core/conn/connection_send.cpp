@@ -421,6 +421,7 @@ size_t ConnectionImpl::build_packet(TimePoint now, const DatagramPlan& plan, pat
     return f.kind != K::kPing && f.kind != K::kPadding && f.kind != K::kAck;
   });
   sp.frames = std::move(sent);
+  const bool sp_in_flight = sp.in_flight;  // sp is moved into the sent-packet list below
   if (sp.in_flight) {
     uint64_t before = path_bytes_in_flight(p);
     p.rate.on_packet_sent(sp, before);
@@ -441,6 +442,7 @@ size_t ConnectionImpl::build_packet(TimePoint now, const DatagramPlan& plan, pat
                        : level == EncryptionLevel::kHandshake ? "handshake"
                                                               : "1RTT",
                        pn, total, logged->frames);
+    if (sp_in_flight) log_path_metrics(now, p);
   }
   return total;
 }

@@ -127,6 +127,7 @@ void ConnectionImpl::on_loss_timeout(TimePoint now) {
   }
   space.probes_owed = 2;
   if (qlog_) qlog_->generic(now, "recovery:pto", {{"path_id", p.id}, {"pto_count", p.pto_count}});
+  log_path_metrics(now, p);
 }
 
 TimePoint ConnectionImpl::poll_timeout() const {

@@ -81,5 +81,53 @@ TEST(ConnectionQlog, PacketSentListsEveryFrameAndTheClosePacket) {
   EXPECT_TRUE(close_logged);
 }
 
+// The sender's recovery metrics over two paths: each path has its own records with its own
+// path_id, covering cwnd, RTTs, bytes in flight and pacing rate, and a record only carries a
+// field whose value changed on that path since the last record. ACKs name their path too.
+TEST(ConnectionQlog, RecoveryMetricsPerPathOnlyOnChange) {
+  PairHarness h(PairHarness::default_options());
+  QlogCapture q;
+  h.client().set_qlog_sink(q.sink(), h.now());
+  ASSERT_TRUE(h.handshake());
+  h.run_for(50ms);
+  auto p1 = h.client().open_path(h.now(), kLocal1, kServer);
+  ASSERT_TRUE(p1.has_value()) << p1.error().reason;
+  ASSERT_TRUE(h.run_until([&] {
+    for (auto& p : h.client().stats().paths)
+      if (p.id == *p1 && p.state == "active") return true;
+    return false;
+  }, 5s));
+  auto r = run_transfer(h, true, {pattern_bytes(2'000'000, 43)});
+  ASSERT_TRUE(r.ok) << r.failure;
+
+  std::map<uint64_t, std::map<std::string, nlohmann::json>> last;   // path -> field -> value
+  std::map<uint64_t, std::set<std::string>> fields;
+  std::set<uint64_t> acked_paths;
+  for (auto& e : q.events) {
+    const std::string name = e.value("name", "");
+    if (name == "quic:packets_acked" && e["data"].contains("path_id")) acked_paths.insert(e["data"]["path_id"].get<uint64_t>());
+    if (name != "quic:recovery_metrics_updated") continue;
+    ASSERT_TRUE(e["data"].contains("path_id")) << e.dump();
+    uint64_t id = e["data"]["path_id"].get<uint64_t>();
+    size_t changed = 0;
+    for (auto& [k, v] : e["data"].items()) {
+      if (k == "path_id") continue;
+      auto& before = last[id][k];
+      EXPECT_NE(before, v) << "path " << id << " logged " << k << " = " << v << " twice in a row";
+      before = v;
+      fields[id].insert(k);
+      changed++;
+    }
+    EXPECT_GT(changed, 0u) << "an empty metrics record: " << e.dump();
+  }
+  for (uint64_t id : {uint64_t{0}, uint64_t{*p1}}) {
+    for (const char* f : {"congestion_window", "smoothed_rtt", "min_rtt", "latest_rtt", "bytes_in_flight",
+                          "pacing_rate"}) {
+      EXPECT_TRUE(fields[id].count(f)) << "path " << id << " never logged " << f;
+    }
+    EXPECT_TRUE(acked_paths.count(id)) << "no packets_acked names path " << id;
+  }
+}
+
 }  // namespace
 }  // namespace braid

@@ -206,6 +206,30 @@ TEST(QlogWriter, MetricsWriteOnlyChangedFieldsPerPath) {
   EXPECT_EQ(r[3]["data"]["path_id"], 1);
 }
 
+// De-duplication is per path: the same values on two paths give one record each, with its
+// own path_id, and a repeat on either path gives none.
+TEST(QlogWriter, MetricsOfTwoPathsCarryTheirOwnPathIds) {
+  Capture cap;
+  QlogWriter w(cap.sink(), false, kRef, "aa");
+  const MetricsSample m{.smoothed_rtt = milliseconds(30), .congestion_window = 14000, .bytes_in_flight = 1200,
+                        .pacing_rate = 8'000'000};
+  w.metrics_updated(kRef, 0, m);
+  w.metrics_updated(kRef, 1, m);
+  w.metrics_updated(kRef, 0, m);
+  w.metrics_updated(kRef, 1, m);
+  w.metrics_updated(kRef + milliseconds(1), 1, MetricsSample{.bytes_in_flight = 2400});
+  const auto r = parse_seq(cap.text);
+  ASSERT_EQ(r.size(), 4u);
+  for (size_t i = 1; i < r.size(); ++i) EXPECT_EQ(r[i]["name"], "quic:recovery_metrics_updated");
+  EXPECT_EQ(r[1]["data"]["path_id"], 0);
+  EXPECT_EQ(r[2]["data"]["path_id"], 1);
+  EXPECT_EQ(r[2]["data"]["congestion_window"], 14000);
+  EXPECT_EQ(r[2]["data"]["pacing_rate"], 8'000'000);
+  EXPECT_EQ(r[3]["data"]["path_id"], 1);
+  EXPECT_EQ(r[3]["data"]["bytes_in_flight"], 2400);
+  EXPECT_FALSE(r[3]["data"].contains("congestion_window"));
+}
+
 TEST(QlogWriter, ConnectionEventsData) {
   Capture cap;
   QlogWriter w(cap.sink(), true, kRef, "aa");
