@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "braid/time.h"
+#include "sim/timeseries.h"
 
 namespace braid::sim {
 
@@ -175,6 +176,7 @@ struct SimulationResult {
   double jain_fairness = 1;        // over the clients' goodputs
   uint64_t events_run = 0;
   uint64_t datagrams_delivered = 0;
+  std::optional<Timeseries> timeseries;   // only with SimulationOptions::timeseries_interval
 };
 
 }  // namespace braid::sim

@@ -363,6 +363,11 @@ SimulationResult Simulation::run() {
   for (const Trigger& t : scenario_.triggers) {
     queue_.schedule(origin_ + t.at, [this, &t] { run_trigger(t); });
   }
+  if (opts_.timeseries_interval && *opts_.timeseries_interval > Duration::zero()) {
+    timeseries_.emplace();
+    timeseries_->interval_s = seconds(*opts_.timeseries_interval);
+    schedule_sample(origin_ + *opts_.timeseries_interval);
+  }
   TimePoint deadline = origin_ + scenario_.time_limit;
   bool limit = false;
   for (;;) {
@@ -389,7 +394,7 @@ SimulationResult Simulation::collect(TimePoint end, bool time_limit_reached) {
   res.scheduler = scenario_.transport.scheduler.to_string();
   res.virtual_time_s = seconds(end - origin_);
   res.time_limit_reached = time_limit_reached;
-  res.events_run = events_run_;
+  res.events_run = events_run_ - std::min(events_run_, sample_events_);
   res.datagrams_delivered = datagrams_delivered_;
   std::vector<double> goodputs;
   for (size_t i = 0; i < clients_.size(); ++i) {
@@ -446,6 +451,7 @@ SimulationResult Simulation::collect(TimePoint end, bool time_limit_reached) {
     res.clients.push_back(std::move(r));
   }
   res.jain_fairness = jain_fairness(goodputs);
+  res.timeseries = timeseries_;
   for (auto& cs : clients_) {
     for (auto& q : cs->qlog) {
       if (q) q->flush();

@@ -29,6 +29,9 @@ namespace braid::sim {
 struct SimulationOptions {
   std::optional<uint64_t> seed;  // overrides the scenario's seed
   std::string qlog_dir;          // non-empty: one .sqlog per connection (virtual times)
+  // Set: every interval of virtual time, both endpoints' per-path stats go into
+  // SimulationResult::timeseries. Sampling only reads stats; the run is the same.
+  std::optional<Duration> timeseries_interval;
 };
 
 class Simulation {
@@ -86,6 +89,9 @@ class Simulation {
   void run_trigger(const Trigger& t);
   std::vector<OutageWindow> outage_windows(size_t i) const;
   static PathResult path_result(const SimPath& sp, const ConnectionStats& client, const ConnectionStats& server);
+  // Time series sampling (simulation_timeseries.cpp).
+  void schedule_sample(TimePoint at);
+  void take_samples();
   bool all_finished() const;
   SimulationResult collect(TimePoint end, bool time_limit_reached);
 
@@ -106,6 +112,8 @@ class Simulation {
   std::vector<uint8_t> tx_buf_, rx_buf_;
   size_t new_connection_client_ = 0;  // the client whose datagram the server is handling
   uint64_t events_run_ = 0, datagrams_delivered_ = 0, unroutable_ = 0;
+  std::optional<Timeseries> timeseries_;
+  uint64_t sample_events_ = 0;   // sampler events, left out of events_run in the result
 };
 
 }  // namespace braid::sim

@@ -48,6 +48,35 @@ nlohmann::ordered_json latency_json(const LatencySummary& l) {
           {"p99.9", round_to(l.p999_ms, 1e-3)},
           {"max", round_to(l.max_ms, 1e-3)}};
 }
+// Rows rather than columns: one object per (time, client, side, path), so a reader can
+// filter with jq and a path that appears late needs no padding.
+nlohmann::ordered_json timeseries_json(const Timeseries& ts, const SimulationResult& r) {
+  nlohmann::ordered_json samples = nlohmann::ordered_json::array();
+  for (const auto& s : ts.samples) {
+    const ClientResult* c = s.client < r.clients.size() ? &r.clients[s.client] : nullptr;
+    nlohmann::ordered_json path = nullptr, path_name = nullptr;
+    if (s.path) {
+      path = *s.path;
+      if (c && *s.path < c->paths.size()) path_name = c->paths[*s.path].name;
+    }
+    samples.push_back({{"t_s", round_to(s.t_s, 1e-6)},
+                       {"client", c ? c->name : std::to_string(s.client)},
+                       {"side", s.server ? "server" : "client"},
+                       {"path_id", s.path_id},
+                       {"path", path},
+                       {"path_name", path_name},
+                       {"state", s.state},
+                       {"health", s.health},
+                       {"cwnd_bytes", s.cwnd_bytes},
+                       {"bytes_in_flight", s.bytes_in_flight},
+                       {"srtt_ms", round_to(s.srtt_ms, 1e-3)},
+                       {"pacing_rate_bps", s.pacing_rate_bps},
+                       {"delivery_rate_bps", s.delivery_rate_bps},
+                       {"stream_bytes_sent", s.stream_bytes_sent},
+                       {"stream_bytes_received", s.stream_bytes_received}});
+  }
+  return {{"interval_s", round_to(ts.interval_s, 1e-6)}, {"samples", std::move(samples)}};
+}
 }  // namespace
 
 std::string format_summary_text(const SimulationResult& r) {
@@ -214,6 +243,7 @@ std::string format_summary_json(const SimulationResult& r) {
     clients.push_back(std::move(jc));
   }
   j["clients"] = std::move(clients);
+  if (r.timeseries) j["timeseries"] = timeseries_json(*r.timeseries, r);
   return j.dump(2) + "\n";
 }
 

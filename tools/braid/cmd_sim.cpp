@@ -15,6 +15,7 @@
 #include "sim/simulation.h"
 #include "sim/summary.h"
 #include "tools/braid/subcommand.h"
+#include "tools/braid/units.h"
 
 namespace braid::tool {
 namespace {
@@ -33,6 +34,7 @@ struct SimOptions {
   std::vector<std::string> scenarios;
   std::optional<std::string> dir;        // --dir (default scenarios/)
   std::vector<std::string> schedulers;  // --schedulers LIST (may repeat)
+  std::string timeseries;                // --timeseries INTERVAL (JSON summary only)
 };
 
 [[noreturn]] void usage_error(const std::string& msg) {
@@ -59,6 +61,7 @@ std::string resolve_traces_dir(const SimOptions& o, const std::string& file) {
 
 void run_matrix(const SimOptions& o) {
   if (!o.qlog_dir.empty()) usage_error("--qlog-dir is not supported with --matrix");
+  if (!o.timeseries.empty()) usage_error("--timeseries is not supported with --matrix");
   std::vector<std::string> files = o.scenarios;
   if (!o.file.empty()) files.push_back(o.file);
   if (files.empty()) {
@@ -149,6 +152,14 @@ void run_sim(const SimOptions& o) {
   sim::SimulationOptions so;
   so.seed = o.seed;
   so.qlog_dir = o.qlog_dir;
+  if (!o.timeseries.empty()) {
+    // The samples only appear in the JSON summary; asking for them without --json is a slip.
+    if (!o.json) usage_error("--timeseries needs --json (the samples go into the JSON summary)");
+    auto d = parse_duration(o.timeseries);
+    if (!d) usage_error(fmt::format("--timeseries: {}", d.error()));
+    if (*d < std::chrono::milliseconds(1)) usage_error("--timeseries: at least 1ms");
+    so.timeseries_interval = *d;
+  }
   auto wall_start = std::chrono::steady_clock::now();
   sim::SimulationResult result;
   {
@@ -173,6 +184,9 @@ void setup(CLI::App& app) {
   cmd->add_option("--traces-dir", opts->traces_dir,
                   "directory of Mahimahi traces (default: $BRAID_TRACES_DIR or ../shared/traces)");
   cmd->add_flag("--json", opts->json, "print the summary as JSON");
+  cmd->add_option("--timeseries", opts->timeseries,
+                  "with --json: sample every path of both endpoints every INTERVAL of virtual time (e.g. 100ms) "
+                  "into the summary's \"timeseries\" (input for `braid plot`)");
   cmd->add_flag("--check", opts->check, "exit with status 1 when an [expect] bound fails (any row with --matrix)");
   cmd->add_option("--scheduler", opts->scheduler,
                   "path scheduler spec NAME[:k=v,...], overriding the scenario's [transport] scheduler");
