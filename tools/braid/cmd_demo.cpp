@@ -4,10 +4,13 @@
 // 127/8) that downloads a random file over both paths. Path A is cut at a third of the
 // transfer and restored at two thirds; the summary shows aggregation, failover and the
 // SHA-256 check. `braid demo --single` is the older single-path loopback check.
+// `--plot FILE` keeps a qlog of the server's connection (the sender: its cwnd, RTT and
+// acknowledged bytes per path are what the cut changes) and draws it like `braid plot`.
 #include <fmt/format.h>
 #include <gnutls/crypto.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -20,6 +23,8 @@
 #include "tools/braid/detection_flags.h"
 #include "tools/braid/file_server.h"
 #include "tools/braid/hq_client.h"
+#include "tools/braid/plot_data.h"
+#include "tools/braid/plot_gnuplot.h"
 #include "tools/braid/progress.h"
 #include "tools/braid/subcommand.h"
 #include "tools/braid/tool_support.h"
@@ -79,7 +84,8 @@ struct DemoServer {
   SocketAddress address;
   std::string cert_file;
   explicit DemoServer(const std::filesystem::path& dir, const PluginSpec& scheduler = PluginSpec{"minrtt"},
-                      const std::string& cc = "cubic", const FailureDetectionConfig& fd = {}) {
+                      const std::string& cc = "cubic", const FailureDetectionConfig& fd = {},
+                      const std::string& qlog_dir = {}) {
     auto t = io::LoopThread::start();
     if (!t) die("cannot start the server thread: " + t.error().message());
     thread = std::move(*t);
@@ -91,6 +97,7 @@ struct DemoServer {
       o.scheduler = scheduler;
       o.congestion_controller = cc;
       o.failure_detection = fd;
+      o.qlog_dir = qlog_dir;
       auto s = FileServer::create(thread->loop(), o);
       if (!s) return s.error();
       server = std::move(*s);
@@ -165,10 +172,54 @@ sim::LinkConfig link(const LinkSpec& s) {
 
 double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 
+// The picture for --plot: the server's qlog as `braid plot` reads it, with the demo's own
+// cut and restore marks and path A/B in the legend. The server's qlog times count from its
+// connection's creation, when the client's first Initial arrived over path A: the client's
+// times minus path A's one-way delay.
+void plot_demo(const std::filesystem::path& qlog_dir, const std::string& out, const ClientReport& rep,
+               TimePoint cut_at, TimePoint restore_at, const SocketAddress& via_a, const SocketAddress& via_b) {
+  std::string trace;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(qlog_dir, ec)) {
+    if (e.path().string().ends_with("_server.sqlog")) trace = e.path().string();
+  }
+  if (trace.empty()) die("--plot: the server wrote no qlog");
+  auto data = load_plot_input(trace);
+  if (!data) die("--plot: " + data.error());
+  auto at = [&](TimePoint t) { return seconds(t - rep.start - kPathA.one_way); };
+  int slot_a = -1;
+  for (auto& ps : data->paths) {
+    for (const auto& p : rep.stats.paths) {
+      if (std::to_string(p.id) != ps.key) continue;
+      const char* name = p.tuple.remote == via_a ? "A" : p.tuple.remote == via_b ? "B" : nullptr;
+      if (!name) continue;
+      ps.label += fmt::format(" ({})", name);
+      if (slot_a < 0 && p.tuple.remote == via_a) slot_a = static_cast<int>(&ps - data->paths.data());
+    }
+  }
+  if (cut_at != TimePoint{}) data->marks.push_back({at(cut_at), slot_a, "A cut"});
+  if (restore_at != TimePoint{}) data->marks.push_back({at(restore_at), slot_a, "A restored"});
+  std::stable_sort(data->marks.begin(), data->marks.end(),
+                   [](const PlotMark& a, const PlotMark& b) { return a.t_s < b.t_s; });
+  std::string title = fmt::format(
+      "braid demo: path A {:.0f} Mbit/s {:.0f} ms RTT (cut, then restored) + path B {:.0f} Mbit/s {:.0f} ms RTT - "
+      "the sending server's view",
+      kPathA.rate_bps / 1e6, 2 * to_ms(kPathA.one_way), kPathB.rate_bps / 1e6, 2 * to_ms(kPathB.one_way));
+  if (auto r = render_plot(*data, out, title); !r) die("--plot: " + r.error());
+  fmt::print("plot written to {} (from the server's qlog)\n", out);
+}
+
 void run_multipath_demo(size_t kMultipathBytes, const PluginSpec& scheduler, const std::string& cc,
-                        const FailureDetectionConfig& fd) {
+                        const FailureDetectionConfig& fd, const std::string& plot_file) {
   DemoFiles files(kMultipathBytes);
-  std::unique_ptr<DemoServer> server = std::make_unique<DemoServer>(files.dir, scheduler, cc, fd);
+  const std::filesystem::path qlog_dir = files.dir / "qlog";
+  if (!plot_file.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(qlog_dir, ec);
+    if (ec) die("--plot: " + ec.message());
+  }
+  std::unique_ptr<DemoServer> server =
+      std::make_unique<DemoServer>(files.dir, scheduler, cc, fd, plot_file.empty() ? std::string() : qlog_dir.string());
 
   netem::RelayConfig rc;
   for (const auto& s : {kPathA, kPathB}) {
@@ -321,6 +372,7 @@ void run_multipath_demo(size_t kMultipathBytes, const PluginSpec& scheduler, con
   }
   for (const auto& w : rep.path_warnings) fmt::print("  warning: {}\n", w);
   files.verify(out_file, kMultipathBytes);
+  if (!plot_file.empty()) plot_demo(qlog_dir, plot_file, rep, cut_at, restore_at, via_a, via_b);
 }
 
 void setup_demo(CLI::App& app) {
@@ -329,6 +381,7 @@ void setup_demo(CLI::App& app) {
   auto size = std::make_shared<std::string>("40M");
   auto cc = std::make_shared<std::string>("cubic");
   auto detection = std::make_shared<DetectionFlags>();
+  auto plot = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand(
       "demo", "self-contained multipath demo: server, link emulator and client; two paths, one cut and restored");
   cmd->add_flag("--single", *single, "the older single-path check: loopback download of 20 MiB, verified");
@@ -337,15 +390,22 @@ void setup_demo(CLI::App& app) {
   cmd->add_option("--size", *size, "bytes to download over the two paths (e.g. 8M)")->capture_default_str();
   cmd->add_option("--cc", *cc, "congestion controller of the sending server (" + cc_names_text() + ")")
       ->capture_default_str();
+  cmd->add_option("--plot", *plot,
+                  "draw what every path did into FILE (.svg or .png; needs gnuplot), from the server's qlog");
   add_detection_flags(cmd, *detection);
-  cmd->callback([single, sched, size, cc, detection] {
+  cmd->callback([single, sched, size, cc, detection, plot] {
     if (*single) return run_single_demo();
+    if (!plot->empty()) {
+      // Before the run, not after it: a typo should not cost a whole transfer.
+      if (auto f = plot_format_for(*plot); !f) fail_command("demo", "--plot: " + f.error(), 2);
+      if (!find_on_path("gnuplot")) fail_command("demo", "--plot: gnuplot not found on PATH (apt-get install gnuplot-nox)");
+    }
     auto bytes = parse_size(*size);
     if (!bytes) fail_command("demo", "--size: " + bytes.error(), 2);
     if (*bytes < (1u << 20) || *bytes > (4ull << 30)) fail_command("demo", "--size: between 1M and 4G", 2);
     check_cc_flag("demo", *cc);
     run_multipath_demo(static_cast<size_t>(*bytes), scheduler_flag("demo", *sched), *cc,
-                       detection_config("demo", *detection));
+                       detection_config("demo", *detection), *plot);
   });
 }
 
