@@ -159,6 +159,12 @@ class Connection {
   virtual Status close_path(TimePoint now, PathId id, uint64_t error_code = 0x3e /* APPLICATION_ABANDON_PATH */) = 0;
   // Marks a path backup (no data while an available path works) or available.
   virtual Status set_path_status(TimePoint now, PathId id, bool backup) = 0;
+  // Replaces the congestion controller of one path (or, with no path, of every path and of
+  // paths opened later) by a fresh one of `name` (congestion_controller_names()). The new
+  // controller starts from its initial window and learns the path again; packets in flight
+  // are acknowledged into it. An unknown name fails with kInternalError and the known names.
+  virtual Status set_congestion_controller(TimePoint now, std::string_view name,
+                                           std::optional<PathId> path = std::nullopt) = 0;
   // Pins a stream / the datagram flow to a path (nullopt: scheduler decides).
   virtual Status set_stream_path(StreamId id, std::optional<PathId> path) = 0;
   virtual void set_datagram_path(std::optional<PathId> path) = 0;

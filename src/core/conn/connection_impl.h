@@ -115,6 +115,7 @@ class ConnectionImpl final : public Connection {
   Result<PathId> open_path(TimePoint now, const SocketAddress& local, const SocketAddress& remote) override;
   Status close_path(TimePoint now, PathId id, uint64_t error_code) override;
   Status set_path_status(TimePoint now, PathId id, bool backup) override;
+  Status set_congestion_controller(TimePoint now, std::string_view name, std::optional<PathId> path) override;
   Status set_stream_path(StreamId id, std::optional<PathId> path) override;
   void set_datagram_path(std::optional<PathId> path) override { paths_.datagram_path = path; }
   bool is_multipath() const override { return paths_.multipath; }

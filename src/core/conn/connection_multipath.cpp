@@ -29,6 +29,31 @@ std::unique_ptr<CongestionController> ConnectionImpl::new_controller(PathId id, 
   return cc ? std::move(cc) : make_congestion_controller("cubic", ctx);
 }
 
+Status ConnectionImpl::set_congestion_controller(TimePoint now, std::string_view name, std::optional<PathId> path) {
+  (void)now;
+  std::string n(name);
+  if (!make_congestion_controller(n, CcContext{cfg_.initial_mtu})) {
+    return fail(TransportErrorCode::kInternalError, fmt::format("unknown congestion controller '{}' (known: {})", n,
+                                                                fmt::join(congestion_controller_names(), ", ")));
+  }
+  if (path && !paths_.get(*path)) return fail(TransportErrorCode::kInternalError, fmt::format("no path {}", *path));
+  if (path) {
+    cfg_.path_congestion_controllers[*path] = n;
+  } else {
+    cfg_.congestion_controller = n;
+    cfg_.path_congestion_controllers.clear();
+  }
+  for (auto& [id, p] : paths_) {
+    if (path && id != *path) continue;
+    if (p->cc && p->cc->name() == name) continue;   // same algorithm: keep what it learned
+    // The old controller leaves the coupled group before the new one joins it.
+    if (p->cc) p->cc->on_path_removed();
+    p->cc = new_controller(id, p->mtu);
+    update_coupling(*p);
+  }
+  return {};
+}
+
 void ConnectionImpl::reset_path_estimates(path::Path& p) const {
   p.rtt.reset();
   p.rate.reset();
