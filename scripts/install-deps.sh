@@ -8,6 +8,7 @@ packages=(
   libgnutls28-dev libfmt-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsodium-dev
   golang-go golang-github-lucas-clemente-quic-go-dev
+  prometheus-cpp-dev prometheus
   gnuplot-nox
   "$@"
 )

@@ -430,7 +430,22 @@ PathCounters Relay::counters(size_t path) const {
   c.uplink = p.up->counters();
   c.downlink = p.down->counters();
   c.flows = p.flows.size();
+  c.uplink_queued_bytes = p.up->queued_bytes();
+  c.downlink_queued_bytes = p.down->queued_bytes();
+  c.uplink_up = p.up->is_up();
+  c.downlink_up = p.down->is_up();
   return c;
+}
+
+void Relay::snapshot(TimePoint now) {
+  if (!state_->config.on_snapshot) return;
+  std::vector<PathCounters> all;
+  for (size_t i = 0; i < state_->paths.size(); ++i) {
+    state_->paths[i].up->advance_to(now);  // queue and link state as of now, as stats_text does
+    state_->paths[i].down->advance_to(now);
+    all.push_back(counters(i));
+  }
+  state_->config.on_snapshot(all);
 }
 
 std::expected<void, std::string> Relay::run() {
@@ -439,6 +454,8 @@ std::expected<void, std::string> Relay::run() {
   TimePoint deadline = s.config.duration > Duration{} ? s.started + s.config.duration : kNever;
   Duration interval = s.config.stats_interval;
   TimePoint next_stats = interval > Duration{} ? s.started + interval : kNever;
+  Duration snapshot_interval = s.config.on_snapshot ? s.config.snapshot_interval : Duration{};
+  TimePoint next_snapshot = snapshot_interval > Duration{} ? s.started : kNever;
   epoll_event events[64];
   while (!s.stop_requested.load()) {
     TimePoint now = monotonic_now();
@@ -448,7 +465,11 @@ std::expected<void, std::string> Relay::run() {
       s.print(s.stats_text(now, /*periodic=*/true));
       while (next_stats <= now) next_stats += interval;
     }
-    TimePoint wake = std::min({s.next_wakeup(), next_stats, deadline});
+    if (now >= next_snapshot) {
+      snapshot(now);
+      while (next_snapshot <= now) next_snapshot += snapshot_interval;
+    }
+    TimePoint wake = std::min({s.next_wakeup(), next_stats, next_snapshot, deadline});
     timespec timeout{};
     timespec* timeout_ptr = nullptr;
     if (wake != kNever) {
@@ -487,6 +508,7 @@ std::expected<void, std::string> Relay::run() {
       }
     }
   }
+  snapshot(monotonic_now());  // the final counters, for exporters that keep serving
   return {};
 }
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,17 @@ struct ControlCommand {
 
 using ControlParser = std::function<std::expected<ControlCommand, std::string>(std::string_view line)>;
 
+struct PathCounters {
+  sim::LinkCounters uplink, downlink;
+  size_t flows = 0;
+  uint64_t store_full_drops = 0;  // datagrams refused because max_stored_packets was reached
+  uint64_t send_errors = 0;
+  uint64_t flow_limit_drops = 0;
+  // Link state now: bytes waiting to serialise, and up (false while down or blackholed).
+  uint64_t uplink_queued_bytes = 0, downlink_queued_bytes = 0;
+  bool uplink_up = true, downlink_up = true;
+};
+
 struct RelayConfig {
   std::vector<PathConfig> paths;
   uint64_t seed = 1;
@@ -56,14 +68,11 @@ struct RelayConfig {
   std::function<void(std::string_view)> output;  // stats and stdin replies; default stdout
   size_t max_flows_per_path = 1024;
   size_t max_stored_packets = 1 << 16;  // payloads held by the links at once
-};
-
-struct PathCounters {
-  sim::LinkCounters uplink, downlink;
-  size_t flows = 0;
-  uint64_t store_full_drops = 0;  // datagrams refused because max_stored_packets was reached
-  uint64_t send_errors = 0;
-  uint64_t flow_limit_drops = 0;
+  // Exporters (braid netem --metrics): called on the relay's thread with every path's
+  // counters this often and once when run() ends, so nothing reads the relay from another
+  // thread. 0 or no callback: never.
+  Duration snapshot_interval{};
+  std::function<void(std::span<const PathCounters>)> on_snapshot;
 };
 
 class Relay {
@@ -90,6 +99,7 @@ class Relay {
  private:
   struct State;
   explicit Relay(std::unique_ptr<State> state);
+  void snapshot(TimePoint now);  // RelayConfig::on_snapshot
   std::unique_ptr<State> state_;
 };
 

@@ -12,6 +12,7 @@
 #include "io/event_loop.h"
 #include "io/monotonic_clock.h"
 #include "io/sockaddr_conv.h"
+#include "tools/braid/metrics_flag.h"
 #include "tools/braid/progress.h"
 #include "tools/braid/tool_support.h"
 
@@ -199,7 +200,9 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
     return actions.run(c, now, rep.handshake_done, app.progress_bytes());
   };
   io::DriverCallbacks cb;
+  if (opts.metrics) cb.on_connection = [&](Connection& c) { opts.metrics->on_connection(c); };
   cb.on_event = [&](Connection& c, const ConnectionEvent& ev) {
+    if (opts.metrics) opts.metrics->on_event(c, ev);
     if (ev.type == ConnectionEventType::kHandshakeCompleted) {
       rep.handshake_done = io::monotonic_now();
       rep.alpn = c.alpn();
@@ -236,6 +239,7 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
     track_stall(now);
   };
   cb.on_closed = [&](Connection& c) {
+    if (opts.metrics) opts.metrics->on_closed(c);
     rep.stats = c.stats();
     if (auto r = c.close_reason(); r && !app.done()) {
       fail((rep.handshake_done == TimePoint{} ? "handshake failed: " : "connection closed: ") + describe_error(*r));
@@ -286,6 +290,7 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
     return rep;
   }
   conn = *c;
+  if (opts.metrics) opts.metrics->start(loop);
 
   ProgressBar bar(opts.progress_label, opts.progress_total, opts.progress);
   std::unique_ptr<PathLines> paths_view;
@@ -343,6 +348,10 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
     rep.stats = conn->stats();
     if (!conn->is_draining()) conn->close(rep.end, rep.ok ? 0 : 1, rep.ok ? "done" : "client error");
     driver.service(*conn);
+  }
+  if (opts.metrics) {
+    if (conn) opts.metrics->on_closed(*conn);  // the driver goes with this function: count it closed now
+    opts.metrics->stop();
   }
   rep.path_actions = actions.results();
   for (auto& r : rep.path_actions) {

@@ -17,6 +17,8 @@
 
 namespace braid::tool {
 
+class ConnectionMetrics;
+
 // An extra path: from `local` (port 0: any) to `remote` (default: the server address).
 struct PathRequest {
   SocketAddress local;
@@ -53,6 +55,9 @@ struct ClientOptions {
   std::vector<PathAction> path_actions;   // --abandon-path, --open-path, --migrate, --path-status
   // Called every 100 ms with the bytes delivered so far (the demo cuts links from here).
   std::function<void(Connection& c, TimePoint now, uint64_t bytes)> on_tick;
+  // --metrics: follows the connection and publishes from the loop (nullptr: none). Stopped
+  // before run_client returns; the caller's exporter keeps serving the last numbers.
+  ConnectionMetrics* metrics = nullptr;
 };
 
 // A path event as the client saw it, for summaries.

@@ -12,6 +12,7 @@
 #include "braid/path_scheduler.h"
 #include "tools/braid/detection_flags.h"
 #include "tools/braid/hq_client.h"
+#include "tools/braid/metrics_flag.h"
 #include "tools/braid/path_actions.h"
 #include "tools/braid/progress.h"
 #include "tools/braid/subcommand.h"
@@ -27,7 +28,7 @@ struct ClientFlags {
   std::string output, ca, alpn = "hq-interop", cc = "cubic", qlog_dir, keylog, timeout = "10s", local;
   std::vector<std::string> paths;
   std::vector<std::string> abandon_paths, open_paths, migrations, path_statuses;
-  std::string scheduler, duplicate, reinject, rtt_cache;
+  std::string scheduler, duplicate, reinject, rtt_cache, metrics;
   DetectionFlags detection;
   std::optional<std::string> datagram;
   bool insecure = false, json = false, sha256 = false, no_progress = false, auto_paths = false;
@@ -219,6 +220,10 @@ void run(const ClientFlags& f) {
 
   HqDownloadApp app(std::move(reqs), f.sha256);
   if (auto r = app.open_outputs(); !r) die(r.error());
+  // Lives until the command returns: scrapes after the download see its final numbers.
+  auto exporter = start_metrics_flag("client", f.metrics);
+  ConnectionMetrics metrics("client", exporter.get());
+  if (metrics.enabled()) o.metrics = &metrics;
   ClientReport rep = run_client(o, app);
   if (o.rtt_priors) save_rtt_cache_flag("client", f.rtt_cache, *o.rtt_priors);
   if (f.json) {
@@ -270,6 +275,7 @@ void setup_client(CLI::App& app) {
                   fmt::format("multipath scheduler NAME[:k=v,...]: {} (default minrtt; docs/schedulers.md)",
                               fmt::join(path_scheduler_names(), ", ")));
   cmd->add_option("--datagram", f->datagram, "send MSG as a DATAGRAM after the handshake and wait for its echo");
+  add_metrics_flag(cmd, f->metrics);
   cmd->callback([f] { run(*f); });
 }
 

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "netem/relay.h"
+#include "tools/braid/metrics_flag.h"
 #include "tools/braid/netem_control.h"
 #include "tools/braid/subcommand.h"
 #include "tools/braid/units.h"
@@ -205,7 +206,7 @@ extern "C" void on_signal(int) {
 struct NetemOptions {
   std::vector<std::string> paths;
   uint64_t seed = 1;
-  std::string duration, stats_interval, control;
+  std::string duration, stats_interval, control, metrics;
   bool no_stdin = false;
 };
 
@@ -235,6 +236,14 @@ void run_netem(const NetemOptions& o) {
   cfg.control = o.control;
   cfg.control_stdin = !o.no_stdin;
   cfg.parser = parse_control_line;
+  // The relay's thread builds the families; the exporter's threads only serve them.
+  auto exporter = start_metrics_flag("netem", o.metrics);
+  if (exporter) {
+    cfg.snapshot_interval = kMetricsInterval;
+    cfg.on_snapshot = [e = exporter.get()](std::span<const netem::PathCounters> paths) {
+      e->publish(metrics::relay_families(relay_link_values(paths)));
+    };
+  }
   std::vector<std::string> descriptions;
   for (const auto& p : cfg.paths) {
     descriptions.push_back(fmt::format("-> {}\n  up:   {}\n  down: {}", p.target.to_string(), describe(p.uplink),
@@ -270,6 +279,7 @@ void setup_netem(CLI::App& app) {
   cmd->add_option("--stats-interval", opts->stats_interval, "print per-path counters this often (e.g. 1s)");
   cmd->add_option("--control", opts->control, "control socket: IP:PORT (UDP) or unix:PATH (datagram)");
   cmd->add_flag("--no-stdin", opts->no_stdin, "do not read control commands from stdin");
+  add_metrics_flag(cmd, opts->metrics);
   cmd->callback([opts] { run_netem(*opts); });
 }
 

@@ -8,6 +8,7 @@
 #include "io/monotonic_clock.h"
 #include "tools/braid/detection_flags.h"
 #include "tools/braid/file_server.h"
+#include "tools/braid/metrics_flag.h"
 #include "tools/braid/subcommand.h"
 #include "tools/braid/tool_support.h"
 #include "tools/braid/units.h"
@@ -15,7 +16,8 @@
 namespace braid::tool {
 
 // Shared with `braid perf server`.
-void run_file_server(const std::string& cmd, FileServerOptions opts, const std::string& duration_text) {
+void run_file_server(const std::string& cmd, FileServerOptions opts, const std::string& duration_text,
+                     const std::string& metrics_address) {
   std::optional<Duration> duration;
   if (!duration_text.empty()) {
     auto d = parse_duration(duration_text);
@@ -24,6 +26,13 @@ void run_file_server(const std::string& cmd, FileServerOptions opts, const std::
   }
   auto loop = io::EventLoop::create();
   if (!loop) fail_command(cmd, "cannot create the event loop: " + loop.error().message());
+  auto exporter = start_metrics_flag(cmd, metrics_address);
+  ConnectionMetrics metrics("server", exporter.get());
+  if (metrics.enabled()) {
+    opts.observer.on_connection = [&metrics](Connection& c) { metrics.on_connection(c); };
+    opts.observer.on_event = [&metrics](Connection& c, const ConnectionEvent& ev) { metrics.on_event(c, ev); };
+    opts.observer.on_closed = [&metrics](Connection& c) { metrics.on_closed(c); };
+  }
   auto server = FileServer::create(**loop, std::move(opts));
   if (!server) fail_command(cmd, server.error());
   auto& s = **server;
@@ -37,11 +46,13 @@ void run_file_server(const std::string& cmd, FileServerOptions opts, const std::
   std::fflush(stdout);
   stop_loop_on_signals(loop->get());
   if (duration) (*loop)->add_timer(io::monotonic_now() + *duration, [l = loop->get()] { l->stop(); });
+  metrics.start(**loop);
   (*loop)->run();
   stop_loop_on_signals(nullptr);
   s.shutdown();
   // Give the CONNECTION_CLOSE frames a moment to leave; nothing waits for the peers.
   (*loop)->run_until(io::monotonic_now() + std::chrono::milliseconds(20));
+  metrics.stop();  // before the server (and its connections) go
   const auto sc = s.driver().socket_counters();
   const auto& dc = s.driver().counters();
   fmt::print(stderr,
@@ -62,7 +73,7 @@ struct ServerFlags {
   size_t max_connections = 4096;
   uint64_t max_paths = 4;
   bool quiet = false;
-  std::string preferred_address;
+  std::string preferred_address, metrics;
   std::vector<std::string> path_statuses;
   uint64_t key_update_after = 0;
   std::string scheduler = "minrtt";
@@ -100,6 +111,7 @@ void setup_server(CLI::App& app) {
   cmd->add_option("--path-status", f->path_statuses,
                   "ID=backup|available@WHEN (repeatable): per connection, after its handshake (2s) or N bytes sent (10M)");
   cmd->add_option("--key-update-after", f->key_update_after, "initiate a key update every N packets");
+  add_metrics_flag(cmd, f->metrics);
   cmd->callback([f] {
     FileServerOptions o;
     auto addr = SocketAddress::parse(f->listen);
@@ -134,7 +146,7 @@ void setup_server(CLI::App& app) {
       o.path_actions.push_back(*a);
     }
     o.key_update_after_packets = f->key_update_after;
-    run_file_server("server", std::move(o), f->duration);
+    run_file_server("server", std::move(o), f->duration, f->metrics);
   });
 }
 

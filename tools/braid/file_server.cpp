@@ -114,10 +114,20 @@ std::expected<std::unique_ptr<FileServer>, std::string> FileServer::create(io::E
 
   io::DriverCallbacks cb;
   FileServer* self = s.get();
-  cb.on_connection = [self](Connection& c) { self->on_connection(c); };
-  cb.on_event = [self](Connection& c, const ConnectionEvent& ev) { self->on_event(c, ev); };
+  const io::DriverCallbacks watch = opts.observer;  // told after the server's own handling
+  cb.on_connection = [self, watch](Connection& c) {
+    self->on_connection(c);
+    if (watch.on_connection) watch.on_connection(c);
+  };
+  cb.on_event = [self, watch](Connection& c, const ConnectionEvent& ev) {
+    self->on_event(c, ev);
+    if (watch.on_event) watch.on_event(c, ev);
+  };
   cb.on_service = [self](Connection& c) { self->on_service(c); };
-  cb.on_closed = [self](Connection& c) { self->on_closed(c); };
+  cb.on_closed = [self, watch](Connection& c) {
+    self->on_closed(c);
+    if (watch.on_closed) watch.on_closed(c);
+  };
   auto d = io::EndpointDriver::create(loop, s->rng_, std::move(o), std::move(cb));
   if (!d) return std::unexpected(d.error());
   s->driver_ = std::move(*d);

@@ -49,6 +49,9 @@ struct FileServerOptions {
   // Per connection: --path-status actions (time after its handshake, or bytes sent).
   std::vector<PathAction> path_actions;
   uint64_t key_update_after_packets = 0;   // initiate a key update every N packets (0: off)
+  // Watchers (--metrics) told of connections, events and closes after the server handled
+  // them; their on_service is not called.
+  io::DriverCallbacks observer;
 };
 
 class FileServer {
@@ -93,6 +96,8 @@ class FileServer {
 
 // Runs a FileServer on this thread until SIGINT/SIGTERM or `duration_text` (empty: no
 // limit), printing the listen address; failures end the subcommand `cmd` (cmd_server.cpp).
-void run_file_server(const std::string& cmd, FileServerOptions opts, const std::string& duration_text);
+// `metrics_address`: --metrics ADDR:PORT (empty: no exporter).
+void run_file_server(const std::string& cmd, FileServerOptions opts, const std::string& duration_text,
+                     const std::string& metrics_address = {});
 
 }  // namespace braid::tool
