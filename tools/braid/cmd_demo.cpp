@@ -394,6 +394,7 @@ void setup_demo(CLI::App& app) {
                   "draw what every path did into FILE (.svg or .png; needs gnuplot), from the server's qlog");
   add_detection_flags(cmd, *detection);
   cmd->callback([single, sched, size, cc, detection, plot] {
+    if (*single && !plot->empty()) fail_command("demo", "--plot draws the multipath demo; not with --single", 2);
     if (*single) return run_single_demo();
     if (!plot->empty()) {
       // Before the run, not after it: a typo should not cost a whole transfer.
