@@ -118,6 +118,19 @@ struct WorkloadResult {
   uint64_t messages_refused = 0;  // the connection refused the datagram (too big, no support)
   bool has_latency = false;       // the kind measures per-message latency
   LatencySummary latency;
+  // Transfers: chunk bytes the sender wrote (resends count), bytes a previous run left
+  // confirmed, the error that ended it, and every mode the sender ran in (the first at
+  // its start) with the profile it applied.
+  bool has_transfer = false;
+  uint64_t transfer_bytes_sent = 0, transfer_resumed_bytes = 0;
+  std::string transfer_error;
+  bool transfer_killed = false;
+  struct ModeChange {
+    double at_s = 0;              // from the simulation start
+    std::string mode, congestion_controller;
+    uint32_t streams = 0;
+  };
+  std::vector<ModeChange> transfer_modes;
 };
 
 // A client's fields summarize its workloads: completed when all completed; completion at the

@@ -14,7 +14,7 @@
 
 namespace braid::sim {
 
-enum class WorkloadKind : uint8_t { kBulkDownload, kBulkUpload, kRequestResponse, kDatagramFlow, kMessages };
+enum class WorkloadKind : uint8_t { kBulkDownload, kBulkUpload, kRequestResponse, kDatagramFlow, kMessages, kTransfer };
 const char* to_string(WorkloadKind k);
 
 // How a `messages` workload carries each message: its own unidirectional stream, or one
@@ -47,6 +47,19 @@ struct WorkloadSpec {
   // Datagram messages end `drain` after the last send (streams: when all arrived).
   uint64_t message_bytes = 0;
   MessageTransport transport = MessageTransport::kStream;
+  // Transfer (the adaptive bulk-transfer layer, client to server): `bytes` of pattern data
+  // as one transfer. mode: "auto" or a forced mode; transfer_streams / transfer_chunk fix
+  // the profile's values (0: the profile's); kill_at (0..1): the client closes the
+  // connection once that share is confirmed (a resume test runs the scenario again);
+  // transfer_dir: the receiver writes files there (kept across runs) instead of checking
+  // the bytes in memory; transfer_id names the transfer (resume needs the same one).
+  std::string transfer_mode = "auto";
+  Duration transfer_check_interval = std::chrono::milliseconds(500);
+  uint32_t transfer_streams = 0;
+  uint64_t transfer_chunk = 0;
+  double kill_at = 0;
+  std::string transfer_dir;
+  uint64_t transfer_id = 1;
 
   // Sends from the client (upload direction) rather than the server.
   bool upstream() const;

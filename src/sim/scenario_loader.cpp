@@ -15,6 +15,8 @@
 #include "braid/congestion_controller.h"
 #include "braid/config.h"
 #include "braid/path_scheduler.h"
+#include "transfer/mode_detector.h"
+#include "transfer/transfer_wire.h"
 
 namespace braid::sim {
 
@@ -25,6 +27,7 @@ const char* to_string(WorkloadKind k) {
     case WorkloadKind::kRequestResponse: return "request_response";
     case WorkloadKind::kDatagramFlow: return "datagram_flow";
     case WorkloadKind::kMessages: return "messages";
+    case WorkloadKind::kTransfer: return "transfer";
   }
   return "?";
 }
@@ -41,6 +44,7 @@ bool WorkloadSpec::upstream() const {
   switch (kind) {
     case WorkloadKind::kBulkDownload: return false;
     case WorkloadKind::kBulkUpload: return true;
+    case WorkloadKind::kTransfer: return true;
     case WorkloadKind::kRequestResponse: return false;  // small requests, large responses
     case WorkloadKind::kDatagramFlow:
     case WorkloadKind::kMessages: return !downstream;
@@ -525,10 +529,30 @@ class Loader {
                          path, w.message_bytes, kMaxDatagramMessage));
       }
       if (auto d = r.seconds("drain_s")) w.drain = *d;
+    } else if (kind == "transfer") {
+      w.kind = WorkloadKind::kTransfer;
+      r.require("bytes");
+      w.bytes = *r.integer("bytes", 0, uint64_t(1) << 40);
+      if (auto m = r.string("mode")) {
+        if (*m != "auto" && !transfer::parse_mode(*m)) {
+          fail(fmt::format("{}.mode: '{}' is not auto, datacenter, hybrid or internet", path, *m));
+        }
+        w.transfer_mode = *m;
+      }
+      if (auto d = r.seconds("check_interval_s")) {
+        if (*d < std::chrono::milliseconds(100)) fail(fmt::format("{}.check_interval_s: at least 0.1", path));
+        w.transfer_check_interval = *d;
+      }
+      w.transfer_streams = static_cast<uint32_t>(r.integer("streams", 0, 256).value_or(0));
+      w.transfer_chunk = r.integer("chunk_bytes", 0, transfer::kMaxChunkLength).value_or(0);
+      w.kill_at = r.number("kill_at", 0, 1).value_or(0);
+      if (auto d = r.string("dir")) w.transfer_dir = *d;
+      w.transfer_id = r.integer("transfer_id", 0, uint64_t(1) << 62).value_or(1);
     } else {
       fail(fmt::format(
-          "{}.kind: unknown workload '{}' (bulk_download, bulk_upload, request_response, datagram_flow, messages)", path,
-          kind));
+          "{}.kind: unknown workload '{}' (bulk_download, bulk_upload, request_response, datagram_flow, messages, "
+          "transfer)",
+          path, kind));
     }
     r.reject_unknown();
     return w;

@@ -191,6 +191,21 @@ std::string format_summary_json(const SimulationResult& r) {
         jw["messages_refused"] = w.messages_refused;
         jw["latency_ms"] = latency_json(w.latency);
       }
+      if (w.has_transfer) {
+        jw["corrupt_bytes"] = w.corrupt_bytes;
+        jw["transfer_bytes_sent"] = w.transfer_bytes_sent;
+        jw["transfer_resumed_bytes"] = w.transfer_resumed_bytes;
+        jw["transfer_killed"] = w.transfer_killed;
+        if (!w.transfer_error.empty()) jw["transfer_error"] = w.transfer_error;
+        ordered_json modes = ordered_json::array();
+        for (const auto& m : w.transfer_modes) {
+          modes.push_back(ordered_json{{"at_s", round_to(m.at_s, 1e-6)},
+                                       {"mode", m.mode},
+                                       {"congestion_controller", m.congestion_controller},
+                                       {"streams", m.streams}});
+        }
+        jw["transfer_modes"] = std::move(modes);
+      }
       workloads.push_back(std::move(jw));
     }
     jc["workloads"] = std::move(workloads);

@@ -435,6 +435,8 @@ std::string describe(const WorkloadSpec& w) {
     case WorkloadKind::kMessages:
       return fmt::format("{} x {} B at {}/s, {}, {}", w.count, w.message_bytes, w.rate_per_s, dir(),
                          to_string(w.transport));
+    case WorkloadKind::kTransfer:
+      return fmt::format("{} B, mode {}{}", w.bytes, w.transfer_mode, w.kill_at > 0 ? fmt::format(", killed at {}", w.kill_at) : "");
   }
   return "";
 }
@@ -528,6 +530,7 @@ std::unique_ptr<Workload> make_workload(const WorkloadSpec& spec) {
     case WorkloadKind::kRequestResponse: return std::make_unique<RequestResponseWorkload>(spec);
     case WorkloadKind::kDatagramFlow: return std::make_unique<DatagramFlowWorkload>(spec);
     case WorkloadKind::kMessages: return std::make_unique<MessagesWorkload>(spec);
+    case WorkloadKind::kTransfer: return make_transfer_workload(spec);
   }
   return nullptr;
 }

@@ -101,6 +101,7 @@ class Workload {
 };
 
 std::unique_ptr<Workload> make_workload(const WorkloadSpec& spec);
+std::unique_ptr<Workload> make_transfer_workload(const WorkloadSpec& spec);   // workload_transfer.cpp
 
 // Everything one client's connection runs, with the routing between the connection and the
 // workloads.

@@ -46,6 +46,8 @@ class TransferReceiver {
   const std::optional<TransferError>& error() const { return error_; }
   const std::optional<OfferMsg>& offer() const { return offer_; }
   std::string location() const { return location_; }
+  // The end-to-end SHA-256 FINISH announced (verified once done()).
+  std::optional<Digest> digest() const { return finish_ ? std::optional<Digest>(finish_->digest) : std::nullopt; }
   TransferMetrics metrics(TimePoint now) const;
 
  private:

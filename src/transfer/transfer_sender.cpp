@@ -216,8 +216,9 @@ void TransferSender::apply_profile(TimePoint now, Transport& t, TransferMode mod
 }
 
 void TransferSender::start_chunks(TimePoint now, Transport& t) {
-  size_t writing = 0;
-  for (auto& [off, c] : chunks_) writing += c.fin_sent ? 0 : 1;
+  // A chunk holds its stream until CHUNK_OK, as in the reference: `streams` chunks are in
+  // flight at most, which bounds what a lost connection costs to resend.
+  size_t writing = chunks_.size();
   while (writing < profile_.streams && !stream_ended_) {
     auto r = planner_.next(tuner_.chunk_size());
     if (!r) return;
@@ -379,7 +380,7 @@ TransferMetrics TransferSender::metrics(TimePoint now) const {
   m.confirmed_bytes = planner_.confirmed_bytes();
   m.resumed_bytes = resumed_bytes_;
   m.bytes_sent = bytes_sent_;
-  for (auto& [off, c] : chunks_) m.active_streams += c.fin_sent ? 0 : 1;
+  m.active_streams = static_cast<uint32_t>(chunks_.size());
   m.total_streams = total_streams_;
   m.chunks_confirmed = chunks_confirmed_;
   m.chunk_size = tuner_.chunk_size();

@@ -1,6 +1,7 @@
 // The sending side of a transfer, sans-IO: offers the transfer on a control stream, learns
 // from ACCEPT what the receiver already holds, sends every other byte as chunks on parallel
-// unidirectional streams (the profile's count, the tuner's size), hashes the content end to
+// unidirectional streams (the profile's count, the tuner's size; a chunk holds its stream
+// until the receiver confirms it), hashes the content end to
 // end on the way, and finishes once every chunk is confirmed. The mode detector watches the
 // paths and switches the profile (stream count, chunk range, congestion controller).
 //

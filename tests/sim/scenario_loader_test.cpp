@@ -187,7 +187,11 @@ TEST(ScenarioLoader, WorkloadErrorsNameTheKey) {
   };
   EXPECT_NE(err("[[clients.workloads]]\nkind = 'bulk_download'\nbytes = 1\n[[clients.workloads]]\nkind = 'firehose'\n")
                 .find("clients[0].workloads[1].kind: unknown workload 'firehose' (bulk_download, bulk_upload, "
-                      "request_response, datagram_flow, messages)"),
+                      "request_response, datagram_flow, messages, transfer)"),
+            std::string::npos);
+  EXPECT_NE(err("[[clients.workloads]]\nkind = 'transfer'\nbytes = 10\nmode = 'lan'\n").find("mode: 'lan' is not auto"),
+            std::string::npos);
+  EXPECT_NE(err("[[clients.workloads]]\nkind = 'transfer'\nbytes = 10\ncheck_interval_s = 0.01\n").find("at least 0.1"),
             std::string::npos);
   EXPECT_NE(err("[[clients.workloads]]\nkind = 'messages'\ncount = 1\nrate_per_s = 1\ntransport = 'pigeon'\n")
                 .find("clients[0].workloads[0].transport: 'pigeon' is not 'stream' or 'datagram'"),
