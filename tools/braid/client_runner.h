@@ -5,6 +5,7 @@
 // statistics and the reason for any failure.
 #pragma once
 #include <cstdint>
+#include <expected>
 #include <functional>
 #include <optional>
 #include <string>
@@ -104,6 +105,10 @@ struct ClientReport {
 };
 
 ClientReport run_client(const ClientOptions& opts, ClientApp& app);
+
+// --path LOCAL[=REMOTE]: LOCAL is ADDR or ADDR:PORT; REMOTE is ADDR:PORT or ADDR (the
+// server's port), default the server address.
+std::expected<PathRequest, std::string> parse_path_spec(const std::string& spec, const SocketAddress& server);
 
 // "host:port" or "[v6]:port" to an address, resolving names (first result).
 std::optional<SocketAddress> resolve_host(const std::string& host, uint16_t port);

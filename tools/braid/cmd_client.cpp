@@ -125,30 +125,6 @@ nlohmann::json report_json(const ClientReport& rep, const HqDownloadApp* app) {
   return j;
 }
 
-// LOCAL[=REMOTE]: LOCAL is ADDR or ADDR:PORT; REMOTE is ADDR:PORT or ADDR (the server's
-// port), default the server address.
-std::expected<PathRequest, std::string> parse_path_spec(const std::string& spec, const SocketAddress& server) {
-  std::string local_text = spec, remote_text;
-  if (auto eq = spec.find('='); eq != std::string::npos) {
-    local_text = spec.substr(0, eq);
-    remote_text = spec.substr(eq + 1);
-  }
-  PathRequest r;
-  auto l = SocketAddress::parse(local_text);
-  if (!l) return std::unexpected(fmt::format("'{}' is not a local ADDR or ADDR:PORT", local_text));
-  r.local = *l;
-  if (!remote_text.empty()) {
-    auto rem = SocketAddress::parse(remote_text);
-    if (!rem) return std::unexpected(fmt::format("'{}' is not a remote ADDR or ADDR:PORT", remote_text));
-    if (rem->port == 0) rem->port = server.port;
-    r.remote = *rem;
-  }
-  if (r.local.family != r.remote.value_or(server).family) {
-    return std::unexpected("the local and remote addresses are of different families");
-  }
-  return r;
-}
-
 void run(const ClientFlags& f) {
   auto die = [](const std::string& m, int code = 1) { fail_command("client", m, code); };
   std::optional<ParsedUrl> first;

@@ -16,8 +16,8 @@
 namespace braid::tool {
 
 // Shared with `braid perf server`.
-void run_file_server(const std::string& cmd, FileServerOptions opts, const std::string& duration_text,
-                     const std::string& metrics_address) {
+FileServerSummary run_file_server(const std::string& cmd, FileServerOptions opts, const std::string& duration_text,
+                                  const std::string& metrics_address) {
   std::optional<Duration> duration;
   if (!duration_text.empty()) {
     auto d = parse_duration(duration_text);
@@ -61,6 +61,7 @@ void run_file_server(const std::string& cmd, FileServerOptions opts, const std::
              "({:.1f} ms)\n",
              s.connections_accepted(), sc.datagrams_sent, sc.send_syscalls, sc.gso_batches_sent, sc.datagrams_received,
              sc.gro_coalesced_datagrams, dc.timer_fires, dc.write_blocked, dc.memory_trims, dc.memory_trim_us / 1000.0);
+  return FileServerSummary{s.uploads_completed(), s.uploads_failed()};
 }
 
 namespace {
@@ -73,7 +74,8 @@ struct ServerFlags {
   size_t max_connections = 4096;
   uint64_t max_paths = 4;
   bool quiet = false;
-  std::string preferred_address, metrics;
+  std::string preferred_address, metrics, upload_dir;
+  bool overwrite_uploads = false;
   std::vector<std::string> path_statuses;
   uint64_t key_update_after = 0;
   std::string scheduler = "minrtt";
@@ -100,6 +102,8 @@ void setup_server(CLI::App& app) {
   add_detection_flags(cmd, f->detection);
   cmd->add_option("--reinject", f->reinject, "reinjection: on, off, or delay=,max=,queue=,interval=,prefer=")
       ->capture_default_str();
+  cmd->add_option("--accept-uploads", f->upload_dir, "accept braid send transfers into this directory");
+  cmd->add_flag("--overwrite-uploads", f->overwrite_uploads, "uploads may replace existing files");
   cmd->add_flag("--retry", f->retry, "validate client addresses with a Retry first");
   cmd->add_option("--max-connections", f->max_connections, "refuse connections beyond this many")->capture_default_str();
   cmd->add_option("--max-paths", f->max_paths,
@@ -118,6 +122,8 @@ void setup_server(CLI::App& app) {
     if (!addr) fail_command("server", fmt::format("--listen {}: expected ADDR:PORT, e.g. 127.0.0.1:4433", f->listen), 2);
     o.listen = *addr;
     o.root = f->root;
+    o.upload_dir = f->upload_dir;
+    o.overwrite_uploads = f->overwrite_uploads;
     o.cert_file = f->cert;
     o.key_file = f->key;
     if (!f->alpn.empty()) o.alpn = f->alpn;

@@ -18,6 +18,8 @@
 #include "io/monotonic_clock.h"
 #include "io/sockaddr_conv.h"
 #include "tools/braid/tool_support.h"
+#include "tools/braid/upload_session.h"
+#include "transfer/transfer_wire.h"
 
 namespace braid::tool {
 
@@ -62,6 +64,8 @@ struct FileServer::ConnState {
   std::string alpn;
   std::map<StreamId, std::unique_ptr<Job>> jobs;
   std::vector<StreamId> senders;  // jobs with response bytes left to write
+  std::unique_ptr<UploadSession> upload;   // ALPN braid-xfer
+  io::EventLoop::TimerId upload_timer = io::EventLoop::kNoTimer;
 };
 
 std::expected<std::unique_ptr<FileServer>, std::string> FileServer::create(io::EventLoop& loop, FileServerOptions opts) {
@@ -74,6 +78,19 @@ std::expected<std::unique_ptr<FileServer>, std::string> FileServer::create(io::E
     s->root_canonical_ = canon.string();
   }
 
+  if (!opts.upload_dir.empty()) {
+    std::error_code ec;
+    if (!fs::is_directory(opts.upload_dir, ec)) {
+      return std::unexpected(fmt::format("upload directory {}: not a directory", opts.upload_dir));
+    }
+    if (::access(opts.upload_dir.c_str(), W_OK) != 0) {
+      return std::unexpected(fmt::format("upload directory {}: not writable", opts.upload_dir));
+    }
+    if (std::find(opts.alpn.begin(), opts.alpn.end(), transfer::kTransferAlpn) == opts.alpn.end()) {
+      opts.alpn.push_back(transfer::kTransferAlpn);
+    }
+    s->upload_sinks_ = std::make_unique<transfer::FileSinkFactory>(opts.upload_dir, opts.overwrite_uploads);
+  }
   io::EndpointDriverOptions o;
   o.bind = opts.listen;
   o.qlog_dir = opts.qlog_dir;
@@ -187,6 +204,16 @@ void FileServer::on_event(Connection& c, const ConnectionEvent& ev) {
   auto it = conns_->find(&c);
   if (it == conns_->end()) return;
   ConnState& cs = it->second;
+  if (ev.type == ConnectionEventType::kHandshakeCompleted && upload_sinks_ && c.alpn() == transfer::kTransferAlpn) {
+    cs.upload = std::make_unique<UploadSession>(*upload_sinks_, cs.id, opts_.log_connections, [this](const UploadReport& r) {
+      (r.ok ? uploads_ok_ : uploads_failed_)++;
+      if (opts_.stop_after_uploads && uploads_ok_ + uploads_failed_ >= opts_.stop_after_uploads) driver_->loop().stop();
+    });
+  }
+  if (cs.upload) {
+    cs.upload->on_event(c, ev);
+    return;
+  }
   switch (ev.type) {
     case ConnectionEventType::kHandshakeCompleted:
       cs.alpn = c.alpn();
@@ -353,6 +380,19 @@ void FileServer::on_service(Connection& c) {
   auto it = conns_->find(&c);
   if (it == conns_->end()) return;
   ConnState& cs = it->second;
+  if (cs.upload) {
+    TimePoint wake = cs.upload->service(c);
+    if (wake != kNever && cs.upload_timer == io::EventLoop::kNoTimer) {
+      uint64_t conn_id = driver_->id_of(&c);
+      cs.upload_timer = driver_->loop().add_timer(wake, [this, conn_id] {
+        if (auto* conn = driver_->find(conn_id)) {
+          if (auto st = conns_->find(conn); st != conns_->end()) st->second.upload_timer = io::EventLoop::kNoTimer;
+          driver_->service(*conn);
+        }
+      });
+    }
+    return;
+  }
   if (cs.actions && !cs.actions->finished()) {
     TimePoint now = io::monotonic_now();
     cs.actions->run(c, now, cs.handshake, c.stats().stream_bytes_sent);

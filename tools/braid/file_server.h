@@ -16,6 +16,7 @@
 #include "io/crypto_random.h"
 #include "io/endpoint_driver.h"
 #include "tools/braid/path_actions.h"
+#include "transfer/sink.h"
 
 namespace braid::tool {
 
@@ -49,6 +50,13 @@ struct FileServerOptions {
   // Per connection: --path-status actions (time after its handshake, or bytes sent).
   std::vector<PathAction> path_actions;
   uint64_t key_update_after_packets = 0;   // initiate a key update every N packets (0: off)
+  // Uploads (ALPN "braid-xfer", docs/transfer.md): transfers offered by `braid send` are
+  // written into this directory (empty: that ALPN is not offered); `overwrite_uploads`
+  // lets one replace an existing file. After `stop_after_uploads` uploads ended (0: never)
+  // the server stops.
+  std::string upload_dir;
+  bool overwrite_uploads = false;
+  size_t stop_after_uploads = 0;
   // Watchers (--metrics) told of connections, events and closes after the server handled
   // them; their on_service is not called.
   io::DriverCallbacks observer;
@@ -69,6 +77,8 @@ class FileServer {
   void shutdown();  // CONNECTION_CLOSE(NO_ERROR) to every client
   io::EndpointDriver& driver() { return *driver_; }
   uint64_t connections_accepted() const { return accepted_; }
+  uint64_t uploads_completed() const { return uploads_ok_; }
+  uint64_t uploads_failed() const { return uploads_failed_; }
 
   struct Job;
   struct ConnState;
@@ -89,6 +99,8 @@ class FileServer {
   std::string fingerprint_, cert_pem_;
   std::string root_canonical_;
   uint64_t accepted_ = 0;
+  uint64_t uploads_ok_ = 0, uploads_failed_ = 0;
+  std::unique_ptr<transfer::FileSinkFactory> upload_sinks_;
   std::optional<SocketAddress> preferred_bound_;
   std::unique_ptr<std::unordered_map<const Connection*, ConnState>> conns_;
   std::vector<uint8_t> scratch_;   // file bytes on their way into a stream (write_response)
@@ -97,7 +109,11 @@ class FileServer {
 // Runs a FileServer on this thread until SIGINT/SIGTERM or `duration_text` (empty: no
 // limit), printing the listen address; failures end the subcommand `cmd` (cmd_server.cpp).
 // `metrics_address`: --metrics ADDR:PORT (empty: no exporter).
-void run_file_server(const std::string& cmd, FileServerOptions opts, const std::string& duration_text,
-                     const std::string& metrics_address = {});
+// Returns the server's upload counts (braid receive exits non-zero after a failed upload).
+struct FileServerSummary {
+  uint64_t uploads_completed = 0, uploads_failed = 0;
+};
+FileServerSummary run_file_server(const std::string& cmd, FileServerOptions opts, const std::string& duration_text,
+                                  const std::string& metrics_address = {});
 
 }  // namespace braid::tool
