@@ -98,6 +98,15 @@ struct PathStats {
   uint64_t probes_sent = 0;
 };
 
+// What stream writes wait on, cheap enough to ask after every write: stream bytes held
+// for sending or resending (written, not yet acknowledged) and the congestion windows of
+// the paths that carry data now, summed. A bulk sender that keeps the first below about
+// twice the second keeps every path busy without queueing far ahead of the network.
+struct SendPressure {
+  uint64_t buffered_stream_bytes = 0;
+  uint64_t congestion_windows = 0;
+};
+
 struct ConnectionStats {
   uint64_t packets_sent = 0, packets_received = 0, packets_lost = 0, packets_dropped = 0;
   uint64_t bytes_sent = 0, bytes_received = 0;
@@ -184,6 +193,7 @@ class Connection {
   virtual bool is_draining() const = 0;   // closing or draining
   virtual std::optional<TransportError> close_reason() const = 0;
   virtual ConnectionStats stats() const = 0;
+  virtual SendPressure send_pressure() const = 0;
   virtual std::string alpn() const = 0;
   virtual Perspective perspective() const = 0;
   virtual const ConnectionId& original_dcid() const = 0;

@@ -156,6 +156,7 @@ class TransferWorkload final : public Workload {
     void reset(StreamId id, uint64_t code) override { q_.reset(id, code); }
     void stop_sending(StreamId id, uint64_t code) override { q_.stop_sending(id, code); }
     transfer::TransportStatus status(TimePoint now) const override { return q_.status(now); }
+    SendPressure send_pressure() const override { return q_.send_pressure(); }
     bool set_congestion_controller(TimePoint now, const std::string& n, std::string& e) override {
       return q_.set_congestion_controller(now, n, e);
     }

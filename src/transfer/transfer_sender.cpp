@@ -7,6 +7,12 @@ namespace {
 
 constexpr size_t kWritePiece = 64 << 10;     // bytes read from the source per stream write
 constexpr uint64_t kHashBudget = 4 << 20;    // end-to-end hashing per pump while sending
+// Stream bytes buffered ahead of the network: twice the paths' windows, at least this.
+// Without a bound every chunk in flight would be buffered whole and the connection's
+// round-robin over streams would finish them all together at the end (nothing confirmed
+// early, nothing to resume from); with it, chunks are written, sent and confirmed about in
+// offset order.
+constexpr uint64_t kMinBuffered = 2 << 20;
 
 Profile with_overrides(Profile p, const SenderOptions& o) {
   if (o.streams) p.streams = std::max<uint32_t>(*o.streams, 1);
@@ -89,7 +95,11 @@ void TransferSender::pump(TimePoint now, Transport& t) {
     adapt(now, t);
     start_chunks(now, t);
     if (state_ == State::kFailed) return;
+    SendPressure sp = t.send_pressure();
+    uint64_t budget = std::max(kMinBuffered, 2 * sp.congestion_windows);
+    allowance_ = budget > sp.buffered_stream_bytes ? budget - sp.buffered_stream_bytes : 0;
     for (auto& [off, c] : chunks_) {
+      if (allowance_ == 0) break;
       if (!c.fin_sent && !write_chunk(t, c)) {
         TransferError e = error_.value_or(TransferError{TransferErrorCode::kIo, "reading the source failed"});
         error_.reset();
@@ -297,7 +307,8 @@ bool TransferSender::write_chunk(Transport& t, Chunk& c) {
       continue;
     }
     if (c.written < c.range.length) {
-      size_t want = static_cast<size_t>(std::min<uint64_t>({room, c.range.length - c.written, kWritePiece}));
+      if (allowance_ == 0) return true;
+      size_t want = static_cast<size_t>(std::min<uint64_t>({room, c.range.length - c.written, kWritePiece, allowance_}));
       std::span<const uint8_t> piece;
       if (!c.data.empty()) {
         piece = std::span(c.data).subspan(c.written, want);
@@ -318,6 +329,7 @@ bool TransferSender::write_chunk(Transport& t, Chunk& c) {
       c.hash.update(piece.first(*n));
       c.written += *n;
       bytes_sent_ += *n;
+      allowance_ -= std::min<uint64_t>(allowance_, *n);
       if (*n < want) return true;
       continue;
     }

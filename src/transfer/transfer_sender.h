@@ -110,6 +110,7 @@ class TransferSender {
   uint64_t sent_at_last_sample_ = 0, lost_at_last_sample_ = 0;
   uint64_t resumed_bytes_ = 0, bytes_sent_ = 0, chunks_confirmed_ = 0;
   uint32_t total_streams_ = 0;
+  uint64_t allowance_ = 0;                    // stream bytes this pump may still write
   Duration latency_sum_{};
   uint64_t last_progress_ = UINT64_MAX;
   bool stream_ended_ = false;                 // byte streams: EOF seen

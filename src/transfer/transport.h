@@ -53,6 +53,8 @@ class Transport {
   virtual void reset(StreamId id, uint64_t code) = 0;
   virtual void stop_sending(StreamId id, uint64_t code) = 0;
   virtual TransportStatus status(TimePoint now) const = 0;
+  // Buffered stream bytes against the paths' windows (after every write; must be cheap).
+  virtual SendPressure send_pressure() const = 0;
   // The controller on every path; false with `error` set when the name is unknown.
   virtual bool set_congestion_controller(TimePoint now, const std::string& name, std::string& error) = 0;
   virtual void close(TimePoint now, uint64_t app_error, std::string reason) = 0;
@@ -72,6 +74,7 @@ class QuicTransport final : public Transport {
   void reset(StreamId id, uint64_t code) override { (void)c_.stream_reset(id, code); }
   void stop_sending(StreamId id, uint64_t code) override { (void)c_.stream_stop_sending(id, code); }
   TransportStatus status(TimePoint now) const override;
+  SendPressure send_pressure() const override { return c_.send_pressure(); }
   bool set_congestion_controller(TimePoint now, const std::string& name, std::string& error) override;
   void close(TimePoint now, uint64_t app_error, std::string reason) override { c_.close(now, app_error, std::move(reason)); }
   Connection& connection() { return c_; }

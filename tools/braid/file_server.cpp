@@ -184,6 +184,7 @@ void FileServer::on_connection(Connection& c) {
 void FileServer::on_closed(Connection& c) {
   auto it = conns_->find(&c);
   if (it == conns_->end()) return;
+  if (stop_pending_ && it->second.upload) driver_->loop().stop();
   if (opts_.log_connections) {
     auto st = c.stats();
     auto reason = c.close_reason();
@@ -207,7 +208,12 @@ void FileServer::on_event(Connection& c, const ConnectionEvent& ev) {
   if (ev.type == ConnectionEventType::kHandshakeCompleted && upload_sinks_ && c.alpn() == transfer::kTransferAlpn) {
     cs.upload = std::make_unique<UploadSession>(*upload_sinks_, cs.id, opts_.log_connections, [this](const UploadReport& r) {
       (r.ok ? uploads_ok_ : uploads_failed_)++;
-      if (opts_.stop_after_uploads && uploads_ok_ + uploads_failed_ >= opts_.stop_after_uploads) driver_->loop().stop();
+      if (opts_.stop_after_uploads && uploads_ok_ + uploads_failed_ >= opts_.stop_after_uploads && !stop_pending_) {
+        // The sender closes once it has read DONE (or the ERROR); stop then, or after a
+        // grace period for a sender that does not.
+        stop_pending_ = true;
+        driver_->loop().add_timer(io::monotonic_now() + std::chrono::seconds(2), [this] { driver_->loop().stop(); });
+      }
     });
   }
   if (cs.upload) {

@@ -100,6 +100,7 @@ class FileServer {
   std::string root_canonical_;
   uint64_t accepted_ = 0;
   uint64_t uploads_ok_ = 0, uploads_failed_ = 0;
+  bool stop_pending_ = false;   // stop_after_uploads reached: stop when that connection closes
   std::unique_ptr<transfer::FileSinkFactory> upload_sinks_;
   std::optional<SocketAddress> preferred_bound_;
   std::unique_ptr<std::unordered_map<const Connection*, ConnState>> conns_;

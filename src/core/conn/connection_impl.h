@@ -129,6 +129,7 @@ class ConnectionImpl final : public Connection {
   }
   std::optional<TransportError> close_reason() const override { return close_error_; }
   ConnectionStats stats() const override;
+  SendPressure send_pressure() const override;
   std::string alpn() const override;
   Perspective perspective() const override { return perspective_; }
   const ConnectionId& original_dcid() const override { return original_dcid_; }

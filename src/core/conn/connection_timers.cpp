@@ -254,6 +254,15 @@ std::optional<ConnectionEvent> ConnectionImpl::poll_event() {
   return e;
 }
 
+SendPressure ConnectionImpl::send_pressure() const {
+  SendPressure p;
+  p.buffered_stream_bytes = streams_.pool.used;
+  for (auto& [id, path] : paths_) {
+    if (path->usable() && path->sendable() && !path->is_backup()) p.congestion_windows += path->cc->window();
+  }
+  return p;
+}
+
 ConnectionStats ConnectionImpl::stats() const {
   ConnectionStats s = stats_;
   s.multipath = paths_.multipath;

@@ -187,6 +187,7 @@ class CorruptingTransport final : public Transport {
   void reset(StreamId id, uint64_t c) override { t->reset(id, c); }
   void stop_sending(StreamId id, uint64_t c) override { t->stop_sending(id, c); }
   TransportStatus status(TimePoint now) const override { return t->status(now); }
+  SendPressure send_pressure() const override { return t->send_pressure(); }
   bool set_congestion_controller(TimePoint now, const std::string& n, std::string& e) override {
     return t->set_congestion_controller(now, n, e);
   }
