@@ -79,6 +79,7 @@ TEST(TransferTool, TwoPathsThroughNetemWithACutPathArriveVerified) {
 
   // Cut path 1 once both paths carry data, restore it 1.5 s later; scrape all along.
   bool saw_active = false, saw_down = false, saw_back = false, cut = false, restored = false;
+  double progress = 0;
   Clock::time_point cut_at{};
   auto deadline = Clock::now() + std::chrono::seconds(40);
   std::string last;
@@ -86,6 +87,7 @@ TEST(TransferTool, TwoPathsThroughNetemWithACutPathArriveVerified) {
     send.drain();
     if (auto body = scrape(mport, std::chrono::milliseconds(500))) {
       last = *body;
+      progress = std::max(progress, sample(*body, "braid_transfer_progress_ratio", R"(role="client")").value_or(0));
       bool active = sample(*body, "braid_path_state", R"(role="client",path_id="1",state="active")") == 1 &&
                     sample(*body, "braid_path_health", R"(role="client",path_id="1",health="healthy")") == 1;
       bool unwell = sample(*body, "braid_path_health", R"(role="client",path_id="1",health="failed")") == 1 ||
@@ -111,6 +113,7 @@ TEST(TransferTool, TwoPathsThroughNetemWithACutPathArriveVerified) {
   EXPECT_TRUE(cut && restored) << "the transfer ended before the path was cut and restored\n" << send.output();
   EXPECT_TRUE(saw_down) << last;
   EXPECT_TRUE(saw_back) << last;
+  EXPECT_GT(progress, 0.1) << last;   // the transfer's own series
   for (int i = 0; i < 100 && recv.running(); ++i) usleep(50000);
   EXPECT_EQ(recv.exit_code(), 0) << recv.output();
   ASSERT_TRUE(fs::exists(dir.path / "out" / "payload.bin")) << recv.output();

@@ -199,7 +199,23 @@ void run(const SendFlags& f) {
   o.auto_paths = f.auto_paths;
   auto exporter = start_metrics_flag("send", f.metrics);
   ConnectionMetrics metrics("client", exporter.get());
-  if (metrics.enabled()) o.metrics = &metrics;
+  if (metrics.enabled()) {
+    o.metrics = &metrics;
+    metrics.set_extra([&sender] {
+      auto m = sender.metrics(io::monotonic_now());
+      metrics::TransferMetricsValues v;
+      v.role = "client";
+      v.bytes_total = m.total_bytes;
+      v.bytes_done = m.confirmed_bytes;
+      v.active_streams = m.active_streams;
+      v.total_streams = m.total_streams;
+      v.mode = transfer::to_string(m.mode);
+      v.modes = {"datacenter", "hybrid", "internet"};
+      v.throughput_bytes_per_second = m.throughput_bits_per_second / 8;
+      v.chunks_ok_total = m.chunks_confirmed;
+      return metrics::transfer_families(v);
+    });
+  }
   SendApp app(sender);
   ClientReport rep = run_client(o, app);
   if (f.json) {

@@ -74,7 +74,9 @@ void ConnectionMetrics::publish() {
   if (!exporter_) return;
   values_.open.clear();
   for (const auto& [c, live] : live_) values_.open.push_back(c->stats());
-  exporter_->publish(metrics::braid_families(std::span(&values_, 1)));
+  auto families = metrics::braid_families(std::span(&values_, 1));
+  if (extra_) metrics::merge_families(families, extra_());
+  exporter_->publish(std::move(families));
   values_.open.clear();
 }
 

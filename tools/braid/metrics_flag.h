@@ -4,6 +4,7 @@
 // The exporter's HTTP threads only read published snapshots, never a connection.
 #pragma once
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -50,6 +51,9 @@ class ConnectionMetrics {
   // destroyed next); the exporter keeps serving that last snapshot.
   void stop();
   void publish();
+  // More families published with the connections' (e.g. the transfer's progress), built on
+  // the loop thread at every publish.
+  void set_extra(std::function<metrics::Families()> extra) { extra_ = std::move(extra); }
 
  private:
   struct Live {
@@ -63,6 +67,7 @@ class ConnectionMetrics {
   std::unordered_map<const Connection*, Live> live_;
   io::EventLoop* loop_ = nullptr;
   io::EventLoop::TimerId timer_ = io::EventLoop::kNoTimer;
+  std::function<metrics::Families()> extra_;
 };
 
 // The relay's per-path counters as the generic link values relay_families() takes; link
