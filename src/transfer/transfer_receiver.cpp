@@ -31,7 +31,7 @@ void TransferReceiver::fail(TimePoint now, Transport& t, TransferErrorCode code,
       flush_control(t);
     }
     // The sender closes when it reads the ERROR; a sender that does not is closed on.
-    close_at_ = now + kCloseGrace;
+    close_.arm(now);
   }
 }
 
@@ -71,10 +71,7 @@ void TransferReceiver::on_event(TimePoint now, Transport& t, const TransportEven
 void TransferReceiver::pump(TimePoint now, Transport& t) {
   if (state_ == State::kFailed) {
     flush_control(t);
-    if (close_at_ != kNever && now >= close_at_) {
-      close_at_ = kNever;
-      t.close(now, kTransferAppError, error_->describe());
-    }
+    close_.poll(now, t, *error_);
     return;
   }
   if (state_ == State::kDone) return;

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "transfer/deferred_close.h"
 #include "transfer/range_set.h"
 #include "transfer/sha256.h"
 #include "transfer/sink.h"
@@ -38,7 +39,7 @@ class TransferReceiver {
   void on_event(TimePoint now, Transport& t, const TransportEvent& ev);
   void pump(TimePoint now, Transport& t);
   // When pump() must run without input (closing after an error); kNever otherwise.
-  TimePoint next_wake() const { return close_at_; }
+  TimePoint next_wake() const { return close_.deadline(); }
 
   State state() const { return state_; }
   bool done() const { return state_ == State::kDone; }
@@ -89,7 +90,8 @@ class TransferReceiver {
   Sha256 e2e_;
   uint64_t hashed_ = 0;
   std::vector<uint8_t> buf_ = std::vector<uint8_t>(64 << 10);
-  TimePoint start_ = kNever, close_at_ = kNever;
+  TimePoint start_ = kNever;
+  DeferredClose close_;
   uint64_t resumed_bytes_ = 0, bytes_received_ = 0, chunks_confirmed_ = 0, last_progress_ = UINT64_MAX;
   uint32_t total_streams_ = 0;
 };

@@ -40,7 +40,7 @@ void TransferSender::fail(TimePoint now, Transport& t, TransferErrorCode code, s
   if (tell_peer) {
     encode(ErrorMsg{false, code, error_->message}, control_out_);
     flush_control(t);
-    close_at_ = now + kCloseGrace;   // the receiver closes when it reads the ERROR
+    close_.arm(now);   // the receiver closes when it reads the ERROR
   }
 }
 
@@ -73,10 +73,7 @@ void TransferSender::on_event(TimePoint now, Transport& t, const TransportEvent&
 void TransferSender::pump(TimePoint now, Transport& t) {
   if (state_ == State::kFailed) {
     flush_control(t);
-    if (close_at_ != kNever && now >= close_at_) {
-      close_at_ = kNever;
-      t.close(now, kTransferAppError, error_->describe());
-    }
+    close_.poll(now, t, *error_);
     return;
   }
   if (state_ == State::kDone) return;
@@ -115,7 +112,7 @@ void TransferSender::pump(TimePoint now, Transport& t) {
 }
 
 TimePoint TransferSender::next_wake() const {
-  if (state_ == State::kFailed) return close_at_;
+  if (state_ == State::kFailed) return close_.deadline();
   return state_ == State::kSending ? detector_.next_sample() : kNever;
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "transfer/chunk_planner.h"
+#include "transfer/deferred_close.h"
 #include "transfer/mode_detector.h"
 #include "transfer/profile.h"
 #include "transfer/sha256.h"
@@ -105,7 +106,8 @@ class TransferSender {
   Digest digest_{};
   std::vector<uint8_t> scratch_;
   std::string controller_;
-  TimePoint start_ = kNever, last_status_ = kNever, close_at_ = kNever;
+  TimePoint start_ = kNever, last_status_ = kNever;
+  DeferredClose close_;
   TransportStatus status_;
   uint64_t sent_at_last_sample_ = 0, lost_at_last_sample_ = 0;
   uint64_t resumed_bytes_ = 0, bytes_sent_ = 0, chunks_confirmed_ = 0;
