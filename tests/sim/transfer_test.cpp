@@ -40,7 +40,8 @@ link = {{ rate_mbps = 100, delay_ms = 20, queue_bytes = 400_000 }}
 }
 
 TEST(SimTransfer, TwoHundredMegabytesOverTwoPathsArriveBitIdentical) {
-  Simulation sim(parse(two_paths("kind = \"transfer\"\nbytes = 200_000_000\n")));
+  Scenario scenario = parse(two_paths("kind = \"transfer\"\nbytes = 200_000_000\n"));   // outlives the run
+  Simulation sim(scenario);
   auto r = sim.run();
   const auto& c = r.clients[0];
   ASSERT_TRUE(c.completed) << c.failure << "\n" << format_summary_text(r);
@@ -66,12 +67,14 @@ TEST(SimTransfer, KilledAtHalfResumesAndSendsUnderFivePercentExtra) {
   auto body = [&](const char* extra) {
     return fmt::format("kind = \"transfer\"\nbytes = {}\ndir = \"{}\"\ntransfer_id = 77\n{}\n", kBytes, dir.string(), extra);
   };
-  Simulation first(parse(two_paths(body("kill_at = 0.5"))));
+  Scenario killed = parse(two_paths(body("kill_at = 0.5")));   // a Simulation keeps its scenario by reference
+  Simulation first(killed);
   auto r1 = first.run();
   const auto& w1 = r1.clients[0].workloads[0];
   EXPECT_TRUE(w1.transfer_killed) << format_summary_text(r1);
   EXPECT_FALSE(fs::exists(dir / "transfer-77.bin"));   // nothing that looks complete
-  Simulation second(parse(two_paths(body(""))));
+  Scenario resumed = parse(two_paths(body("")));
+  Simulation second(resumed);
   auto r2 = second.run();
   const auto& w2 = r2.clients[0].workloads[0];
   ASSERT_TRUE(w2.completed) << w2.transfer_error << "\n" << format_summary_text(r2);
@@ -102,7 +105,8 @@ kind = "transfer"
 bytes = 4_000_000_000
 check_interval_s = 0.1
 )" + path + path;
-  Simulation sim(parse(toml));
+  Scenario scenario = parse(toml);
+  Simulation sim(scenario);
   auto r = sim.run();
   const auto& w = r.clients[0].workloads[0];
   ASSERT_GE(w.transfer_modes.size(), 3u) << format_summary_json(r);
