@@ -81,7 +81,7 @@ class TransferWorkload final : public Workload {
     if (!sender_) make_sender();
     Transport t(*this, c);
     sender_->pump(now, t);
-    uint64_t confirmed = sender_->metrics(now).confirmed_bytes;
+    uint64_t confirmed = sender_->confirmed_bytes();
     if (confirmed > reported_) {
       progress(now, confirmed - reported_);
       reported_ = confirmed;

@@ -26,10 +26,8 @@ void TransferReceiver::fail(TimePoint now, Transport& t, TransferErrorCode code,
     }
   }
   if (code != TransferErrorCode::kConnectionClosed) {
-    if (control_) {
-      encode(ErrorMsg{!sink_ && offer_.has_value(), code, error_->message}, control_out_);
-      flush_control(t);
-    }
+    control_.send(ErrorMsg{!sink_ && offer_.has_value(), code, error_->message});
+    control_.flush(t);
     // The sender closes when it reads the ERROR; a sender that does not is closed on.
     close_.arm(now);
   }
@@ -47,14 +45,14 @@ void TransferReceiver::on_event(TimePoint now, Transport& t, const TransportEven
     case TransportEventKind::kStreamOpened:
     case TransportEventKind::kStreamReadable:
       if (!is_uni(ev.stream)) {
-        if (!control_) control_ = ev.stream;
-        else if (*control_ != ev.stream) t.stop_sending(ev.stream, kTransferAppError);   // one transfer per connection
+        if (!control_.bound()) control_.bind(ev.stream);
+        else if (!control_.is(ev.stream)) t.stop_sending(ev.stream, kTransferAppError);   // one transfer per connection
       } else {
         readable_.insert(ev.stream);
       }
       break;
     case TransportEventKind::kStreamReset:
-      if (control_ && ev.stream == *control_) {
+      if (control_.is(ev.stream)) {
         fail(now, t, TransferErrorCode::kCancelled, "the sender reset the control stream");
       } else if (auto it = chunks_.find(ev.stream); it != chunks_.end()) {
         // An unfinished chunk the sender gave up: its bytes will come again in another chunk.
@@ -70,7 +68,7 @@ void TransferReceiver::on_event(TimePoint now, Transport& t, const TransportEven
 
 void TransferReceiver::pump(TimePoint now, Transport& t) {
   if (state_ == State::kFailed) {
-    flush_control(t);
+    control_.flush(t);
     close_.poll(now, t, *error_);
     return;
   }
@@ -87,7 +85,7 @@ void TransferReceiver::pump(TimePoint now, Transport& t) {
     advance_hash(false);
     maybe_complete(now, t);
   }
-  flush_control(t);
+  control_.flush(t);
   if (opts_.on_progress && confirmed_.bytes() != last_progress_) {
     last_progress_ = confirmed_.bytes();
     opts_.on_progress(last_progress_, offer_ && offer_->size ? *offer_->size : 0);
@@ -95,26 +93,11 @@ void TransferReceiver::pump(TimePoint now, Transport& t) {
 }
 
 void TransferReceiver::read_control(TimePoint now, Transport& t) {
-  if (!control_) return;
-  for (;;) {
-    bool fin = false;
-    auto n = t.read(*control_, buf_, fin);
-    if (!n) return;
-    reader_.feed(std::span(buf_).first(*n));
-    while (auto m = reader_.next()) {
-      if (!*m) {
-        fail(now, t, m->error().code, m->error().message);
-        return;
-      }
-      handle_message(now, t, std::move(**m));
-      if (state_ == State::kFailed || state_ == State::kDone) return;
-    }
-    if (fin && state_ != State::kDone) {
-      fail(now, t, TransferErrorCode::kProtocol, "the sender ended the control stream early");
-      return;
-    }
-    if (*n == 0) return;
-  }
+  auto err = control_.receive(t, buf_, [&](Message m) {
+    handle_message(now, t, std::move(m));
+    return state_ != State::kFailed && state_ != State::kDone;
+  });
+  if (err) fail(now, t, err->code, err->message);
 }
 
 void TransferReceiver::handle_message(TimePoint now, Transport& t, Message m) {
@@ -133,7 +116,7 @@ void TransferReceiver::handle_message(TimePoint now, Transport& t, Message m) {
     location_ = sink_->location();
     confirmed_ = opened->confirmed;
     resumed_bytes_ = confirmed_.bytes();
-    encode(AcceptMsg{confirmed_.ranges()}, control_out_);
+    control_.send(AcceptMsg{confirmed_.ranges()});
     state_ = State::kReceiving;
     return;
   }
@@ -247,7 +230,7 @@ void TransferReceiver::finish_chunk(TimePoint now, Transport& t, StreamId id, Ch
   confirmed_.add(r);
   ++chunks_confirmed_;
   chunks_.erase(id);
-  encode(ChunkOkMsg{r}, control_out_);
+  control_.send(ChunkOkMsg{r});
 }
 
 void TransferReceiver::advance_hash(bool all) {
@@ -285,16 +268,9 @@ void TransferReceiver::maybe_complete(TimePoint now, Transport& t) {
     fail(now, t, ok.error().code, ok.error().message);
     return;
   }
-  encode(DoneMsg{}, control_out_);
+  control_.send(DoneMsg{});
   state_ = State::kDone;
-  flush_control(t);
-  (void)t.write(*control_, {}, true);
-}
-
-void TransferReceiver::flush_control(Transport& t) {
-  if (control_out_.empty() || !control_) return;
-  auto n = t.write(*control_, control_out_, false);
-  if (n && *n > 0) control_out_.erase(control_out_.begin(), control_out_.begin() + static_cast<std::ptrdiff_t>(*n));
+  control_.finish(t);
 }
 
 TransferMetrics TransferReceiver::metrics(TimePoint now) const {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "transfer/control_channel.h"
 #include "transfer/deferred_close.h"
 #include "transfer/range_set.h"
 #include "transfer/sha256.h"
@@ -71,7 +72,6 @@ class TransferReceiver {
   void finish_chunk(TimePoint now, Transport& t, StreamId id, Chunk& c);
   void advance_hash(bool all);
   void maybe_complete(TimePoint now, Transport& t);
-  void flush_control(Transport& t);
 
   ReceiverOptions opts_;
   SinkFactory& sinks_;
@@ -81,9 +81,7 @@ class TransferReceiver {
   std::optional<FinishMsg> finish_;
   std::unique_ptr<Sink> sink_;
   std::string location_;
-  std::optional<StreamId> control_;
-  MessageReader reader_;
-  std::vector<uint8_t> control_out_;
+  ControlChannel control_{"sender"};
   std::set<StreamId> readable_;            // chunk streams with bytes or FIN to read
   std::map<StreamId, Chunk> chunks_;
   RangeSet confirmed_, receiving_;

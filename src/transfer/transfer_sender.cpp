@@ -38,8 +38,8 @@ void TransferSender::fail(TimePoint now, Transport& t, TransferErrorCode code, s
   error_ = TransferError{code, std::move(message)};
   state_ = State::kFailed;
   if (tell_peer) {
-    encode(ErrorMsg{false, code, error_->message}, control_out_);
-    flush_control(t);
+    control_.send(ErrorMsg{false, code, error_->message});
+    control_.flush(t);
     close_.arm(now);   // the receiver closes when it reads the ERROR
   }
 }
@@ -52,7 +52,7 @@ void TransferSender::on_event(TimePoint now, Transport& t, const TransportEvent&
       break;
     case TransportEventKind::kStreamStopSending:
     case TransportEventKind::kStreamReset:
-      if (ev.stream == control_ && state_ != State::kIdle) {
+      if (control_.is(ev.stream)) {
         fail(now, t, TransferErrorCode::kProtocol, "the receiver reset the control stream", true);
         break;
       }
@@ -72,7 +72,7 @@ void TransferSender::on_event(TimePoint now, Transport& t, const TransportEvent&
 
 void TransferSender::pump(TimePoint now, Transport& t) {
   if (state_ == State::kFailed) {
-    flush_control(t);
+    control_.flush(t);
     close_.poll(now, t, *error_);
     return;
   }
@@ -81,10 +81,10 @@ void TransferSender::pump(TimePoint now, Transport& t) {
   if (state_ == State::kIdle) {
     auto s = t.open_stream(true);
     if (!s) return;   // not yet (stream credit); the next pump tries again
-    control_ = *s;
+    control_.bind(*s);
     apply_profile(now, t, detector_.mode());
     if (state_ == State::kFailed) return;
-    encode(OfferMsg{opts_.id, opts_.name, source_->size()}, control_out_);
+    control_.send(OfferMsg{opts_.id, opts_.name, source_->size()});
     state_ = State::kOffered;
   }
   read_control(now, t);
@@ -107,7 +107,7 @@ void TransferSender::pump(TimePoint now, Transport& t) {
     advance_hash(false);
     maybe_finish(now, t);
   }
-  flush_control(t);
+  control_.flush(t);
   report_progress();
 }
 
@@ -117,26 +117,11 @@ TimePoint TransferSender::next_wake() const {
 }
 
 void TransferSender::read_control(TimePoint now, Transport& t) {
-  if (state_ == State::kIdle) return;
-  for (;;) {
-    bool fin = false;
-    auto n = t.read(control_, scratch_, fin);
-    if (!n) return;   // nothing from the receiver yet
-    reader_.feed(std::span(scratch_).first(*n));
-    while (auto m = reader_.next()) {
-      if (!*m) {
-        fail(now, t, m->error().code, m->error().message, true);
-        return;
-      }
-      handle_message(now, t, std::move(**m));
-      if (state_ == State::kFailed || state_ == State::kDone) return;
-    }
-    if (fin) {
-      fail(now, t, TransferErrorCode::kProtocol, "the receiver ended the control stream early", true);
-      return;
-    }
-    if (*n == 0) return;
-  }
+  auto err = control_.receive(t, scratch_, [&](Message m) {
+    handle_message(now, t, std::move(m));
+    return state_ != State::kFailed && state_ != State::kDone;
+  });
+  if (err) fail(now, t, err->code, err->message, true);
 }
 
 void TransferSender::handle_message(TimePoint now, Transport& t, Message m) {
@@ -176,12 +161,6 @@ void TransferSender::handle_message(TimePoint now, Transport& t, Message m) {
     return;
   }
   fail(now, t, TransferErrorCode::kProtocol, "unexpected message from the receiver", true);
-}
-
-void TransferSender::flush_control(Transport& t) {
-  if (control_out_.empty() || state_ == State::kIdle) return;
-  auto n = t.write(control_, control_out_, false);
-  if (n && *n > 0) control_out_.erase(control_out_.begin(), control_out_.begin() + static_cast<std::ptrdiff_t>(*n));
 }
 
 void TransferSender::adapt(TimePoint now, Transport& t) {
@@ -372,7 +351,7 @@ void TransferSender::maybe_finish(TimePoint now, Transport& t) {
     return;
   }
   digest_ = e2e_.finish();
-  encode(FinishMsg{*planner_.total(), digest_}, control_out_);
+  control_.send(FinishMsg{*planner_.total(), digest_});
   state_ = State::kFinishing;
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "transfer/chunk_planner.h"
+#include "transfer/control_channel.h"
 #include "transfer/deferred_close.h"
 #include "transfer/mode_detector.h"
 #include "transfer/profile.h"
@@ -57,6 +58,9 @@ class TransferSender {
   bool failed() const { return state_ == State::kFailed; }
   const std::optional<TransferError>& error() const { return error_; }
   TransferMetrics metrics(TimePoint now) const;
+  // Bytes the receiver holds (what metrics() reports as confirmed_bytes, without building
+  // the rest: callers ask after every input).
+  uint64_t confirmed_bytes() const { return planner_.confirmed_bytes(); }
   const Profile& profile() const { return profile_; }
   Digest digest() const { return digest_; }   // valid once FINISH is sent
 
@@ -77,7 +81,6 @@ class TransferSender {
   void fail(TimePoint now, Transport& t, TransferErrorCode code, std::string message, bool tell_peer);
   void handle_message(TimePoint now, Transport& t, Message m);
   void read_control(TimePoint now, Transport& t);
-  void flush_control(Transport& t);
   void adapt(TimePoint now, Transport& t);
   void apply_profile(TimePoint now, Transport& t, TransferMode mode);
   void start_chunks(TimePoint now, Transport& t);
@@ -95,9 +98,7 @@ class TransferSender {
   ModeDetector detector_;
   Profile profile_;
   ChunkTuner tuner_;
-  StreamId control_ = 0;
-  MessageReader reader_;
-  std::vector<uint8_t> control_out_;
+  ControlChannel control_{"receiver"};
   std::map<uint64_t, Chunk> chunks_;          // by offset: written or awaiting CHUNK_OK
   // End-to-end digest: random-access sources are hashed in order by a cursor; byte
   // streams as their chunks are read.

@@ -51,7 +51,7 @@ class SendApp final : public ClientApp {
     if (s_.failed()) return s_.error()->describe();
     return std::nullopt;
   }
-  uint64_t progress_bytes() const override { return s_.metrics(io::monotonic_now()).confirmed_bytes; }
+  uint64_t progress_bytes() const override { return s_.confirmed_bytes(); }
 
  private:
   void pump(Connection& c, TimePoint now) {
