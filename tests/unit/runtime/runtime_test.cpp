@@ -49,6 +49,20 @@ TEST(Runtime, BadInputFailsAtCreateWithAClearMessage) {
   EXPECT_EQ(ok->open_stream(12345).error().code, ApiErrorCode::kNotFound);
 }
 
+TEST(Runtime, AFailedHandshakeEndsInKClosedWithItsReason) {
+  EchoServer echo;   // offers ALPN "echo" only
+  auto client = Client::create(client_options("not-echo"));
+  ASSERT_TRUE(client);
+  auto conn = client->connect(echo.address());
+  ASSERT_TRUE(conn);
+  auto closed = wait_for(*client, [](const RuntimeEvent& e) { return e.type == RuntimeEventType::kClosed; });
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(closed->conn, *conn);
+  ASSERT_TRUE(closed->error);
+  EXPECT_NE(closed->error->code, 0u);
+  EXPECT_EQ(client->stats(*conn).error().code, ApiErrorCode::kNotFound);
+}
+
 TEST(Runtime, GeneratedCertificateHasAFingerprint) {
   auto s = Server::create(server_options());
   ASSERT_TRUE(s);
