@@ -92,7 +92,7 @@ TEST(CApi, BadArgumentsReturnCodesNotCrashes) {
 
 // A C server that answers any request (a stream with FIN) with kBytes of a pattern, and a
 // C client that fetches it, both on the C API with callbacks.
-constexpr size_t kBytes = 3u << 20;
+constexpr size_t kBytes = 8u << 20;
 
 uint8_t pattern_at(size_t i) { return static_cast<uint8_t>(i * 7 + (i >> 10)); }
 
