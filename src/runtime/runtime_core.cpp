@@ -50,7 +50,7 @@ RuntimeCore::~RuntimeCore() {
   if (!thread_) return;
   thread_->call([this] {
     if (driver_) driver_->close_all(0, "closed by the application");
-    driver_.reset();   // on_closed callbacks run for connections that were still there
+    driver_.reset();   // connections still draining go with it; nobody reads the queue now
     conns_.clear();
   });
   thread_->stop();
