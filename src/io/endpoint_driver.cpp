@@ -36,13 +36,58 @@ std::optional<SocketAddress> EndpointDriver::source_address_for(const SocketAddr
   return out;
 }
 
+const char* socket_mode_name(SocketMode m) {
+  return m == SocketMode::kSharedPktinfo ? "pktinfo" : "per-address";
+}
+
+std::optional<SocketMode> parse_socket_mode(std::string_view text) {
+  if (text == "per-address") return SocketMode::kPerAddress;
+  if (text == "pktinfo") return SocketMode::kSharedPktinfo;
+  return std::nullopt;
+}
+
+namespace {
+
+// The wildcard of `a`'s family with `a`'s port: what kSharedPktinfo binds.
+SocketAddress wildcard_of(const SocketAddress& a) {
+  SocketAddress w;
+  w.family = a.family;
+  w.port = a.port;
+  return w;
+}
+
+void add_counters(UdpSocketCounters& t, const UdpSocketCounters& c) {
+  t.send_syscalls += c.send_syscalls;
+  t.datagrams_sent += c.datagrams_sent;
+  t.gso_batches_sent += c.gso_batches_sent;
+  t.send_errors += c.send_errors;
+  t.gso_fallbacks += c.gso_fallbacks;
+  t.recv_syscalls += c.recv_syscalls;
+  t.datagrams_received += c.datagrams_received;
+  t.gro_batches_received += c.gro_batches_received;
+  t.gro_coalesced_datagrams += c.gro_coalesced_datagrams;
+  t.receive_truncated += c.receive_truncated;
+}
+
+}  // namespace
+
 std::expected<std::unique_ptr<EndpointDriver>, std::string> EndpointDriver::create(EventLoop& loop, Random& rng,
                                                                                    EndpointDriverOptions options,
                                                                                    DriverCallbacks callbacks) {
-  auto sock = UdpSocket::open(options.bind, options.socket);
-  if (!sock) return std::unexpected(fmt::format("cannot bind UDP {}: {}", options.bind.to_string(), sock.error().message()));
+  bool shared = options.socket_mode == SocketMode::kSharedPktinfo;
+  SocketAddress bind = shared ? wildcard_of(options.bind) : options.bind;
+  auto sock = UdpSocket::open(bind, options.socket);
+  if (!sock) return std::unexpected(fmt::format("cannot bind UDP {}: {}", bind.to_string(), sock.error().message()));
+  // Shared mode: the first path's tuple names the concrete address asked for (what PKTINFO
+  // reports on receive), with the wildcard socket's port.
+  SocketAddress primary = sock->local_address();
+  if (shared && !is_wildcard(options.bind)) {
+    primary = options.bind;
+    primary.port = sock->local_address().port;
+  }
   std::unique_ptr<EndpointDriver> d(
       new EndpointDriver(loop, rng, std::move(options), std::move(callbacks), std::move(*sock)));
+  d->primary_ = primary;
   if (auto w = d->watch(0); !w) return std::unexpected(w.error());
   return d;
 }
@@ -55,7 +100,36 @@ std::expected<void, std::string> EndpointDriver::watch(size_t index) {
 }
 
 std::expected<SocketAddress, std::string> EndpointDriver::add_socket(const SocketAddress& bind) {
+  if (opts_.socket_mode == SocketMode::kSharedPktinfo) {
+    size_t slot = sockets_.size();
+    for (size_t i = 0; i < sockets_.size(); ++i) {
+      if (sockets_[i] && sockets_[i]->bound_to_wildcard() && sockets_[i]->local_address().family == bind.family) slot = i;
+    }
+    if (slot == sockets_.size()) {  // the first address of this family: its wildcard socket
+      auto sock = UdpSocket::open(wildcard_of(bind), opts_.socket);
+      if (!sock) {
+        return std::unexpected(fmt::format("cannot bind UDP {}: {}", wildcard_of(bind).to_string(), sock.error().message()));
+      }
+      sockets_.push_back(std::make_unique<UdpSocket>(std::move(*sock)));
+      if (auto w = watch(slot); !w) {
+        sockets_.pop_back();
+        return std::unexpected(w.error());
+      }
+    }
+    uint16_t port = sockets_[slot]->local_address().port;
+    if (bind.port != 0 && bind.port != port) {
+      return std::unexpected(fmt::format("{}: with --socket-mode pktinfo every address shares port {}", bind.to_string(), port));
+    }
+    SocketAddress a = bind;
+    a.port = port;
+    if (is_wildcard(a) || a == primary_) return a;
+    if (std::find(shared_addresses_.begin(), shared_addresses_.end(), a) == shared_addresses_.end()) {
+      shared_addresses_.push_back(a);
+    }
+    return a;
+  }
   for (const auto& s : sockets_) {
+    if (!s) continue;
     const SocketAddress& a = s->local_address();
     if (a.same_ip(bind) && (bind.port == 0 || bind.port == a.port)) return a;
   }
@@ -69,26 +143,51 @@ std::expected<SocketAddress, std::string> EndpointDriver::add_socket(const Socke
   return sockets_.back()->local_address();
 }
 
+std::expected<void, std::string> EndpointDriver::remove_socket(const SocketAddress& local) {
+  auto matches = [&](const SocketAddress& a) { return a.same_ip(local) && (local.port == 0 || local.port == a.port); };
+  if (matches(primary_)) return std::unexpected(fmt::format("{} is the endpoint's first address; it stays", local.to_string()));
+  if (opts_.socket_mode == SocketMode::kSharedPktinfo) {
+    auto it = std::find_if(shared_addresses_.begin(), shared_addresses_.end(), matches);
+    if (it == shared_addresses_.end()) return std::unexpected(fmt::format("{} is not in use", local.to_string()));
+    shared_addresses_.erase(it);
+    return {};
+  }
+  for (size_t i = 1; i < sockets_.size(); ++i) {
+    if (!sockets_[i] || !matches(sockets_[i]->local_address())) continue;
+    loop_.remove_fd(sockets_[i]->fd());
+    // What waits for this socket cannot leave from it any more. The entries stay in place
+    // (their send buffers are addressed by position) and are skipped by flush_socket.
+    for (size_t q = queued_head_; q < queued_socket_.size(); ++q) {
+      if (queued_socket_[q] == i) queued_socket_[q] = kDroppedSocket;
+    }
+    if (write_blocked_ && blocked_socket_ == i) {
+      write_blocked_ = false;
+      for (Connection* c : blocked_conns_) mark(c);
+      blocked_conns_.clear();
+    }
+    add_counters(removed_counters_, sockets_[i]->counters());
+    sockets_[i].reset();
+    return {};
+  }
+  return std::unexpected(fmt::format("no socket bound to {}", local.to_string()));
+}
+
 std::vector<SocketAddress> EndpointDriver::local_addresses() const {
-  std::vector<SocketAddress> out;
-  for (const auto& s : sockets_) out.push_back(s->local_address());
+  std::vector<SocketAddress> out{primary_};
+  if (opts_.socket_mode == SocketMode::kSharedPktinfo) {
+    out.insert(out.end(), shared_addresses_.begin(), shared_addresses_.end());
+    return out;
+  }
+  for (size_t i = 1; i < sockets_.size(); ++i) {
+    if (sockets_[i]) out.push_back(sockets_[i]->local_address());
+  }
   return out;
 }
 
 UdpSocketCounters EndpointDriver::socket_counters() const {
-  UdpSocketCounters t;
+  UdpSocketCounters t = removed_counters_;
   for (const auto& s : sockets_) {
-    const auto& c = s->counters();
-    t.send_syscalls += c.send_syscalls;
-    t.datagrams_sent += c.datagrams_sent;
-    t.gso_batches_sent += c.gso_batches_sent;
-    t.send_errors += c.send_errors;
-    t.gso_fallbacks += c.gso_fallbacks;
-    t.recv_syscalls += c.recv_syscalls;
-    t.datagrams_received += c.datagrams_received;
-    t.gro_batches_received += c.gro_batches_received;
-    t.gro_coalesced_datagrams += c.gro_coalesced_datagrams;
-    t.receive_truncated += c.receive_truncated;
+    if (s) add_counters(t, s->counters());
   }
   return t;
 }
@@ -97,9 +196,10 @@ size_t EndpointDriver::socket_for(const SocketAddress& local) const {
   // Exact address and port first, then a wildcard socket on that port (it sends with
   // PKTINFO), then the first socket: a path never goes silent for want of a socket.
   for (size_t i = 0; i < sockets_.size(); ++i) {
-    if (sockets_[i]->local_address() == local) return i;
+    if (sockets_[i] && sockets_[i]->local_address() == local) return i;
   }
   for (size_t i = 0; i < sockets_.size(); ++i) {
+    if (!sockets_[i]) continue;
     const auto& s = *sockets_[i];
     if (s.bound_to_wildcard() && s.local_address().port == local.port && s.local_address().family == local.family) return i;
   }
@@ -130,7 +230,9 @@ EndpointDriver::EndpointDriver(EventLoop& loop, Random& rng, EndpointDriverOptio
 }
 
 EndpointDriver::~EndpointDriver() {
-  for (const auto& s : sockets_) loop_.remove_fd(s->fd());
+  for (const auto& s : sockets_) {
+    if (s) loop_.remove_fd(s->fd());
+  }
   if (timer_ != EventLoop::kNoTimer) loop_.cancel_timer(timer_);
   if (trim_timer_ != EventLoop::kNoTimer) loop_.cancel_timer(trim_timer_);
   for (auto& [c, f] : qlog_files_) std::fclose(f);
@@ -227,9 +329,10 @@ void EndpointDriver::close_all(uint64_t app_error, const std::string& reason) {
 void EndpointDriver::on_readable(size_t index) {
   in_round_ = true;
   counters_.rounds++;
-  UdpSocket& sock = *sockets_[index];
   for (size_t i = 0; i < opts_.receive_batches_per_round; ++i) {
-    auto r = sock.receive(batch_);
+    // Looked up each time: a callback below (on_connection) may have removed the socket.
+    if (index >= sockets_.size() || !sockets_[index]) break;
+    auto r = sockets_[index]->receive(batch_);
     if (!r || *r == 0) break;  // errors (e.g. a queued ICMP error) are not fatal for UDP
     TimePoint now = monotonic_now();
     for (const auto& d : batch_.datagrams()) {
@@ -245,6 +348,7 @@ void EndpointDriver::on_readable(size_t index) {
 }
 
 void EndpointDriver::on_writable(size_t index) {
+  if (index >= sockets_.size() || !sockets_[index]) return;
   if (!write_blocked_ || index != blocked_socket_) {
     loop_.set_want_write(sockets_[index]->fd(), false);
     return;
@@ -366,6 +470,10 @@ bool EndpointDriver::flush_socket() {
     size_t si = queued_socket_[queued_head_];
     size_t run_end = queued_head_;
     while (run_end < queued_.size() && queued_socket_[run_end] == si) ++run_end;
+    if (si == kDroppedSocket) {  // its socket was removed
+      queued_head_ = run_end;
+      continue;
+    }
     size_t want = run_end - queued_head_;
     size_t n = sockets_[si]->send(std::span<const OutgoingDatagram>(queued_).subspan(queued_head_, want));
     queued_head_ += n;

@@ -11,6 +11,14 @@
 // gets its own port (so NATs and the peer see distinct 4-tuples even for one IP), its own
 // send buffer and EPOLLOUT back-pressure, GSO trains never mix source addresses, and a
 // wildcard socket would also receive traffic meant for other sockets on that port.
+// SocketMode::kSharedPktinfo is the other choice, for hosts with many addresses or where
+// binding each one is unwanted: one wildcard socket per family, every address shares its
+// port, each datagram's source comes from the Transmit's tuple.local as an IP(V6)_PKTINFO
+// cmsg, and the local half of a received tuple from the PKTINFO the kernel reports. Adding
+// or removing an address then costs no socket at all.
+//
+// Addresses come and go (remove_socket): a removed socket is closed at once and datagrams
+// still queued for it are dropped (loss recovery resends them on the remaining paths).
 //
 // Single-threaded: every method runs on the loop thread (see LoopThread for a thread-safe
 // handle). Application logic lives in DriverCallbacks; after the application changes a
@@ -23,6 +31,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <queue>
 #include <unordered_map>
 #include <unordered_set>
@@ -57,8 +66,17 @@ struct DriverCounters {
   uint64_t memory_trim_us = 0;     // time they took in all
 };
 
+// How local addresses map to sockets (see the header comment).
+enum class SocketMode : uint8_t {
+  kPerAddress,     // one socket bound to each address (add_socket binds)
+  kSharedPktinfo,  // one wildcard socket per family; the source address chosen per packet
+};
+const char* socket_mode_name(SocketMode m);
+std::optional<SocketMode> parse_socket_mode(std::string_view text);  // "per-address", "pktinfo"
+
 struct EndpointDriverOptions {
   SocketAddress bind;                   // port 0 picks one; see local_address()
+  SocketMode socket_mode = SocketMode::kPerAddress;
   UdpSocketOptions socket;
   EndpointConfig endpoint;              // accept_connections=false for a client
   size_t max_segments = UdpSocket::kMaxGsoSegments;  // per GSO train
@@ -86,9 +104,16 @@ class EndpointDriver {
   // Binds one more UDP socket (port 0 picks one) and watches it; returns its bound address,
   // the `local` to pass to Connection::open_path. An address already bound returns that
   // socket's address.
+  // In kSharedPktinfo mode no socket is bound: the address joins the family's wildcard
+  // socket (opened on first use) and shares its port; a different non-zero port is refused.
   std::expected<SocketAddress, std::string> add_socket(const SocketAddress& bind);
-  // Local addresses of every socket, the first one first.
+  // Stops using local address `local` (as add_socket returned it; port 0 matches any port
+  // of that IP): its socket is closed, or in kSharedPktinfo mode the address is forgotten.
+  // Paths from it should be closed first. The first address stays for the endpoint's life.
+  std::expected<void, std::string> remove_socket(const SocketAddress& local);
+  // Local addresses in use, the first one first.
   std::vector<SocketAddress> local_addresses() const;
+  SocketMode socket_mode() const { return opts_.socket_mode; }
   // Delivers pending events, drains output and re-arms the timer after the application
   // changed `c` from outside a callback. Safe to call from inside callbacks (no-op there).
   void service(Connection& c);
@@ -102,7 +127,7 @@ class EndpointDriver {
   EventLoop& loop() { return loop_; }
   Endpoint& endpoint() { return *endpoint_; }
   const UdpSocket& socket() const { return *sockets_.front(); }  // the first socket
-  const SocketAddress& local_address() const { return sockets_.front()->local_address(); }
+  const SocketAddress& local_address() const { return primary_; }
   // Counters of every socket added together.
   UdpSocketCounters socket_counters() const;
   const DriverCounters& counters() const { return counters_; }
@@ -140,7 +165,13 @@ class EndpointDriver {
   Random& rng_;
   EndpointDriverOptions opts_;
   DriverCallbacks cb_;
-  std::vector<std::unique_ptr<UdpSocket>> sockets_;  // never empty; index 0 from options.bind
+  // Slots keep their index for the fd callbacks and queued datagrams; a removed socket
+  // leaves nullptr. Index 0 (from options.bind) is never removed.
+  std::vector<std::unique_ptr<UdpSocket>> sockets_;
+  SocketAddress primary_;                            // local_address()
+  std::vector<SocketAddress> shared_addresses_;      // kSharedPktinfo: added addresses
+  UdpSocketCounters removed_counters_;               // of sockets already closed
+  static constexpr size_t kDroppedSocket = SIZE_MAX; // queued_socket_ of a removed socket's data
   std::unique_ptr<Endpoint> endpoint_;
   ReceiveBatch batch_;
 

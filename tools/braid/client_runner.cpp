@@ -12,6 +12,8 @@
 #include "io/event_loop.h"
 #include "io/monotonic_clock.h"
 #include "io/sockaddr_conv.h"
+#include "tools/braid/auto_paths.h"
+#include "io/netlink_parser.h"
 #include "tools/braid/metrics_flag.h"
 #include "tools/braid/progress.h"
 #include "tools/braid/tool_support.h"
@@ -52,20 +54,9 @@ std::vector<SocketAddress> local_interface_addresses(SocketAddress::Family famil
 
 namespace {
 
-bool is_loopback(const SocketAddress& a) {
-  if (a.family == SocketAddress::Family::kV4) return a.ip[0] == 127;
-  static const std::array<uint8_t, 16> v6_loopback{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-  return a.ip == v6_loopback;
-}
-
-// Extra paths wait for the handshake and then for the server's CIDs for their path IDs;
-// open_path is retried until this long after the handshake.
-constexpr Duration kPathOpenWindow = std::chrono::seconds(2);
-
 struct PendingPath {
   SocketAddress local;   // bound socket address (port filled in)
   SocketAddress remote;
-  std::string last_error;
 };
 
 }  // namespace
@@ -115,12 +106,13 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
     o.bind = *src;
   }
   o.endpoint.accept_connections = false;
+  o.socket_mode = opts.socket_mode;
   o.qlog_dir = opts.qlog_dir;
 
   Connection* conn = nullptr;
   bool closed_by_peer_or_timer = false;
   std::vector<PendingPath> pending_paths;
-  bool multipath_warned = false;
+  std::unique_ptr<AutoPaths> auto_paths;
   // Stall tracking: the app's delivered byte count, checked after every round.
   uint64_t stall_bytes = 0;
   TimePoint stall_since{};
@@ -164,34 +156,17 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
       if (datagram_first_sent == TimePoint{}) datagram_first_sent = now;
     }
   };
+  // Extra paths are asked for once, right after connect: the connection queues them until
+  // the handshake and the server's path IDs and CIDs allow (kNotOpened if it never can).
   auto open_paths = [&](Connection& c, TimePoint now) {
-    if (pending_paths.empty() || rep.handshake_done == TimePoint{}) return;
-    bool window_over = now - rep.handshake_done > kPathOpenWindow;
-    if (!c.is_multipath()) {
-      // Transport parameters are known at handshake completion: no multipath now means never.
-      if (!multipath_warned) {
-        multipath_warned = true;
-        rep.path_warnings.push_back(fmt::format("the server did not negotiate multipath; {} extra path(s) not opened",
-                                                pending_paths.size()));
-      }
-      pending_paths.clear();
-      return;
-    }
-    for (auto it = pending_paths.begin(); it != pending_paths.end();) {
-      auto id = c.open_path(now, it->local, it->remote);
-      if (id) {
-        it = pending_paths.erase(it);
-        continue;
-      }
-      it->last_error = describe_error(id.error());
-      if (window_over) {
+    for (const auto& p : pending_paths) {
+      auto id = c.open_path(now, p.local, p.remote);
+      if (!id) {
         rep.path_warnings.push_back(
-            fmt::format("path {} -> {} not opened: {}", it->local.to_string(), it->remote.to_string(), it->last_error));
-        it = pending_paths.erase(it);
-        continue;
+            fmt::format("path {} -> {} not opened: {}", p.local.to_string(), p.remote.to_string(), id.error().reason));
       }
-      ++it;
     }
+    pending_paths.clear();
   };
   PathActionRunner actions(opts.path_actions);
   actions.set_default_remote(opts.remote);
@@ -210,6 +185,13 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
     }
     if (ev.type == ConnectionEventType::kPathEvent) {
       rep.path_events.push_back(PathEventRecord{io::monotonic_now() - rep.start, ev.path_id, ev.detail});
+      if (ev.path_change == PathChange::kNotOpened) {
+        rep.path_warnings.push_back(fmt::format("path {} {}", ev.path_id, ev.detail));
+      }
+      if (auto_paths && (ev.path_change == PathChange::kNotOpened || ev.path_state == PathState::kClosed ||
+                         ev.path_state == PathState::kClosing)) {
+        auto_paths->on_path_closed(ev.path_id);
+      }
     }
     if (ev.type == ConnectionEventType::kPathHealthChanged) {
       rep.path_events.push_back(PathEventRecord{io::monotonic_now() - rep.start, ev.path_id, ev.detail, "health"});
@@ -232,7 +214,6 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
   };
   cb.on_service = [&](Connection& c) {
     TimePoint now = io::monotonic_now();
-    open_paths(c, now);
     run_actions(c, now);
     send_probe(c, now);
     app.on_service(c);
@@ -245,6 +226,7 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
       fail((rep.handshake_done == TimePoint{} ? "handshake failed: " : "connection closed: ") + describe_error(*r));
     }
     conn = nullptr;
+    if (auto_paths) auto_paths->attach(nullptr);
   };
   auto driver_r = io::EndpointDriver::create(loop, rng, o, cb);
   if (!driver_r) {
@@ -255,13 +237,8 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
   rep.local = driver.local_address();
   {
     // One socket per extra local address, bound now so a bad address fails before connecting.
-    std::vector<PathRequest> wanted = opts.extra_paths;
-    if (opts.auto_paths) {
-      for (const auto& a : local_interface_addresses(rep.local.family, is_loopback(opts.remote))) {
-        if (!a.same_ip(rep.local)) wanted.push_back(PathRequest{a, std::nullopt});
-      }
-    }
-    for (const auto& w : wanted) {
+    if (opts.auto_paths) auto_paths = std::make_unique<AutoPaths>(loop, driver, opts.remote, rep);
+    for (const auto& w : opts.extra_paths) {
       SocketAddress remote = w.remote.value_or(opts.remote);
       if (w.local.same_ip(rep.local) && (w.local.port == 0 || w.local.port == rep.local.port) && remote == opts.remote) {
         continue;  // that is the first path already
@@ -271,7 +248,7 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
         rep.error = bound.error();
         return rep;
       }
-      pending_paths.push_back(PendingPath{*bound, remote, {}});
+      pending_paths.push_back(PendingPath{*bound, remote});
     }
     // Sockets for scheduled --open-path / --migrate, bound now for the same reason.
     for (const auto& local : actions.local_addresses()) {
@@ -290,6 +267,9 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
     return rep;
   }
   conn = *c;
+  open_paths(*conn, rep.start);
+  if (auto_paths) auto_paths->attach(conn);
+  driver.service(*conn);
   if (opts.metrics) opts.metrics->start(loop);
 
   ProgressBar bar(opts.progress_label, opts.progress_total, opts.progress);
@@ -363,6 +343,30 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
   rep.socket = driver.socket_counters();
   rep.driver = driver.counters();
   return rep;
+}
+
+nlohmann::json path_event_json(const PathEventRecord& e) {
+  nlohmann::json j{{"at_s", std::chrono::duration<double>(e.at).count()}, {"path_id", e.path}};
+  if (e.kind == "auto") {
+    j["auto"] = e.state;
+    j["local"] = e.local.to_string();
+    if (!e.interface_name.empty()) j["interface"] = e.interface_name;
+  } else {
+    j[e.kind == "health" ? "health" : "state"] = e.state;
+  }
+  return j;
+}
+
+std::vector<std::string> auto_path_lines(const ClientReport& rep) {
+  std::vector<std::string> out;
+  for (const auto& e : rep.path_events) {
+    if (e.kind != "auto") continue;
+    out.push_back(fmt::format("auto-paths: path {} {} {} {}{} at {:.2f} s", e.path, e.state,
+                              e.state == "opened" ? "from" : "of", e.local.to_string(),
+                              e.interface_name.empty() ? "" : " (" + e.interface_name + ")",
+                              std::chrono::duration<double>(e.at).count()));
+  }
+  return out;
 }
 
 // LOCAL[=REMOTE]: LOCAL is ADDR or ADDR:PORT; REMOTE is ADDR:PORT or ADDR (the server's

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "braid/rtt_prior.h"
 #include "braid/connection.h"
 #include "io/endpoint_driver.h"
@@ -48,7 +50,10 @@ struct ClientOptions {
   std::optional<FailureDetectionConfig> failure_detection;   // unset: base.failure_detection
   std::shared_ptr<RttPriorStore> rtt_priors;                 // --rtt-cache (unset: none)
   std::vector<PathRequest> extra_paths;   // opened after the handshake
-  bool auto_paths = false;                // also every other local address (getifaddrs)
+  // Also every other usable local address of the server's family, followed as interfaces
+  // come and go (rtnetlink; see auto_paths.h).
+  bool auto_paths = false;
+  io::SocketMode socket_mode = io::SocketMode::kPerAddress;  // --socket-mode
   bool path_lines = false;                // per-path lines under the bar (needs `progress`
                                           // on a terminal; without a terminal: a line per second)
   bool path_lines_without_terminal = false;
@@ -65,8 +70,12 @@ struct ClientOptions {
 struct PathEventRecord {
   Duration at{};  // since the start
   PathId path = 0;
-  std::string state;           // the new path state, or the new health
-  std::string kind = "state";  // "state" (path state) or "health" (failure detection)
+  std::string state;           // the new path state, the new health, or for "auto": opened / abandoned
+  // "state" (path state), "health" (failure detection), "auto" (--auto-paths followed an
+  // address that appeared or went away: `local` and `interface_name` say which).
+  std::string kind = "state";
+  SocketAddress local;
+  std::string interface_name;
 };
 
 class ClientApp {
@@ -97,7 +106,7 @@ struct ClientReport {
   };
   std::vector<Stall> stalls;  // every stall of 50 ms or more, in order
   std::vector<PathEventRecord> path_events;
-  std::vector<std::string> path_warnings;   // extra paths that could not be opened
+  std::vector<std::string> path_warnings;   // extra paths that could not be opened or closed
   std::optional<std::string> datagram_echo; // the echoed DATAGRAM payload
   std::vector<PathActionResult> path_actions;
   io::UdpSocketCounters socket;
@@ -105,6 +114,12 @@ struct ClientReport {
 };
 
 ClientReport run_client(const ClientOptions& opts, ClientApp& app);
+
+// One path_events entry of the --json reports: at_s, path_id and state / health, or for
+// "auto": {"auto": "opened"|"abandoned", "local": ADDR:PORT, "interface": NAME}.
+nlohmann::json path_event_json(const PathEventRecord& e);
+// "auto-paths: path 2 opened from 10.77.2.2:40001 (veth1) at 1.52 s" for every "auto" event.
+std::vector<std::string> auto_path_lines(const ClientReport& rep);
 
 // --path LOCAL[=REMOTE]: LOCAL is ADDR or ADDR:PORT; REMOTE is ADDR:PORT or ADDR (the
 // server's port), default the server address.

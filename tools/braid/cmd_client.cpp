@@ -32,6 +32,7 @@ struct ClientFlags {
   DetectionFlags detection;
   std::optional<std::string> datagram;
   bool insecure = false, json = false, sha256 = false, no_progress = false, auto_paths = false;
+  std::string socket_mode = "per-address";
   uint64_t key_update_after = 0;
 };
 
@@ -53,13 +54,14 @@ void print_summary(std::FILE* out, const ClientReport& rep, const HqDownloadApp&
     fmt::print(out,
                "path {} {} -> {} ({}, {}): {} of stream data, {:.1f} Mbit/s, smoothed RTT {:.3f} ms, min RTT {:.3f} ms, "
                "{} packets received, {} lost of {} sent\n",
-               p.id, p.tuple.local.to_string(), p.tuple.remote.to_string(), p.state, path_health_name(p.health),
+               p.path_id, p.tuple.local.to_string(), p.tuple.remote.to_string(), path_state_name(p.state), path_health_name(p.health),
                format_bytes(p.stream_bytes_received), secs > 0 ? p.stream_bytes_received * 8 / secs / 1e6 : 0.0,
                to_ms(p.smoothed_rtt), to_ms(p.min_rtt), p.packets_received, p.packets_lost, p.packets_sent);
   }
   fmt::print(out, "{}, bonding {}; longest stall {:.1f} ms (at {:.2f} s)\n",
-             rep.stats.multipath ? "multipath" : "single-path", rep.stats.bonding.empty() ? "-" : rep.stats.bonding,
+             rep.stats.multipath ? "multipath" : "single-path", bonding_state_name(rep.stats.bonding),
              to_ms(rep.longest_stall), std::chrono::duration<double>(rep.longest_stall_at).count());
+  for (const auto& line : auto_path_lines(rep)) fmt::print(out, "{}\n", line);
   for (const auto& r : app.results()) {
     if (!r.sha256_hex.empty()) fmt::print(out, "{}  {}\n", r.sha256_hex, r.path);
   }
@@ -100,15 +102,11 @@ nlohmann::json report_json(const ClientReport& rep, const HqDownloadApp* app) {
     j["paths"][i]["backup"] = p.backup;
   }
   j["multipath"] = rep.stats.multipath;
-  j["bonding"] = rep.stats.bonding;
+  j["bonding"] = std::string(bonding_state_name(rep.stats.bonding));
   j["longest_stall_ms"] = to_ms(rep.longest_stall);
   j["longest_stall_at_s"] = std::chrono::duration<double>(rep.longest_stall_at).count();
   j["path_events"] = nlohmann::json::array();
-  for (const auto& e : rep.path_events) {
-    j["path_events"].push_back({{"at_s", std::chrono::duration<double>(e.at).count()},
-                                {"path_id", e.path},
-                                {e.kind == "health" ? "health" : "state", e.state}});
-  }
+  for (const auto& e : rep.path_events) j["path_events"].push_back(path_event_json(e));
   if (!rep.path_warnings.empty()) j["path_warnings"] = rep.path_warnings;
   if (!rep.path_actions.empty()) {
     j["path_actions"] = nlohmann::json::array();
@@ -192,6 +190,9 @@ void run(const ClientFlags& f) {
   add_actions(f.migrations, "--migrate", parse_migrate);
   add_actions(f.path_statuses, "--path-status", parse_path_status);
   o.auto_paths = f.auto_paths;
+  auto socket_mode = io::parse_socket_mode(f.socket_mode);
+  if (!socket_mode) die(fmt::format("--socket-mode {}: expected per-address or pktinfo", f.socket_mode), 2);
+  o.socket_mode = *socket_mode;
   o.datagram = f.datagram;
 
   HqDownloadApp app(std::move(reqs), f.sha256);
@@ -240,7 +241,12 @@ void setup_client(CLI::App& app) {
                   "LOCAL@WHEN (repeatable): move the connection to local address LOCAL (probed first)");
   cmd->add_option("--path-status", f->path_statuses,
                   "ID=backup|available@WHEN (repeatable): change path ID's status at a time or after N bytes");
-  cmd->add_flag("--auto-paths", f->auto_paths, "also open a path from every other local address of the server's family");
+  cmd->add_flag("--auto-paths", f->auto_paths,
+                "also a path from every other local address of the server's family, following interfaces as they "
+                "come and go (a path opens when an address appears, is abandoned when it goes)");
+  cmd->add_option("--socket-mode", f->socket_mode,
+                  "per-address: one UDP socket bound to each local address; pktinfo: one wildcard socket, the source "
+                  "address chosen per packet (IP_PKTINFO)")->capture_default_str();
   cmd->add_option("--duplicate", f->duplicate,
                   "duplication of what the client sends: off, or always,datagrams,first=BYTES,suspect,copies=N");
   cmd->add_option("--reinject", f->reinject, "reinjection: on, off, or delay=,max=,queue=,interval=,prefer=");

@@ -31,6 +31,7 @@ struct SendFlags {
   uint32_t streams = 0;
   DetectionFlags detection;
   bool insecure = false, json = false, no_progress = false, auto_paths = false;
+  std::string socket_mode = "per-address";
 };
 
 // The sender as `run_client`'s application.
@@ -112,11 +113,8 @@ nlohmann::json report_json(const ClientReport& rep, const transfer::TransferSend
   j["connection"].erase("paths");
   j["longest_stall_ms"] = to_ms(rep.longest_stall);
   j["path_events"] = nlohmann::json::array();
-  for (const auto& e : rep.path_events) {
-    j["path_events"].push_back({{"at_s", std::chrono::duration<double>(e.at).count()},
-                                {"path_id", e.path},
-                                {e.kind == "health" ? "health" : "state", e.state}});
-  }
+  for (const auto& e : rep.path_events) j["path_events"].push_back(path_event_json(e));
+  if (!rep.path_warnings.empty()) j["path_warnings"] = rep.path_warnings;
   return j;
 }
 
@@ -197,6 +195,9 @@ void run(const SendFlags& f) {
     o.extra_paths.push_back(*p);
   }
   o.auto_paths = f.auto_paths;
+  auto socket_mode = io::parse_socket_mode(f.socket_mode);
+  if (!socket_mode) die(fmt::format("--socket-mode {}: expected per-address or pktinfo", f.socket_mode), 2);
+  o.socket_mode = *socket_mode;
   auto exporter = start_metrics_flag("send", f.metrics);
   ConnectionMetrics metrics("client", exporter.get());
   if (metrics.enabled()) {
@@ -238,10 +239,11 @@ void run(const SendFlags& f) {
              format_bytes(m.total_bytes), name, secs, m.throughput_bits_per_second / 1e6, format_bytes(m.resumed_bytes),
              m.chunks_confirmed, m.total_streams, transfer::to_string(m.mode), m.congestion_controller);
   for (const auto& p : rep.stats.paths) {
-    fmt::print(out, "path {} {} -> {} ({}, {}): {} of stream data, smoothed RTT {:.3f} ms, {} lost of {} sent\n", p.id,
-               p.tuple.local.to_string(), p.tuple.remote.to_string(), p.state, path_health_name(p.health),
+    fmt::print(out, "path {} {} -> {} ({}, {}): {} of stream data, smoothed RTT {:.3f} ms, {} lost of {} sent\n", p.path_id,
+               p.tuple.local.to_string(), p.tuple.remote.to_string(), path_state_name(p.state), path_health_name(p.health),
                format_bytes(p.stream_bytes_sent), to_ms(p.smoothed_rtt), p.packets_lost, p.packets_sent);
   }
+  for (const auto& line : auto_path_lines(rep)) fmt::print(out, "{}\n", line);
   fmt::print(out, "{}  {}\n", transfer::to_hex(sender.digest()), name);
 }
 
@@ -260,7 +262,12 @@ void setup_send(CLI::App& app) {
                   "32 hex digits naming the transfer (default: from the name, size and mtime; resume needs the same)");
   cmd->add_option("--path", f->paths,
                   "extra path LOCAL[=REMOTE] (repeatable): from local ADDR[:PORT], to REMOTE (default: the server)");
-  cmd->add_flag("--auto-paths", f->auto_paths, "also open a path from every other local address of the server's family");
+  cmd->add_flag("--auto-paths", f->auto_paths,
+                "also a path from every other local address of the server's family, following interfaces as they "
+                "come and go (a path opens when an address appears, is abandoned when it goes)");
+  cmd->add_option("--socket-mode", f->socket_mode,
+                  "per-address: one UDP socket bound to each local address; pktinfo: one wildcard socket, the source "
+                  "address chosen per packet (IP_PKTINFO)")->capture_default_str();
   cmd->add_flag("-k,--insecure", f->insecure, "do not verify the server certificate");
   cmd->add_option("--ca", f->ca, "trust this CA / self-signed certificate (PEM)");
   cmd->add_option("--qlog-dir", f->qlog_dir, "write <odcid>_client.sqlog here (also $QLOGDIR)");
