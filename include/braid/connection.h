@@ -46,36 +46,41 @@ enum class ConnectionEventType : uint8_t {
   kStreamReset,         // peer sent RESET_STREAM (error_code)
   kStreamStopSending,   // peer sent STOP_SENDING (error_code)
   kDatagramReceived,
-  kPathEvent,           // path_id, detail = new state ("validating", "active", "closed", ...)
-  kBondingChanged,      // detail = new bonding state
-  kPathHealthChanged,   // path_id, detail = new health ("suspect", "failed", "probing", "healthy")
+  kPathEvent,           // path_id, path_change, path_state (detail: the same in words)
+  kBondingChanged,      // bonding
+  kPathHealthChanged,   // path_id, health
   kKeyUpdated,
   kConnectionClosed,    // terminal; `error` says why
 };
+
+// What a kPathEvent reports. kState: the path moved to path_state. kMigrated and
+// kPreferredAddress: the path moved to another address pair (stats show the new tuple).
+// kProbeFailed / kProbeReplaced: a probe of a new address pair gave up or was superseded;
+// the path stays where it was. kNotOpened: a queued open_path request was dropped (detail
+// says why: the peer did not negotiate multipath, the connection closed).
+enum class PathChange : uint8_t { kState, kMigrated, kPreferredAddress, kProbeFailed, kProbeReplaced, kNotOpened };
+std::string_view path_change_name(PathChange c);
 
 struct ConnectionEvent {
   ConnectionEventType type;
   StreamId stream_id = 0;
   PathId path_id = 0;
   uint64_t error_code = 0;
-  std::string detail;
+  std::string detail;                 // the enum below in words, or why (for people and logs)
   std::optional<TransportError> error;
+  PathChange path_change = PathChange::kState;        // kPathEvent
+  PathState path_state = PathState::kCreated;         // kPathEvent: the path's state now
+  PathHealth health = PathHealth::kHealthy;           // kPathHealthChanged
+  BondingState bonding = BondingState::kSinglePath;   // kBondingChanged
 };
 
-struct PathStats {
-  PathId id = 0;
-  PathTuple tuple;
-  std::string state;
-  Duration smoothed_rtt{}, min_rtt{}, latest_rtt{}, rtt_variance{};
-  uint64_t congestion_window = 0;
-  uint64_t bytes_in_flight = 0;
-  // The path's congestion controller: its name, state, pacing rate (0: unpaced or window
-  // based) and the newest delivery-rate sample (bytes per second).
+// One path as the application sees it: everything a path plugin reads (PathSnapshot: state,
+// health, RTTs, window, rates, packets sent and lost, tuple) and the counters only people
+// and metrics need.
+struct PathStats : PathSnapshot {
+  // The path's congestion controller by name (congestion_controller_names()).
   std::string congestion_controller;
-  CcState cc_state = CcState::kSlowStart;
-  uint64_t pacing_rate_bytes_per_second = 0;
-  uint64_t delivery_rate_bytes_per_second = 0;
-  uint64_t packets_sent = 0, packets_received = 0, packets_lost = 0;
+  uint64_t packets_received = 0;
   // Receive side: 1-RTT packet numbers of this path below the largest received that never
   // arrived, i.e. what the peer lost sending to us (a peer that skips numbers adds to it).
   uint64_t packets_missing = 0;
@@ -87,13 +92,11 @@ struct PathStats {
   // already arrived (on any path).
   uint64_t duplicate_bytes_sent = 0, reinjected_bytes_sent = 0;
   uint64_t duplicate_bytes_received = 0;
-  uint64_t mtu = 0;
-  bool backup = false;
-  std::string ecn;   // "testing", "unknown", "capable" or "failed"
-  // Failure detection: health, the detector's name, and how often the path went suspect,
-  // failed and recovered; PINGs sent to probe it (idle, backup, suspect or failed).
-  PathHealth health = PathHealth::kHealthy;
-  std::string failure_detector;     // empty when detection is off or not multipath
+  EcnState ecn = EcnState::kTesting;
+  // Failure detection: the detector's name (empty when detection is off or not multipath),
+  // and how often the path went suspect, failed and recovered; PINGs sent to probe it
+  // (idle, backup, suspect or failed).
+  std::string failure_detector;
   uint32_t suspicions = 0, failures = 0, recoveries = 0;
   uint64_t probes_sent = 0;
 };
@@ -119,7 +122,7 @@ struct ConnectionStats {
   uint64_t key_updates = 0;
   uint32_t version = 0;      // QUIC version in use (0x00000001)
   bool multipath = false;
-  std::string bonding;
+  BondingState bonding = BondingState::kSinglePath;
   std::vector<PathStats> paths;
 };
 
@@ -139,43 +142,43 @@ class Connection {
   virtual std::optional<ConnectionEvent> poll_event() = 0;
 
   // Streams. Writes return bytes accepted (0 when the send buffer is full).
-  virtual Result<StreamId> open_stream(bool bidirectional) = 0;
-  virtual Result<size_t> stream_write(StreamId id, std::span<const uint8_t> data, bool fin) = 0;
+  virtual ApiResult<StreamId> open_stream(bool bidirectional) = 0;
+  virtual ApiResult<size_t> stream_write(StreamId id, std::span<const uint8_t> data, bool fin) = 0;
   // How many bytes stream_write would accept now. When that is 0, a kStreamWritable event
   // follows once more fits (as after a short write), so callers can size their reads.
-  virtual Result<size_t> stream_writable(StreamId id) = 0;
+  virtual ApiResult<size_t> stream_writable(StreamId id) = 0;
   // Reads in-order bytes; `fin` is set once everything up to the FIN has been read.
-  virtual Result<size_t> stream_read(StreamId id, std::span<uint8_t> out, bool& fin) = 0;
-  virtual Status stream_reset(StreamId id, uint64_t app_error) = 0;
-  virtual Status stream_stop_sending(StreamId id, uint64_t app_error) = 0;
+  virtual ApiResult<size_t> stream_read(StreamId id, std::span<uint8_t> out, bool& fin) = 0;
+  virtual ApiStatus stream_reset(StreamId id, uint64_t app_error) = 0;
+  virtual ApiStatus stream_stop_sending(StreamId id, uint64_t app_error) = 0;
   // Duplication per stream: every byte written is also sent on another usable path
   // (ConnectionConfig::duplication.copies of them); the peer delivers each byte once.
-  virtual Status set_stream_duplicate(StreamId id, bool on) = 0;
+  virtual ApiStatus set_stream_duplicate(StreamId id, bool on) = 0;
 
   // Datagrams (RFC 9221). Fails if the peer did not offer them or the datagram is too big.
-  virtual Status send_datagram(std::span<const uint8_t> data) = 0;
+  virtual ApiStatus send_datagram(std::span<const uint8_t> data) = 0;
   virtual std::optional<std::vector<uint8_t>> recv_datagram() = 0;
   virtual size_t max_datagram_payload() const = 0;
 
   // Key update (RFC 9001 §6); refused before the handshake is confirmed.
-  virtual Status initiate_key_update(TimePoint now) = 0;
+  virtual ApiStatus initiate_key_update(TimePoint now) = 0;
   // Client: move the connection to a new local address (active migration, RFC 9000 §9).
-  virtual Status migrate(TimePoint now, const SocketAddress& new_local) = 0;
+  virtual ApiStatus migrate(TimePoint now, const SocketAddress& new_local) = 0;
   // Multipath (draft-ietf-quic-multipath-21). Client: open a path from `local` to `remote`
   // on the lowest unused path ID; it becomes usable once validated (events report it).
-  virtual Result<PathId> open_path(TimePoint now, const SocketAddress& local, const SocketAddress& remote) = 0;
+  virtual ApiResult<PathId> open_path(TimePoint now, const SocketAddress& local, const SocketAddress& remote) = 0;
   // Abandons a path (PATH_ABANDON); data in flight there is resent on the other paths.
-  virtual Status close_path(TimePoint now, PathId id, uint64_t error_code = 0x3e /* APPLICATION_ABANDON_PATH */) = 0;
+  virtual ApiStatus close_path(TimePoint now, PathId id, uint64_t error_code = 0x3e /* APPLICATION_ABANDON_PATH */) = 0;
   // Marks a path backup (no data while an available path works) or available.
-  virtual Status set_path_status(TimePoint now, PathId id, bool backup) = 0;
+  virtual ApiStatus set_path_status(TimePoint now, PathId id, bool backup) = 0;
   // Replaces the congestion controller of one path (or, with no path, of every path and of
   // paths opened later) by a fresh one of `name` (congestion_controller_names()). The new
   // controller starts from its initial window and learns the path again; packets in flight
   // are acknowledged into it. An unknown name fails with kInternalError and the known names.
-  virtual Status set_congestion_controller(TimePoint now, std::string_view name,
+  virtual ApiStatus set_congestion_controller(TimePoint now, std::string_view name,
                                            std::optional<PathId> path = std::nullopt) = 0;
   // Pins a stream / the datagram flow to a path (nullopt: scheduler decides).
-  virtual Status set_stream_path(StreamId id, std::optional<PathId> path) = 0;
+  virtual ApiStatus set_stream_path(StreamId id, std::optional<PathId> path) = 0;
   virtual void set_datagram_path(std::optional<PathId> path) = 0;
   virtual bool is_multipath() const = 0;
   virtual BondingState bonding_state() const = 0;

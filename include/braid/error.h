@@ -60,4 +60,32 @@ inline std::unexpected<TransportError> fail(TransportErrorCode c, std::string wh
 
 const char* error_code_name(uint64_t code);
 
+// Why an application call was refused: misuse or a state that does not allow it yet. These
+// never go on the wire (peer errors are TransportErrors, in close_reason() and events), so
+// callers branch on `code` and show `reason` to people.
+enum class ApiErrorCode : uint8_t {
+  kInvalid,       // bad argument: unknown name, wrong stream direction, too large, duplicate
+  kNotFound,      // no such stream or path (never existed, or already gone)
+  kNotReady,      // not yet: handshake unconfirmed, transport parameters not known
+  kLimit,         // a limit the peer or the configuration sets (streams, path IDs, queue)
+  kWouldBlock,    // nothing fits now; an event says when to try again
+  kClosed,        // the connection (or that stream side) is closing or closed
+  kUnsupported,   // the peer did not negotiate it, or this role cannot do it
+};
+const char* api_error_name(ApiErrorCode code);
+
+struct ApiError {
+  ApiErrorCode code = ApiErrorCode::kInvalid;
+  std::string reason;
+  bool operator==(const ApiError&) const = default;
+};
+
+template <typename T>
+using ApiResult = std::expected<T, ApiError>;
+using ApiStatus = std::expected<void, ApiError>;
+
+inline std::unexpected<ApiError> api_fail(ApiErrorCode c, std::string why) {
+  return std::unexpected(ApiError{c, std::move(why)});
+}
+
 }  // namespace braid

@@ -35,6 +35,12 @@ enum class PathStatus : uint8_t { kUnknown, kAvailable, kBackup };
 enum class PathHealth : uint8_t { kHealthy, kSuspect, kFailed, kProbing };
 std::string_view path_health_name(PathHealth h);
 
+// ECN validation of a path (RFC 9000 §13.4.2): TESTING marks packets ECT(0) and checks the
+// peer's ACK counts; UNKNOWN stopped marking until more is known; CAPABLE keeps marking;
+// FAILED gave up on ECN for the path.
+enum class EcnState : uint8_t { kTesting, kUnknown, kCapable, kFailed };
+std::string_view ecn_state_name(EcnState s);
+
 // Everything a path plugin may read about one path, filled by the connection before each
 // decision (ALGORITHMS.md §1). Units are in the names or types.
 struct PathSnapshot {

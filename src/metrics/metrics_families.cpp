@@ -53,7 +53,7 @@ constexpr std::array kBondingStates{BondingState::kSinglePath, BondingState::kPe
 Labels role_label(const RoleValues& r) { return {{"role", r.role}}; }
 
 // The path counters summed by fold_closed; the same fields path_families() sums.
-constexpr std::array kPathCounterFields64{
+constexpr std::array<uint64_t PathStats::*, 12> kPathCounterFields64{
     &PathStats::packets_sent,          &PathStats::packets_received,      &PathStats::packets_lost,
     &PathStats::packets_missing,       &PathStats::bytes_sent,            &PathStats::bytes_received,
     &PathStats::stream_bytes_sent,     &PathStats::stream_bytes_received, &PathStats::duplicate_bytes_sent,
@@ -77,10 +77,10 @@ void HandshakeHistogram::observe(Duration d) {
 void fold_closed(ConnectionStats& closed, const ConnectionStats& final_stats) {
   for (const auto& c : kConnectionCounters) closed.*(c.field) += final_stats.*(c.field);
   for (const auto& p : final_stats.paths) {
-    auto it = std::find_if(closed.paths.begin(), closed.paths.end(), [&](const PathStats& q) { return q.id == p.id; });
+    auto it = std::find_if(closed.paths.begin(), closed.paths.end(), [&](const PathStats& q) { return q.path_id == p.path_id; });
     if (it == closed.paths.end()) {
       PathStats fresh;
-      fresh.id = p.id;
+      fresh.path_id = p.path_id;
       closed.paths.push_back(fresh);
       it = closed.paths.end() - 1;
     }
@@ -119,7 +119,7 @@ Families connection_families(std::span<const RoleValues> roles) {
     add_sample(multipath, role_label(r), static_cast<double>(mp));
     for (BondingState b : kBondingStates) {
       auto name = bonding_state_name(b);
-      auto n = std::count_if(r.open.begin(), r.open.end(), [&](const ConnectionStats& s) { return s.bonding == name; });
+      auto n = std::count_if(r.open.begin(), r.open.end(), [&](const ConnectionStats& s) { return s.bonding == b; });
       add_sample(bonding, {{"role", r.role}, {"state", std::string(name)}}, static_cast<double>(n));
     }
   }

@@ -75,7 +75,7 @@ constexpr std::array kGauges{
     PathSeries{"braid_path_delivery_rate_bytes_per_second", "Newest delivery-rate sample",
                [](const PathStats& p) { return double(p.delivery_rate_bytes_per_second); }},
     PathSeries{"braid_path_mtu_bytes", "Maximum UDP payload the path carries (PMTU)",
-               [](const PathStats& p) { return double(p.mtu); }},
+               [](const PathStats& p) { return double(p.max_datagram_size); }},
 };
 
 constexpr std::array kPathStates{PathState::kCreated, PathState::kValidating, PathState::kValidated,
@@ -92,9 +92,9 @@ struct PathGroup {
 std::map<PathId, PathGroup> group(const RoleValues& r) {
   std::map<PathId, PathGroup> g;
   for (const auto& s : r.open) {
-    for (const auto& p : s.paths) g[p.id].open.push_back(&p);
+    for (const auto& p : s.paths) g[p.path_id].open.push_back(&p);
   }
-  for (const auto& p : r.closed.paths) g[p.id].closed = &p;
+  for (const auto& p : r.closed.paths) g[p.path_id].closed = &p;
   return g;
 }
 
@@ -138,7 +138,7 @@ Families path_families(std::span<const RoleValues> roles) {
       if (g.open.empty()) continue;
       for (PathState s : kPathStates) {
         auto name = path_state_name(s);
-        auto n = std::count_if(g.open.begin(), g.open.end(), [&](const PathStats* p) { return p->state == name; });
+        auto n = std::count_if(g.open.begin(), g.open.end(), [&](const PathStats* p) { return p->state == s; });
         auto labels = path_labels(roles[i], id);
         labels.push_back({"state", std::string(name)});
         add_sample(state, std::move(labels), static_cast<double>(n));

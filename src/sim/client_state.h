@@ -30,7 +30,6 @@ struct Simulation::ClientState {
   std::unique_ptr<std::ofstream> qlog[2];
   // Per scenario path: the connection's PathId once opened (path 0 is the initial path).
   std::vector<std::optional<PathId>> path_ids;
-  std::vector<bool> opening;  // an open_path retry is scheduled
   std::vector<bool> backup_reasserted;
   std::vector<std::string> path_log;
   // Failure detection as both endpoints reported it, outages the triggers caused, and

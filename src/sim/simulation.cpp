@@ -128,7 +128,6 @@ void Simulation::start_client(size_t i) {
   }
   cs.path_ids.assign(host.paths.size(), std::nullopt);
   cs.path_ids[0] = PathId{0};
-  cs.opening.assign(host.paths.size(), false);
   cs.backup_reasserted.assign(host.paths.size(), false);
   PathTuple tuple{host.paths[0].local, topology_.server_address()};
   auto c = Connection::connect(queue_.now(), cfg, tuple, cs.rng);
@@ -175,7 +174,7 @@ bool Simulation::drain_events(size_t i, Side side) {
     cs.workload->on_event(queue_.now(), side, *c, *ev);
     if (side == Side::kClient && ev->type == ConnectionEventType::kPathEvent) on_client_path_event(i, *ev);
     if (ev->type == ConnectionEventType::kPathHealthChanged || ev->type == ConnectionEventType::kBondingChanged ||
-        (ev->type == ConnectionEventType::kPathEvent && is_braid_path_change(ev->detail))) {
+        (ev->type == ConnectionEventType::kPathEvent && is_braid_path_change(*ev))) {
       on_health_event(i, side, *ev);
     }
     if (side == Side::kClient && ev->type == ConnectionEventType::kHandshakeCompleted && !cs.multipath_notified) {
@@ -428,7 +427,7 @@ SimulationResult Simulation::collect(TimePoint end, bool time_limit_reached) {
       r.duplicate_stream_bytes = received > read ? received - read : 0;
     }
     r.multipath = cst.multipath;
-    r.bonding = cst.bonding;
+    r.bonding = std::string(bonding_state_name(cst.bonding));
     r.path_log = cs.path_log;
     r.health = cs.health;
     r.degraded = cs.degraded;

@@ -78,12 +78,12 @@ class Simulation {
   void check_failure(size_t i);
   // Path control (simulation_paths.cpp).
   void open_extra_paths(size_t i);
-  void try_open_path(size_t i, size_t p, int attempt);
+  void open_client_path(size_t i, size_t p);
   void run_action(const PathAction& a);
   void on_client_path_event(size_t i, const ConnectionEvent& ev);
   void log_path(size_t i, std::string what);
   // Failure detection and braid's own path changes (simulation_health.cpp).
-  static bool is_braid_path_change(std::string_view detail);
+  static bool is_braid_path_change(const ConnectionEvent& ev);
   void on_health_event(size_t i, Side side, const ConnectionEvent& ev);
   void watch_recovered_path(size_t i, PathId id, uint64_t base, int polls_left);
   void run_trigger(const Trigger& t);

@@ -20,14 +20,16 @@ constexpr int kRecoveryPolls = 2000;   // 10 s of virtual time
 uint64_t path_stream_bytes_sent(const Connection* c, PathId id) {
   if (!c) return 0;
   for (const auto& ps : c->stats().paths) {
-    if (ps.id == id) return ps.stream_bytes_sent;
+    if (ps.path_id == id) return ps.stream_bytes_sent;
   }
   return 0;
 }
 }  // namespace
 
-bool Simulation::is_braid_path_change(std::string_view detail) {
-  return detail == "failed" || detail == "active" || detail == "standby" || detail == "closing";
+bool Simulation::is_braid_path_change(const ConnectionEvent& ev) {
+  if (ev.path_change != PathChange::kState) return false;
+  auto s = ev.path_state;
+  return s == PathState::kFailed || s == PathState::kActive || s == PathState::kStandby || s == PathState::kClosing;
 }
 
 void Simulation::on_health_event(size_t i, Side side, const ConnectionEvent& ev) {
@@ -42,23 +44,24 @@ void Simulation::on_health_event(size_t i, Side side, const ConnectionEvent& ev)
   }
   auto key = std::make_pair(server, ev.path_id);
   if (ev.type == ConnectionEventType::kBondingChanged) {
-    if (ev.detail != "degraded") return;
+    if (ev.bonding != BondingState::kDegraded) return;
     cs.degraded = true;
     h.what = "bonding degraded";
   } else if (ev.type == ConnectionEventType::kPathHealthChanged) {
-    h.what = ev.detail;
-    if (ev.detail == "healthy" && cs.failed_now.erase(key)) {
+    h.what = std::string(path_health_name(ev.health));
+    if (ev.health == PathHealth::kHealthy && cs.failed_now.erase(key)) {
       // Back from a failure: watch for the first stream bytes it carries again.
       watch_recovered_path(i, ev.path_id, path_stream_bytes_sent(cs.conn.get(), ev.path_id) +
                                               path_stream_bytes_sent(cs.server, ev.path_id),
                            kRecoveryPolls);
     }
-    if (ev.detail == "failed") cs.failed_now.insert(key);
+    if (ev.health == PathHealth::kFailed) cs.failed_now.insert(key);
   } else {
     // Path state: "failed" and "closing" always; "active"/"standby" only after a failure.
-    if (ev.detail == "failed") cs.state_failed_now.insert(key);
-    if ((ev.detail == "active" || ev.detail == "standby") && !cs.state_failed_now.erase(key)) return;
-    h.what = ev.detail == "closing" ? "closing" : "state " + ev.detail;
+    PathState st = ev.path_state;
+    if (st == PathState::kFailed) cs.state_failed_now.insert(key);
+    if ((st == PathState::kActive || st == PathState::kStandby) && !cs.state_failed_now.erase(key)) return;
+    h.what = st == PathState::kClosing ? "closing" : fmt::format("state {}", path_state_name(st));
   }
   std::string where = h.path ? fmt::format("path {} (id {})", *h.path, h.path_id) : fmt::format("path id {}", h.path_id);
   log_path(i, fmt::format("{}: {} {}", server ? "server" : "client", where, h.what));

@@ -1,5 +1,5 @@
-// Path control for multipath clients: opening paths 1..N-1 after the handshake (retrying
-// while the peer's connection IDs are in flight), backup marks, scheduled path actions, and
+// Path control for multipath clients: opening paths 1..N-1 after the handshake (the core
+// queues each request until the peer's path ID limit and connection IDs allow it), backup marks, scheduled path actions, and
 // the per-path summary drawn from both connections' stats.
 #include <fmt/format.h>
 
@@ -8,20 +8,6 @@
 
 namespace braid::sim {
 
-namespace {
-
-// open_path fails until the client has HANDSHAKE_DONE and the server's
-// PATH_NEW_CONNECTION_ID frames (about one RTT after the handshake); retry at this
-// interval for up to kMaxOpenAttempts × kOpenRetryInterval of virtual time.
-constexpr Duration kOpenRetryInterval = std::chrono::milliseconds(10);
-constexpr int kMaxOpenAttempts = 500;
-
-bool worth_retrying(const TransportError& e) {
-  return e.reason.find("no connection ID") != std::string::npos ||
-         e.reason.find("not confirmed") != std::string::npos;
-}
-
-}  // namespace
 
 void Simulation::log_path(size_t i, std::string what) {
   clients_[i]->path_log.push_back(
@@ -36,31 +22,21 @@ void Simulation::open_extra_paths(size_t i) {
     log_path(i, st ? fmt::format("path 0 ({}) marked backup", host.paths[0].name)
                    : fmt::format("path 0 ({}) backup: {}", host.paths[0].name, st.error().reason));
   }
-  for (size_t p = 1; p < host.paths.size(); ++p) try_open_path(i, p, 0);
+  for (size_t p = 1; p < host.paths.size(); ++p) open_client_path(i, p);
 }
 
-void Simulation::try_open_path(size_t i, size_t p, int attempt) {
+void Simulation::open_client_path(size_t i, size_t p) {
   ClientState& cs = *clients_[i];
   const SimPath& sp = topology_.clients()[i].paths[p];
-  cs.opening[p] = false;
   if (!cs.conn || cs.failed || cs.conn->is_closed() || cs.conn->is_draining()) return;
   TimePoint now = queue_.now();
   auto r = cs.conn->open_path(now, sp.local, topology_.server_address());
   if (!r) {
-    if (worth_retrying(r.error()) && attempt + 1 < kMaxOpenAttempts) {
-      cs.opening[p] = true;
-      queue_.schedule(now + kOpenRetryInterval, [this, i, p, attempt] {
-        try_open_path(i, p, attempt + 1);
-        mark_dirty(i);
-      });
-    } else {
-      log_path(i, fmt::format("path {} ({}) not opened after {} attempts: {}", p, sp.name, attempt + 1,
-                              r.error().reason));
-    }
+    log_path(i, fmt::format("path {} ({}) not opened: {}", p, sp.name, r.error().reason));
     return;
   }
   cs.path_ids[p] = *r;
-  log_path(i, fmt::format("path {} ({}) opened as path id {} (attempt {})", p, sp.name, *r, attempt + 1));
+  log_path(i, fmt::format("path {} ({}) opened as path id {}", p, sp.name, *r));
   if (sp.backup) {
     auto st = cs.conn->set_path_status(now, *r, true);
     log_path(i, st ? fmt::format("path {} ({}) marked backup", p, sp.name)
@@ -75,7 +51,10 @@ void Simulation::try_open_path(size_t i, size_t p, int attempt) {
 // path again once it is active (a newer status sequence number) makes the status stick.
 void Simulation::on_client_path_event(size_t i, const ConnectionEvent& ev) {
   ClientState& cs = *clients_[i];
-  if (ev.detail != "active" && ev.detail != "standby") return;
+  if (ev.path_change != PathChange::kState ||
+      (ev.path_state != PathState::kActive && ev.path_state != PathState::kStandby)) {
+    return;
+  }
   const ClientHost& host = topology_.clients()[i];
   for (size_t p = 0; p < host.paths.size(); ++p) {
     if (cs.path_ids[p] != ev.path_id || !host.paths[p].backup || cs.backup_reasserted[p]) continue;
@@ -95,15 +74,12 @@ void Simulation::run_action(const PathAction& a) {
     return;
   }
   TimePoint now = queue_.now();
-  Status st;
+  ApiStatus st;
   switch (a.kind) {
     case PathActionKind::kOpenPath:
-      if (cs.opening[a.path]) {
-        log_path(a.client, what + ": skipped, already opening");
-        return;
-      }
+      // A path still open (or still queued) on that tuple is refused by open_path itself.
       log_path(a.client, what);
-      try_open_path(a.client, a.path, 0);
+      open_client_path(a.client, a.path);
       return;
     case PathActionKind::kClosePath:
     case PathActionKind::kBackup:
@@ -149,8 +125,8 @@ PathResult Simulation::path_result(const SimPath& sp, const ConnectionStats& cli
     if (ps.tuple.local != sp.local) continue;
     add(pr.client, ps);
     pr.used = true;
-    pr.path_id = ps.id;
-    pr.state = ps.state;
+    pr.path_id = ps.path_id;
+    pr.state = std::string(path_state_name(ps.state));
     pr.backup = ps.backup;
     pr.bytes_sent += ps.bytes_sent;
     pr.bytes_received += ps.bytes_received;

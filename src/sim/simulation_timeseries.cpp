@@ -31,12 +31,12 @@ void Simulation::take_samples() {
         s.t_s = t_s;
         s.client = i;
         s.server = server;
-        s.path_id = p.id;
+        s.path_id = p.path_id;
         // The client side of the tuple names the scenario path (see Topology::locate).
         if (auto ref = topology_.locate(server ? p.tuple.remote : p.tuple.local); ref && ref->client == i) {
           s.path = ref->path;
         }
-        s.state = p.state;
+        s.state = std::string(path_state_name(p.state));
         s.health = std::string(path_health_name(p.health));
         s.cwnd_bytes = p.congestion_window;
         s.bytes_in_flight = p.bytes_in_flight;

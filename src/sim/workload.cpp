@@ -443,7 +443,7 @@ std::string describe(const WorkloadSpec& w) {
 
 }  // namespace
 
-Result<StreamId> Workload::open_stream(Connection& c, bool bidirectional) {
+ApiResult<StreamId> Workload::open_stream(Connection& c, bool bidirectional) {
   auto id = c.open_stream(bidirectional);
   if (id && owners_) (*owners_)[*id] = index_;
   return id;

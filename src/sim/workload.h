@@ -67,7 +67,7 @@ class Workload {
  protected:
   virtual void on_stream_event(TimePoint /*now*/, Side /*side*/, Connection& /*conn*/, const ConnectionEvent& /*ev*/) {}
   // Opens a stream and records this workload as its owner.
-  Result<StreamId> open_stream(Connection& c, bool bidirectional);
+  ApiResult<StreamId> open_stream(Connection& c, bool bidirectional);
   // Pattern bytes with backpressure, FIN with the last; `remaining` shrinks by the bytes taken.
   uint64_t write_pattern(Side side, Connection& c, StreamId id, uint64_t& remaining);
   // Writes data[offset..] with FIN at the end; returns the new offset (backpressure: less).

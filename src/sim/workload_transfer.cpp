@@ -145,14 +145,14 @@ class TransferWorkload final : public Workload {
   class Transport final : public transfer::Transport {
    public:
     Transport(TransferWorkload& w, Connection& c) : w_(w), c_(c), q_(c) {}
-    Result<StreamId> open_stream(bool bidi) override { return w_.open_stream(c_, bidi); }
+    ApiResult<StreamId> open_stream(bool bidi) override { return w_.open_stream(c_, bidi); }
     size_t writable(StreamId id) override { return q_.writable(id); }
-    Result<size_t> write(StreamId id, std::span<const uint8_t> d, bool fin) override {
+    ApiResult<size_t> write(StreamId id, std::span<const uint8_t> d, bool fin) override {
       auto n = q_.write(id, d, fin);
       if (n) w_.stream_written_[static_cast<int>(Side::kClient)] += *n;
       return n;
     }
-    Result<size_t> read(StreamId id, std::span<uint8_t> o, bool& fin) override { return q_.read(id, o, fin); }
+    ApiResult<size_t> read(StreamId id, std::span<uint8_t> o, bool& fin) override { return q_.read(id, o, fin); }
     void reset(StreamId id, uint64_t code) override { q_.reset(id, code); }
     void stop_sending(StreamId id, uint64_t code) override { q_.stop_sending(id, code); }
     transfer::TransportStatus status(TimePoint now) const override { return q_.status(now); }

@@ -46,10 +46,10 @@ struct TransportStatus {
 class Transport {
  public:
   virtual ~Transport() = default;
-  virtual Result<StreamId> open_stream(bool bidirectional) = 0;
+  virtual ApiResult<StreamId> open_stream(bool bidirectional) = 0;
   virtual size_t writable(StreamId id) = 0;   // 0 when blocked or the stream is gone
-  virtual Result<size_t> write(StreamId id, std::span<const uint8_t> data, bool fin) = 0;
-  virtual Result<size_t> read(StreamId id, std::span<uint8_t> out, bool& fin) = 0;
+  virtual ApiResult<size_t> write(StreamId id, std::span<const uint8_t> data, bool fin) = 0;
+  virtual ApiResult<size_t> read(StreamId id, std::span<uint8_t> out, bool& fin) = 0;
   virtual void reset(StreamId id, uint64_t code) = 0;
   virtual void stop_sending(StreamId id, uint64_t code) = 0;
   virtual TransportStatus status(TimePoint now) const = 0;
@@ -65,12 +65,12 @@ class Transport {
 class QuicTransport final : public Transport {
  public:
   explicit QuicTransport(Connection& c) : c_(c) {}
-  Result<StreamId> open_stream(bool bidirectional) override { return c_.open_stream(bidirectional); }
+  ApiResult<StreamId> open_stream(bool bidirectional) override { return c_.open_stream(bidirectional); }
   size_t writable(StreamId id) override;
-  Result<size_t> write(StreamId id, std::span<const uint8_t> data, bool fin) override {
+  ApiResult<size_t> write(StreamId id, std::span<const uint8_t> data, bool fin) override {
     return c_.stream_write(id, data, fin);
   }
-  Result<size_t> read(StreamId id, std::span<uint8_t> out, bool& fin) override { return c_.stream_read(id, out, fin); }
+  ApiResult<size_t> read(StreamId id, std::span<uint8_t> out, bool& fin) override { return c_.stream_read(id, out, fin); }
   void reset(StreamId id, uint64_t code) override { (void)c_.stream_reset(id, code); }
   void stop_sending(StreamId id, uint64_t code) override { (void)c_.stream_stop_sending(id, code); }
   TransportStatus status(TimePoint now) const override;

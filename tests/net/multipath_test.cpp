@@ -41,7 +41,7 @@ std::optional<PathId> open_extra_path(TestClient& client, const SocketAddress& l
 bool path_active(Connection* c, PathId id) {
   if (!c) return false;
   for (const auto& p : c->stats().paths) {
-    if (p.id == id) return p.state == "active";
+    if (p.path_id == id) return p.state == PathState::kActive;
   }
   return false;
 }
@@ -69,14 +69,14 @@ TEST(Multipath, TwoLocalAddressesBothCarryStreamData) {
   EXPECT_EQ(cs.paths[0].tuple.local.ip_string(), "127.0.0.2");
   EXPECT_EQ(cs.paths[1].tuple.local.ip_string(), "127.0.0.3");
   for (const auto& p : cs.paths) {
-    EXPECT_GT(p.stream_bytes_received, 0u) << "path " << p.id;
-    EXPECT_GT(p.packets_received, 0u) << "path " << p.id;
+    EXPECT_GT(p.stream_bytes_received, 0u) << "path " << p.path_id;
+    EXPECT_GT(p.packets_received, 0u) << "path " << p.path_id;
   }
   // The sender's view: both paths carried stream data.
   auto ss = server.connection_stats();
   ASSERT_EQ(ss.size(), 1u);
   ASSERT_EQ(ss[0].paths.size(), 2u);
-  for (const auto& p : ss[0].paths) EXPECT_GT(p.stream_bytes_sent, 0u) << "server path " << p.id;
+  for (const auto& p : ss[0].paths) EXPECT_GT(p.stream_bytes_sent, 0u) << "server path " << p.path_id;
   // Both client sockets sent datagrams.
   EXPECT_EQ(client.driver().local_addresses().size(), 2u);
 }

@@ -15,21 +15,21 @@ inline const SocketAddress kLocal2 = *SocketAddress::parse("10.0.2.1:5002");
 
 inline std::optional<PathStats> path_stats(Connection& c, PathId id) {
   for (auto& p : c.stats().paths) {
-    if (p.id == id) return p;
+    if (p.path_id == id) return p;
   }
   return std::nullopt;
 }
 
 // Opens a path from `local` and waits until both sides call it active (or standby).
 inline std::optional<PathId> open_and_wait(PairHarness& h, const SocketAddress& local) {
-  h.run_for(std::chrono::milliseconds(50));   // PATH_NEW_CONNECTION_ID frames arrive
   auto id = h.client().open_path(h.now(), local, kServer);
   EXPECT_TRUE(id.has_value()) << (id ? "" : id.error().reason);
   if (!id) return std::nullopt;
   bool ok = h.run_until([&] {
     auto c = path_stats(h.client(), *id);
     auto s = path_stats(*h.server_conn(), *id);
-    return c && s && (c->state == "active" || c->state == "standby") && (s->state == "active" || s->state == "standby");
+    auto in_use = [](const PathStats& p) { return p.state == PathState::kActive || p.state == PathState::kStandby; };
+    return c && s && in_use(*c) && in_use(*s);
   }, std::chrono::seconds(5));
   EXPECT_TRUE(ok);
   if (!ok) return std::nullopt;

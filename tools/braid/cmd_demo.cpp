@@ -190,7 +190,7 @@ void plot_demo(const std::filesystem::path& qlog_dir, const std::string& out, co
   int slot_a = -1;
   for (auto& ps : data->paths) {
     for (const auto& p : rep.stats.paths) {
-      if (std::to_string(p.id) != ps.key) continue;
+      if (std::to_string(p.path_id) != ps.key) continue;
       const char* name = p.tuple.remote == via_a ? "A" : p.tuple.remote == via_b ? "B" : nullptr;
       if (!name) continue;
       ps.label += fmt::format(" ({})", name);
@@ -302,8 +302,8 @@ void run_multipath_demo(size_t kMultipathBytes, const PluginSpec& scheduler, con
       bool a_usable = false;
       for (const auto& p : c.stats().paths) {
         // A path failed by detection recovers by itself once its probes are answered.
-        if (p.tuple.remote == via_a && (p.state == "active" || p.state == "validating" || p.state == "validated" ||
-                                        p.state == "standby" || p.state == "created" || p.state == "failed")) {
+        if (p.tuple.remote == via_a && (p.state == PathState::kActive || p.state == PathState::kValidating || p.state == PathState::kValidated ||
+                                        p.state == PathState::kStandby || p.state == PathState::kCreated || p.state == PathState::kFailed)) {
           a_usable = true;
         }
       }
@@ -355,12 +355,12 @@ void run_multipath_demo(size_t kMultipathBytes, const PluginSpec& scheduler, con
   fmt::print("  failover stall    {:.0f} ms without new in-order bytes after the cut (longest stall overall {:.0f} ms)\n",
              to_ms(failover), to_ms(rep.longest_stall));
   fmt::print("  connection        {}, bonding {}, never closed\n", rep.stats.multipath ? "multipath" : "single-path",
-             rep.stats.bonding);
+             bonding_state_name(rep.stats.bonding));
   for (const auto& p : rep.stats.paths) {
     std::string name = p.tuple.remote == via_a ? "A" : p.tuple.remote == via_b ? "B" : "?";
-    fmt::print("  path {} ({})        {} -> {}: {} of stream data, {} packets lost, RTT {:.0f} ms, {}, {}\n", p.id,
+    fmt::print("  path {} ({})        {} -> {}: {} of stream data, {} packets lost, RTT {:.0f} ms, {}, {}\n", p.path_id,
                name, p.tuple.local.to_string(), p.tuple.remote.to_string(), format_bytes(p.stream_bytes_received),
-               p.packets_lost, to_ms(p.smoothed_rtt), p.state, path_health_name(p.health));
+               p.packets_lost, to_ms(p.smoothed_rtt), path_state_name(p.state), path_health_name(p.health));
   }
   // What the client's failure detection saw (the server, which sends, detects first).
   for (const auto& e : rep.path_events) {

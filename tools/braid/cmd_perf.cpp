@@ -229,7 +229,7 @@ void run_perf_client(const PerfClientFlags& f) {
              format_bytes(app.downloaded()), format_bytes(app.uploaded()), f.streams, secs, mbps);
   for (const auto& p : rep.stats.paths) {
     fmt::print(out, "path {}: smoothed RTT {:.3f} ms, min RTT {:.3f} ms, RTT variance {:.3f} ms, {} lost of {} sent\n",
-               p.id, to_ms(p.smoothed_rtt), to_ms(p.min_rtt), to_ms(p.rtt_variance), p.packets_lost, p.packets_sent);
+               p.path_id, to_ms(p.smoothed_rtt), to_ms(p.min_rtt), to_ms(p.rtt_variance), p.packets_lost, p.packets_sent);
   }
 }
 

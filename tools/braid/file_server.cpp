@@ -194,7 +194,7 @@ void FileServer::on_closed(Connection& c) {
     // Per path, in key=value form for scripts (paths abandoned long enough ago are gone).
     for (const auto& p : st.paths) {
       fmt::print(stderr, "[conn {}] path {} {} -> {} ({}{}): stream_bytes_sent={} packets_sent={} packets_lost={}\n",
-                 it->second.id, p.id, p.tuple.local.to_string(), p.tuple.remote.to_string(), p.state,
+                 it->second.id, p.path_id, p.tuple.local.to_string(), p.tuple.remote.to_string(), path_state_name(p.state),
                  p.backup ? ", backup" : "", p.stream_bytes_sent, p.packets_sent, p.packets_lost);
     }
   }

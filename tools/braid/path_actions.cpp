@@ -183,7 +183,7 @@ bool PathActionRunner::run(Connection& c, TimePoint now, TimePoint handshake, ui
     auto& r = results_[i];
     if (r.done || !r.error.empty() || !due(a, now, handshake, bytes)) continue;
     if (first_due_[i] == TimePoint{}) first_due_[i] = now;
-    Status st;
+    ApiStatus st;
     switch (a.kind) {
       case PathAction::Kind::kAbandon:
         st = c.close_path(now, a.path, 0);

@@ -54,8 +54,9 @@ struct PathActionResult {
   bool reported = false;        // the caller has logged this outcome
 };
 
-// Runs due actions. An action that cannot run yet (no CIDs for a new path, a path the peer
-// has not opened yet) is retried until `retry_window` after it became due, then reported.
+// Runs due actions. An action that cannot run yet (on a server: a path the peer has not
+// opened yet) is retried until `retry_window` after it became due, then reported. Opening
+// a path never needs a retry: the connection queues the request until it can start.
 class PathActionRunner {
  public:
   explicit PathActionRunner(std::vector<PathAction> actions, Duration retry_window = std::chrono::seconds(2));

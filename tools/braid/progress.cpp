@@ -33,9 +33,9 @@ std::string percent(uint64_t part, uint64_t whole) {
 }  // namespace
 
 std::string path_summary(const PathStats& p, double rx_bps, double tx_bps, bool with_addresses) {
-  std::string s = fmt::format("path {}", p.id);
+  std::string s = fmt::format("path {}", p.path_id);
   if (with_addresses) s += fmt::format(" {} -> {}", p.tuple.local.to_string(), p.tuple.remote.to_string());
-  s += fmt::format(" {:<9} rx {:6.1f} Mbit/s  tx {:6.1f} Mbit/s  rtt {}  loss rx {} tx {}", p.state, rx_bps / 1e6,
+  s += fmt::format(" {:<9} rx {:6.1f} Mbit/s  tx {:6.1f} Mbit/s  rtt {}  loss rx {} tx {}", path_state_name(p.state), rx_bps / 1e6,
                    tx_bps / 1e6, p.min_rtt.count() ? fmt::format("{:.1f} ms", to_ms(p.smoothed_rtt)) : "-",   // no sample yet: no RTT
                    percent(p.packets_missing, p.packets_missing + p.packets_received),
                    percent(p.packets_lost, p.packets_sent));
@@ -101,7 +101,7 @@ PathLines::~PathLines() { finish(); }
 
 void PathLines::update(TimePoint now, const ConnectionStats& stats) {
   for (const auto& p : stats.paths) {
-    auto& r = rates_[p.id];
+    auto& r = rates_[p.path_id];
     if (r.at == TimePoint{}) {
       r.at = now;
       r.rx_bytes = p.stream_bytes_received;
@@ -120,11 +120,11 @@ void PathLines::update(TimePoint now, const ConnectionStats& stats) {
   if (last_draw_ != TimePoint{} && now - last_draw_ < interval) return;
   last_draw_ = now;
   auto summary = [&](const PathStats& p, bool addresses) {
-    auto it = rates_.find(p.id);
+    auto it = rates_.find(p.path_id);
     return path_summary(p, it == rates_.end() ? 0 : it->second.rx_bps, it == rates_.end() ? 0 : it->second.tx_bps,
                         addresses);
   };
-  std::string bonding = stats.multipath ? (stats.bonding.empty() ? "-" : stats.bonding) : "single-path";
+  std::string bonding = stats.multipath ? std::string(bonding_state_name(stats.bonding)) : "single-path";
   if (!terminal_) {
     std::string line = fmt::format("[{:5.1f} s]", std::chrono::duration<double>(now - start_).count());
     for (const auto& p : stats.paths) line += " | " + summary(p, false);

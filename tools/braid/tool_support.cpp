@@ -74,6 +74,10 @@ std::string qlog_directory(const std::string& flag) {
   return dir;
 }
 
+std::string describe_error(const ApiError& e) {
+  return fmt::format("{}: {}", api_error_name(e.code), e.reason);
+}
+
 std::string describe_error(const TransportError& e) {
   std::string s;
   if (e.application) {
@@ -117,10 +121,10 @@ nlohmann::json stats_json(const ConnectionStats& s) {
   j["paths"] = nlohmann::json::array();
   for (const auto& p : s.paths) {
     j["paths"].push_back({
-        {"path_id", p.id},
+        {"path_id", p.path_id},
         {"local", p.tuple.local.to_string()},
         {"remote", p.tuple.remote.to_string()},
-        {"state", p.state},
+        {"state", std::string(path_state_name(p.state))},
         {"smoothed_rtt_ms", to_ms(p.smoothed_rtt)},
         {"min_rtt_ms", to_ms(p.min_rtt)},
         {"latest_rtt_ms", to_ms(p.latest_rtt)},
@@ -139,7 +143,7 @@ nlohmann::json stats_json(const ConnectionStats& s) {
         {"bytes_received", p.bytes_received},
         {"stream_bytes_sent", p.stream_bytes_sent},
         {"stream_bytes_received", p.stream_bytes_received},
-        {"mtu", p.mtu},
+        {"mtu", p.max_datagram_size},
         {"health", std::string(path_health_name(p.health))},
         {"failure_detector", p.failure_detector},
         {"suspicions", p.suspicions},

@@ -39,6 +39,8 @@ std::string qlog_directory(const std::string& flag);
 
 // "CRYPTO_ERROR 0x12a (TLS alert bad_certificate): reason", "APPLICATION 0x2: reason", ...
 std::string describe_error(const TransportError& e);
+// "not_ready: handshake not confirmed yet" (an application call the connection refused).
+std::string describe_error(const ApiError& e);
 
 // Human and machine forms of statistics.
 nlohmann::json stats_json(const ConnectionStats& s);

@@ -332,15 +332,16 @@ void ConnectionImpl::maybe_auto_key_update(TimePoint now) {
   if ((near_limit || interval) && k.current_phase_acked && now >= k.next_update_allowed) do_key_update(now, true);
 }
 
-Status ConnectionImpl::initiate_key_update(TimePoint now) {
+ApiStatus ConnectionImpl::initiate_key_update(TimePoint now) {
+  if (is_draining()) return api_fail(ApiErrorCode::kClosed, "connection is closing");
   if (!handshake_confirmed_ || !keys_.app) {
-    return fail(TransportErrorCode::kKeyUpdateError, "key update before handshake confirmation");
+    return api_fail(ApiErrorCode::kNotReady, "key update before handshake confirmation");
   }
   if (!keys_.app->current_phase_acked) {
-    return fail(TransportErrorCode::kKeyUpdateError, "previous key update not yet acknowledged");
+    return api_fail(ApiErrorCode::kNotReady, "previous key update not yet acknowledged");
   }
   if (keys_.app->generation > 0 && now < keys_.app->next_update_allowed) {
-    return fail(TransportErrorCode::kKeyUpdateError, "too soon after the previous key update");
+    return api_fail(ApiErrorCode::kNotReady, "too soon after the previous key update");
   }
   do_key_update(now, true);
   return {};

@@ -112,7 +112,9 @@ void ConnectionImpl::apply_health_transition(TimePoint now, path::Path& p, const
     qlog_->generic(now, "braid:path_health_updated",
                    {{"path_id", p.id}, {"old", path_health_name(t.from)}, {"new", name}});
   }
-  emit({ConnectionEventType::kPathHealthChanged, 0, p.id, 0, std::string(name)});
+  ConnectionEvent ev{ConnectionEventType::kPathHealthChanged, 0, p.id, 0, std::string(name)};
+  ev.health = t.to;
+  emit(std::move(ev));
   const auto& fd = cfg_.failure_detection;
   switch (t.to) {
     case PathHealth::kSuspect:

@@ -99,24 +99,24 @@ class ConnectionImpl final : public Connection {
                                         size_t max_segments) override;
   TimePoint poll_timeout() const override;
   std::optional<ConnectionEvent> poll_event() override;
-  Result<StreamId> open_stream(bool bidirectional) override;
-  Result<size_t> stream_write(StreamId id, std::span<const uint8_t> data, bool fin) override;
-  Result<size_t> stream_writable(StreamId id) override;
-  Result<size_t> stream_read(StreamId id, std::span<uint8_t> out, bool& fin) override;
-  Status stream_reset(StreamId id, uint64_t app_error) override;
-  Status stream_stop_sending(StreamId id, uint64_t app_error) override;
-  Status set_stream_duplicate(StreamId id, bool on) override;
-  Status send_datagram(std::span<const uint8_t> data) override;
+  ApiResult<StreamId> open_stream(bool bidirectional) override;
+  ApiResult<size_t> stream_write(StreamId id, std::span<const uint8_t> data, bool fin) override;
+  ApiResult<size_t> stream_writable(StreamId id) override;
+  ApiResult<size_t> stream_read(StreamId id, std::span<uint8_t> out, bool& fin) override;
+  ApiStatus stream_reset(StreamId id, uint64_t app_error) override;
+  ApiStatus stream_stop_sending(StreamId id, uint64_t app_error) override;
+  ApiStatus set_stream_duplicate(StreamId id, bool on) override;
+  ApiStatus send_datagram(std::span<const uint8_t> data) override;
   std::optional<std::vector<uint8_t>> recv_datagram() override;
   size_t max_datagram_payload() const override;
-  Status initiate_key_update(TimePoint now) override;
-  Status migrate(TimePoint now, const SocketAddress& new_local) override;
+  ApiStatus initiate_key_update(TimePoint now) override;
+  ApiStatus migrate(TimePoint now, const SocketAddress& new_local) override;
   void close(TimePoint now, uint64_t app_error, std::string reason) override;
-  Result<PathId> open_path(TimePoint now, const SocketAddress& local, const SocketAddress& remote) override;
-  Status close_path(TimePoint now, PathId id, uint64_t error_code) override;
-  Status set_path_status(TimePoint now, PathId id, bool backup) override;
-  Status set_congestion_controller(TimePoint now, std::string_view name, std::optional<PathId> path) override;
-  Status set_stream_path(StreamId id, std::optional<PathId> path) override;
+  ApiResult<PathId> open_path(TimePoint now, const SocketAddress& local, const SocketAddress& remote) override;
+  ApiStatus close_path(TimePoint now, PathId id, uint64_t error_code) override;
+  ApiStatus set_path_status(TimePoint now, PathId id, bool backup) override;
+  ApiStatus set_congestion_controller(TimePoint now, std::string_view name, std::optional<PathId> path) override;
+  ApiStatus set_stream_path(StreamId id, std::optional<PathId> path) override;
   void set_datagram_path(std::optional<PathId> path) override { paths_.datagram_path = path; }
   bool is_multipath() const override { return paths_.multipath; }
   BondingState bonding_state() const override { return paths_.bonding.state(); }
@@ -262,6 +262,9 @@ class ConnectionImpl final : public Connection {
 
   // --- streams (connection_streams.cpp)
   Result<Stream*> stream_for_frame(StreamId id, bool is_send_frame, uint64_t frame_type);
+  // Why an application call on stream `id` (found at `it`) cannot use its send or receive
+  // side: no such stream, or the stream has no such side.
+  std::optional<ApiError> stream_side_error(StreamId id, StreamManager::Map::iterator it, bool send);
   Stream& create_stream(StreamId id);
   Status on_stream_frame(TimePoint now, const wire::StreamFrame& f);
   Status on_reset_stream(TimePoint now, const wire::ResetStreamFrame& f);
@@ -294,6 +297,7 @@ class ConnectionImpl final : public Connection {
   bool path_can_send(const path::Path& p) const;
   Status on_multipath_frame(TimePoint now, path::Path& path, const wire::Frame& f, uint64_t ftype);
   Status check_path_id_limit(PathId id, uint64_t ftype) const;
+  void start_queued_paths(TimePoint now);
   void collect_closed_paths(TimePoint now);
   Duration largest_pto() const;
   // RTT that receive-window auto-tuning compares update intervals with: the slowest usable
@@ -349,6 +353,7 @@ class ConnectionImpl final : public Connection {
   Duration idle_timeout() const;
   void reset_idle_timer(TimePoint now);
   void emit(ConnectionEvent ev) { events_.push_back(std::move(ev)); }
+  void emit_path_event(const path::Path& p, PathChange change, std::string detail);
 
   // Helpers
   path::PnSpace& space_for(EncryptionLevel level, path::Path& p);
@@ -422,6 +427,16 @@ class ConnectionImpl final : public Connection {
   // --- streams and flow control
   StreamManager streams_;
   PendingControl pending_;
+  // open_path requests waiting for the handshake, the peer's path ID limit or connection
+  // IDs for their path ID; started by start_queued_paths() as soon as those allow.
+  struct QueuedPathOpen {
+    PathId id = 0;
+    PathTuple tuple;
+    bool backup = false;              // set_path_status before the path started
+    bool paths_blocked_sent = false;  // PATHS_BLOCKED / PATH_CIDS_BLOCKED said once each
+    bool cids_blocked_sent = false;
+  };
+  std::vector<QueuedPathOpen> queued_paths_;
 
   // --- datagrams
   std::deque<std::shared_ptr<const std::vector<uint8_t>>> datagrams_out_;   // shared with copies

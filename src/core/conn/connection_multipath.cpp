@@ -29,14 +29,14 @@ std::unique_ptr<CongestionController> ConnectionImpl::new_controller(PathId id, 
   return cc ? std::move(cc) : make_congestion_controller("cubic", ctx);
 }
 
-Status ConnectionImpl::set_congestion_controller(TimePoint now, std::string_view name, std::optional<PathId> path) {
+ApiStatus ConnectionImpl::set_congestion_controller(TimePoint now, std::string_view name, std::optional<PathId> path) {
   (void)now;
   std::string n(name);
   if (!make_congestion_controller(n, CcContext{cfg_.initial_mtu})) {
-    return fail(TransportErrorCode::kInternalError, fmt::format("unknown congestion controller '{}' (known: {})", n,
-                                                                fmt::join(congestion_controller_names(), ", ")));
+    return api_fail(ApiErrorCode::kInvalid, fmt::format("unknown congestion controller '{}' (known: {})", n,
+                                                        fmt::join(congestion_controller_names(), ", ")));
   }
-  if (path && !paths_.get(*path)) return fail(TransportErrorCode::kInternalError, fmt::format("no path {}", *path));
+  if (path && !paths_.get(*path)) return api_fail(ApiErrorCode::kNotFound, fmt::format("no path {}", *path));
   if (path) {
     cfg_.path_congestion_controllers[*path] = n;
   } else {
@@ -151,7 +151,7 @@ path::Path& ConnectionImpl::create_path(TimePoint now, PathId id, const PathTupl
   }
   auto& ref = paths_.add(std::move(p));
   if (qlog_) qlog_->path_event(now, id, "created", &ref.tuple);
-  emit({ConnectionEventType::kPathEvent, 0, id, 0, "created"});
+  emit_path_event(ref, PathChange::kState, "created");
   // Both sides validate the other's address on a new path (draft §3.1).
   start_path_challenge(now, ref);
   set_path_state(now, ref, PathState::kValidating);
@@ -167,8 +167,15 @@ void ConnectionImpl::set_path_state(TimePoint now, path::Path& p, PathState to) 
   update_coupling(p);
   auto name = path_state_name(to);
   if (qlog_) qlog_->path_event(now, p.id, name, &p.tuple);
-  emit({ConnectionEventType::kPathEvent, 0, p.id, 0, std::string(name)});
+  emit_path_event(p, PathChange::kState, std::string(name));
   update_bonding(now);
+}
+
+void ConnectionImpl::emit_path_event(const path::Path& p, PathChange change, std::string detail) {
+  ConnectionEvent ev{ConnectionEventType::kPathEvent, 0, p.id, 0, std::move(detail)};
+  ev.path_change = change;
+  ev.path_state = p.state;
+  emit(std::move(ev));
 }
 
 void ConnectionImpl::update_bonding(TimePoint now) {
@@ -179,7 +186,9 @@ void ConnectionImpl::update_bonding(TimePoint now) {
   if (auto t = paths_.bonding.update(in)) {
     auto name = bonding_state_name(t->to);
     if (qlog_) qlog_->generic(now, "braid:bonding_state_updated", {{"old", bonding_state_name(t->from)}, {"new", name}});
-    emit({ConnectionEventType::kBondingChanged, 0, 0, 0, std::string(name)});
+    ConnectionEvent ev{ConnectionEventType::kBondingChanged, 0, 0, 0, std::string(name)};
+    ev.bonding = t->to;
+    emit(std::move(ev));
   }
 }
 
@@ -421,27 +430,79 @@ std::optional<PathId> ConnectionImpl::stream_placement(const Stream& s, std::opt
   return std::nullopt;
 }
 
-Result<PathId> ConnectionImpl::open_path(TimePoint now, const SocketAddress& local, const SocketAddress& remote) {
-  if (perspective_ != Perspective::kClient) return fail(TransportErrorCode::kInternalError, "only clients open paths");
-  if (!handshake_confirmed_) return fail(TransportErrorCode::kInternalError, "handshake not confirmed yet");
-  if (!multipath()) return fail(TransportErrorCode::kInternalError, "the peer did not negotiate multipath");
-  if (is_draining()) return fail(TransportErrorCode::kInternalError, "connection is closing");
+ApiResult<PathId> ConnectionImpl::open_path(TimePoint now, const SocketAddress& local, const SocketAddress& remote) {
+  if (perspective_ != Perspective::kClient) return api_fail(ApiErrorCode::kUnsupported, "only clients open paths");
+  if (is_draining()) return api_fail(ApiErrorCode::kClosed, "connection is closing");
+  if (cfg_.initial_max_path_id == 0) {
+    return api_fail(ApiErrorCode::kUnsupported, "multipath is off in this connection's configuration");
+  }
+  if (peer_params_applied_ && !multipath()) {
+    return api_fail(ApiErrorCode::kUnsupported, "the peer did not negotiate multipath");
+  }
   PathTuple tuple{local, remote};
   for (auto& [id, p] : paths_) {
     if (p->tuple == tuple && p->sendable()) {
-      return fail(TransportErrorCode::kInternalError, fmt::format("path {} already uses {}", id, local.to_string()));
+      return api_fail(ApiErrorCode::kInvalid, fmt::format("path {} already uses {}", id, local.to_string()));
     }
   }
-  PathId max = std::min(paths_.local_max_id, paths_.peer_max_id);
-  for (PathId id = 1; id <= max; ++id) {
-    if (paths_.count(id) || paths_.is_retired(id)) continue;
-    bool have_remote = cids_.has_remote(id);
-    bool have_local = cids_.local.has_active(id);
-    if (!have_remote || !have_local) {
-      pending_.path_cids_blocked.insert(id);
-      return fail(TransportErrorCode::kInternalError, fmt::format("no connection ID from the peer for path {} yet", id));
+  for (auto& q : queued_paths_) {
+    if (q.tuple == tuple) return api_fail(ApiErrorCode::kInvalid, fmt::format("path {} already uses {}", q.id, local.to_string()));
+  }
+  // The request takes the lowest path ID nothing else holds, and keeps it while it waits
+  // for the handshake, the peer's path ID limit and connection IDs for that path ID.
+  PathId id = 1;
+  auto taken = [&](PathId c) {
+    if (paths_.count(c) || paths_.is_retired(c)) return true;
+    for (auto& q : queued_paths_) if (q.id == c) return true;
+    return false;
+  };
+  while (taken(id)) ++id;
+  if (id >= cfg_.max_path_ids_per_connection) {
+    return api_fail(ApiErrorCode::kLimit, fmt::format("path ID {} is beyond this connection's limit of {} path IDs", id,
+                                                      cfg_.max_path_ids_per_connection));
+  }
+  queued_paths_.push_back(QueuedPathOpen{id, tuple});
+  start_queued_paths(now);
+  return id;
+}
+
+void ConnectionImpl::start_queued_paths(TimePoint now) {
+  if (queued_paths_.empty()) return;
+  auto give_up = [&](std::string why) {
+    for (auto& q : queued_paths_) {
+      ConnectionEvent ev{ConnectionEventType::kPathEvent, 0, q.id, 0, "not opened: " + why};
+      ev.path_change = PathChange::kNotOpened;
+      ev.path_state = PathState::kClosed;
+      emit(std::move(ev));
     }
-    auto& p = create_path(now, id, tuple, true);
+    queued_paths_.clear();
+  };
+  if (is_draining()) return give_up("connection is closing");
+  if (!handshake_confirmed_) return;
+  if (!multipath()) return give_up("the peer did not negotiate multipath");
+  PathId max = std::min(paths_.local_max_id, paths_.peer_max_id);
+  for (auto it = queued_paths_.begin(); it != queued_paths_.end();) {
+    PathId id = it->id;
+    if (id > max) {
+      // The peer's limit holds us back: say so once (PATHS_BLOCKED); MAX_PATH_ID lifts it.
+      if (paths_.peer_max_id < id && !it->paths_blocked_sent) {
+        it->paths_blocked_sent = true;
+        pending_.paths_blocked = true;
+      }
+      ++it;
+      continue;
+    }
+    if (!cids_.has_remote(id) || !cids_.local.has_active(id)) {
+      if (!cids_.has_remote(id) && !it->cids_blocked_sent) {
+        it->cids_blocked_sent = true;
+        pending_.path_cids_blocked.insert(id);
+      }
+      ++it;
+      continue;
+    }
+    QueuedPathOpen q = *it;
+    it = queued_paths_.erase(it);
+    auto& p = create_path(now, id, q.tuple, true);
     if (!peer_can_answer_on(id, false)) {
       // Our CIDs for this path ID have not reached the peer yet: it could not answer the
       // challenge (and picoquic crashes on it). The probe goes out once one is acknowledged.
@@ -450,23 +511,36 @@ Result<PathId> ConnectionImpl::open_path(TimePoint now, const SocketAddress& loc
       p.next_challenge_time = kNever;
       if (qlog_) qlog_->path_event(now, id, "waiting_for_peer_cids", &p.tuple);
     }
-    return id;
+    if (q.backup) (void)set_path_status(now, id, true);
   }
-  if (paths_.peer_max_id <= paths_.local_max_id) pending_.paths_blocked = true;
-  return fail(TransportErrorCode::kInternalError, fmt::format("path ID limit {} reached", max));
 }
 
-Status ConnectionImpl::close_path(TimePoint now, PathId id, uint64_t error_code) {
+ApiStatus ConnectionImpl::close_path(TimePoint now, PathId id, uint64_t error_code) {
+  for (auto it = queued_paths_.begin(); it != queued_paths_.end(); ++it) {
+    if (it->id == id) {   // not on the wire yet: forgetting the request is enough
+      queued_paths_.erase(it);
+      return {};
+    }
+  }
   auto* p = find_path(id);
-  if (!p || p->abandon_sent) return fail(TransportErrorCode::kInternalError, fmt::format("no open path {}", id));
-  if (!multipath()) return fail(TransportErrorCode::kInternalError, "the peer did not negotiate multipath");
+  if (!p || p->abandon_sent) return api_fail(ApiErrorCode::kNotFound, fmt::format("no open path {}", id));
+  if (!multipath()) return api_fail(ApiErrorCode::kUnsupported, "the peer did not negotiate multipath");
   abandon_path(now, *p, error_code, false);
   return {};
 }
 
-Status ConnectionImpl::set_path_status(TimePoint now, PathId id, bool backup) {
+ApiStatus ConnectionImpl::set_path_status(TimePoint now, PathId id, bool backup) {
+  for (auto& q : queued_paths_) {
+    if (q.id == id) {   // applied when the path starts
+      q.backup = backup;
+      return {};
+    }
+  }
   auto* p = find_path(id);
-  if (!p || !p->sendable()) return fail(TransportErrorCode::kInternalError, fmt::format("no open path {}", id));
+  // A path still waiting for the peer to hold our CIDs is not sendable yet, but it is open.
+  if (!p || p->abandon_sent || p->state == PathState::kClosing || p->state == PathState::kClosed) {
+    return api_fail(ApiErrorCode::kNotFound, fmt::format("no open path {}", id));
+  }
   p->local_status = backup ? PathStatus::kBackup : PathStatus::kAvailable;
   p->local_status_seq++;
   if (multipath()) pending_.path_status.insert(id);
@@ -478,9 +552,9 @@ Status ConnectionImpl::set_path_status(TimePoint now, PathId id, bool backup) {
   return {};
 }
 
-Status ConnectionImpl::set_stream_path(StreamId id, std::optional<PathId> path) {
-  if (!streams_.count(id)) return fail(TransportErrorCode::kStreamStateError, fmt::format("no stream {}", id));
-  if (path && !paths_.count(*path)) return fail(TransportErrorCode::kInternalError, fmt::format("no path {}", *path));
+ApiStatus ConnectionImpl::set_stream_path(StreamId id, std::optional<PathId> path) {
+  if (!streams_.count(id)) return api_fail(ApiErrorCode::kNotFound, fmt::format("no stream {}", id));
+  if (path && !paths_.count(*path)) return api_fail(ApiErrorCode::kNotFound, fmt::format("no path {}", *path));
   paths_.pin_stream(id, path);
   return {};
 }

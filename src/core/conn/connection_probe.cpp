@@ -70,7 +70,8 @@ void ConnectionImpl::abandon_tuple_probe(TimePoint now, path::Path& p, std::stri
   auto seq = p.probe->remote_cid_sequence;
   if (cids_.remote(p.id).cids.erase(seq)) pending_.retire_cid.insert({p.id, seq});
   if (qlog_) qlog_->path_event(now, p.id, fmt::format("probe_{}", why), &p.probe->tuple);
-  emit({ConnectionEventType::kPathEvent, 0, p.id, 0, std::string("probe_") + std::string(why)});
+  emit_path_event(p, why == "replaced" ? PathChange::kProbeReplaced : PathChange::kProbeFailed,
+                  std::string("probe_") + std::string(why));
   p.probe.reset();
 }
 
@@ -96,7 +97,7 @@ void ConnectionImpl::commit_tuple_probe(TimePoint now, path::Path& p) {
   if (preferred) peer_preferred_address_.reset();
   std::string_view what = preferred ? "preferred_address" : "migrated";
   if (qlog_) qlog_->path_event(now, p.id, what, &p.tuple);
-  emit({ConnectionEventType::kPathEvent, 0, p.id, 0, std::string(what)});
+  emit_path_event(p, preferred ? PathChange::kPreferredAddress : PathChange::kMigrated, std::string(what));
 }
 
 void ConnectionImpl::flush_deferred_retire(path::Path& p) {
@@ -115,19 +116,21 @@ void ConnectionImpl::flush_deferred_retire(path::Path& p) {
   p.deferred_retire.reset();
 }
 
-Status ConnectionImpl::migrate(TimePoint now, const SocketAddress& new_local) {
-  if (perspective_ != Perspective::kClient) return fail(TransportErrorCode::kInternalError, "only clients migrate");
-  if (!handshake_confirmed_) return fail(TransportErrorCode::kInternalError, "migration before handshake confirmation");
-  if (is_draining()) return fail(TransportErrorCode::kInternalError, "connection is closing");
+ApiStatus ConnectionImpl::migrate(TimePoint now, const SocketAddress& new_local) {
+  if (perspective_ != Perspective::kClient) return api_fail(ApiErrorCode::kUnsupported, "only clients migrate");
+  if (is_draining()) return api_fail(ApiErrorCode::kClosed, "connection is closing");
+  if (!handshake_confirmed_) return api_fail(ApiErrorCode::kNotReady, "migration before handshake confirmation");
   if (peer_params_.disable_active_migration) {
-    return fail(TransportErrorCode::kInternalError, "peer disabled active migration");
+    return api_fail(ApiErrorCode::kUnsupported, "peer disabled active migration");
   }
   auto& p = primary_path();
-  if (p.tuple.local == new_local) return fail(TransportErrorCode::kInternalError, "already on that local address");
-  if (p.probe) return fail(TransportErrorCode::kInternalError, "a probe of another address is still running");
+  if (p.tuple.local == new_local) return api_fail(ApiErrorCode::kInvalid, "already on that local address");
+  if (p.probe) return api_fail(ApiErrorCode::kWouldBlock, "a probe of another address is still running");
   auto seq = take_unused_remote_cid();
-  if (!seq) return fail(TransportErrorCode::kInternalError, "no unused connection ID for migration");
-  return start_tuple_probe(now, p, PathTuple{new_local, p.tuple.remote}, path::TupleProbe::Purpose::kMigration, *seq);
+  if (!seq) return api_fail(ApiErrorCode::kNotReady, "no unused connection ID for migration");
+  auto started = start_tuple_probe(now, p, PathTuple{new_local, p.tuple.remote}, path::TupleProbe::Purpose::kMigration, *seq);
+  if (!started) return api_fail(ApiErrorCode::kNotReady, started.error().reason);
+  return {};
 }
 
 void ConnectionImpl::move_to_preferred_address(TimePoint now) {

@@ -23,9 +23,10 @@ constexpr size_t kSeenDatagrams = 4096;           // receive-side dedup window (
 constexpr Duration kSeenDatagramWindow = std::chrono::seconds(2);
 }  // namespace
 
-Status ConnectionImpl::set_stream_duplicate(StreamId id, bool on) {
+ApiStatus ConnectionImpl::set_stream_duplicate(StreamId id, bool on) {
   auto* s = streams_.get(id);
-  if (!s || !s->send) return fail(TransportErrorCode::kStreamStateError, fmt::format("no send stream {}", id));
+  if (!s) return api_fail(ApiErrorCode::kNotFound, fmt::format("no stream {}", id));
+  if (!s->send) return api_fail(ApiErrorCode::kInvalid, fmt::format("stream {} has no send side", id));
   s->duplicate = on;
   if (on) streams_.any_duplicated = true;
   return {};

@@ -97,6 +97,7 @@ bool ConnectionImpl::level_wants_send(TimePoint now, const path::Path& p, Encryp
 }
 
 std::optional<Transmit> ConnectionImpl::poll_transmit(TimePoint now, std::span<uint8_t> buf, size_t max_segments) {
+  start_queued_paths(now);   // open_path requests whose handshake, limit and CIDs have come
   if (state_ == ConnState::kClosed || state_ == ConnState::kDraining) return std::nullopt;
   if (state_ == ConnState::kClosing) {
     if (!close_send_pending_) return std::nullopt;

@@ -35,8 +35,8 @@ Stream& ConnectionImpl::create_stream(StreamId id) {
   return streams_.insert(std::move(s));
 }
 
-Result<StreamId> ConnectionImpl::open_stream(bool bidirectional) {
-  if (is_draining()) return fail(TransportErrorCode::kInternalError, "connection is closing");
+ApiResult<StreamId> ConnectionImpl::open_stream(bool bidirectional) {
+  if (is_draining()) return api_fail(ApiErrorCode::kClosed, "connection is closing");
   uint64_t& next = bidirectional ? streams_.bidi.next_local : streams_.uni.next_local;
   uint64_t limit = bidirectional ? streams_.bidi.peer_max : streams_.uni.peer_max;
   if (next >= limit) {
@@ -45,7 +45,7 @@ Result<StreamId> ConnectionImpl::open_stream(bool bidirectional) {
       signalled = true;
       (bidirectional ? pending_.streams_blocked_bidi : pending_.streams_blocked_uni) = true;
     }
-    return fail(TransportErrorCode::kStreamLimitError, "peer's stream limit reached");
+    return api_fail(ApiErrorCode::kLimit, "peer's stream limit reached");
   }
   StreamId id = (next << 2) | (perspective_ == Perspective::kServer ? 1 : 0) | (bidirectional ? 0 : 2);
   next++;
@@ -194,11 +194,20 @@ size_t ConnectionImpl::room_ahead_of_credit(const Stream& s) const {
   return ahead_limit > s.send->written() ? static_cast<size_t>(ahead_limit - s.send->written()) : 0;
 }
 
-Result<size_t> ConnectionImpl::stream_writable(StreamId id) {
-  auto it = streams_.find(id);
-  if (it == streams_.end() || !it->second.send) {
-    return fail(TransportErrorCode::kStreamStateError, fmt::format("stream {} is not writable", id));
+std::optional<ApiError> ConnectionImpl::stream_side_error(StreamId id, StreamManager::Map::iterator it, bool send) {
+  if (it == streams_.end()) {
+    // IDs the application could not have been given yet, or streams already retired.
+    return ApiError{ApiErrorCode::kNotFound, fmt::format("no stream {}", id)};
   }
+  if (send ? !it->second.send : !it->second.recv) {
+    return ApiError{ApiErrorCode::kInvalid, fmt::format("stream {} has no {} side", id, send ? "send" : "receive")};
+  }
+  return std::nullopt;
+}
+
+ApiResult<size_t> ConnectionImpl::stream_writable(StreamId id) {
+  auto it = streams_.find(id);
+  if (auto bad = stream_side_error(id, it, true)) return std::unexpected(*bad);
   auto& s = it->second;
   if (s.reset_sent || s.stop_sending_received || s.send->finished() || is_draining()) return size_t{0};
   size_t n = std::min(s.send->writable(), room_ahead_of_credit(s));
@@ -206,20 +215,18 @@ Result<size_t> ConnectionImpl::stream_writable(StreamId id) {
   return n;
 }
 
-Result<size_t> ConnectionImpl::stream_write(StreamId id, std::span<const uint8_t> data, bool fin) {
+ApiResult<size_t> ConnectionImpl::stream_write(StreamId id, std::span<const uint8_t> data, bool fin) {
   auto it = streams_.find(id);
-  if (it == streams_.end() || !it->second.send) {
-    return fail(TransportErrorCode::kStreamStateError, fmt::format("stream {} is not writable", id));
-  }
+  if (auto bad = stream_side_error(id, it, true)) return std::unexpected(*bad);
   auto& s = it->second;
   if (s.reset_sent || s.stop_sending_received) {
-    return fail(TransportErrorCode::kStreamStateError, fmt::format("stream {} was reset", id));
+    return api_fail(ApiErrorCode::kClosed, fmt::format("stream {} was reset", id));
   }
   if (s.send->finished()) {
     if (data.empty() && fin) return size_t{0};
-    return fail(TransportErrorCode::kStreamStateError, fmt::format("stream {} already finished", id));
+    return api_fail(ApiErrorCode::kClosed, fmt::format("stream {} already finished", id));
   }
-  if (is_draining()) return fail(TransportErrorCode::kInternalError, "connection is closing");
+  if (is_draining()) return api_fail(ApiErrorCode::kClosed, "connection is closing");
   // Bounded three ways: the stream's buffer, the connection's pool, and how far ahead of
   // the peer's flow-control credit the application may write. Short: would-block, and a
   // kStreamWritable event follows when more fits.
@@ -231,15 +238,13 @@ Result<size_t> ConnectionImpl::stream_write(StreamId id, std::span<const uint8_t
   return n;
 }
 
-Result<size_t> ConnectionImpl::stream_read(StreamId id, std::span<uint8_t> out, bool& fin) {
+ApiResult<size_t> ConnectionImpl::stream_read(StreamId id, std::span<uint8_t> out, bool& fin) {
   fin = false;
   auto it = streams_.find(id);
-  if (it == streams_.end() || !it->second.recv) {
-    return fail(TransportErrorCode::kStreamStateError, fmt::format("stream {} is not readable", id));
-  }
+  if (auto bad = stream_side_error(id, it, false)) return std::unexpected(*bad);
   auto& s = it->second;
   if (s.reset_received) {
-    return fail(TransportErrorCode::kStreamStateError, fmt::format("stream {} was reset by the peer", id));
+    return api_fail(ApiErrorCode::kClosed, fmt::format("stream {} was reset by the peer", id));
   }
   size_t n = s.recv->read(out);
   fin = s.recv->finished();
@@ -265,11 +270,9 @@ void ConnectionImpl::on_connection_data_read(TimePoint now, uint64_t bytes) {
   }
 }
 
-Status ConnectionImpl::stream_reset(StreamId id, uint64_t app_error) {
+ApiStatus ConnectionImpl::stream_reset(StreamId id, uint64_t app_error) {
   auto it = streams_.find(id);
-  if (it == streams_.end() || !it->second.send) {
-    return fail(TransportErrorCode::kStreamStateError, fmt::format("stream {} has no send side", id));
-  }
+  if (auto bad = stream_side_error(id, it, true)) return std::unexpected(*bad);
   auto& s = it->second;
   if (s.reset_sent || (s.send->finished() && s.send->all_acked())) return {};
   s.reset_sent = true;
@@ -281,11 +284,9 @@ Status ConnectionImpl::stream_reset(StreamId id, uint64_t app_error) {
   return {};
 }
 
-Status ConnectionImpl::stream_stop_sending(StreamId id, uint64_t app_error) {
+ApiStatus ConnectionImpl::stream_stop_sending(StreamId id, uint64_t app_error) {
   auto it = streams_.find(id);
-  if (it == streams_.end() || !it->second.recv) {
-    return fail(TransportErrorCode::kStreamStateError, fmt::format("stream {} has no receive side", id));
-  }
+  if (auto bad = stream_side_error(id, it, false)) return std::unexpected(*bad);
   auto& s = it->second;
   if (s.stop_sending_sent || s.reset_received || s.recv->fin_received()) return {};
   s.stop_sending_sent = true;
@@ -333,15 +334,16 @@ void ConnectionImpl::maybe_retire_stream(Stream& s) {
   streams_.erase(id);
 }
 
-Status ConnectionImpl::send_datagram(std::span<const uint8_t> data) {
-  if (!peer_params_applied_ || !peer_params_.max_datagram_frame_size || *peer_params_.max_datagram_frame_size == 0) {
-    return fail(TransportErrorCode::kProtocolViolation, "peer does not accept DATAGRAM frames");
+ApiStatus ConnectionImpl::send_datagram(std::span<const uint8_t> data) {
+  if (is_draining()) return api_fail(ApiErrorCode::kClosed, "connection is closing");
+  if (!peer_params_applied_) return api_fail(ApiErrorCode::kNotReady, "the peer's transport parameters are not known yet");
+  if (!peer_params_.max_datagram_frame_size || *peer_params_.max_datagram_frame_size == 0) {
+    return api_fail(ApiErrorCode::kUnsupported, "peer does not accept DATAGRAM frames");
   }
   if (data.size() > max_datagram_payload()) {
-    return fail(TransportErrorCode::kProtocolViolation,
-                fmt::format("datagram of {} bytes exceeds the maximum of {}", data.size(), max_datagram_payload()));
+    return api_fail(ApiErrorCode::kInvalid,
+                    fmt::format("datagram of {} bytes exceeds the maximum of {}", data.size(), max_datagram_payload()));
   }
-  if (is_draining()) return fail(TransportErrorCode::kInternalError, "connection is closing");
   if (datagrams_out_.size() >= cfg_.max_datagram_queue) datagrams_out_.pop_front();
   datagrams_out_.push_back(std::make_shared<const std::vector<uint8_t>>(data.begin(), data.end()));
   return {};

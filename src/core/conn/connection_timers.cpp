@@ -271,26 +271,12 @@ ConnectionStats ConnectionImpl::stats() const {
   for (auto& [id, st] : streams_) {
     if (st.recv) s.recv_buffered_bytes += st.recv->buffered_bytes() - st.recv->readable();
   }
-  s.bonding = std::string(bonding_state_name(paths_.bonding.state()));
+  s.bonding = paths_.bonding.state();
   for (auto& [id, p] : paths_) {
     PathStats ps;
-    ps.id = id;
-    ps.tuple = p->tuple;
-    ps.state = std::string(path_state_name(p->state));
-    ps.backup = p->is_backup();
-    ps.smoothed_rtt = p->rtt.smoothed();
-    ps.min_rtt = p->rtt.min();
-    ps.latest_rtt = p->rtt.latest();
-    ps.rtt_variance = p->rtt.variance();
-    ps.congestion_window = p->cc->window();
-    ps.bytes_in_flight = p->app.sent.bytes_in_flight();
+    static_cast<PathSnapshot&>(ps) = snapshot_of(*p, now_);
     ps.congestion_controller = std::string(p->cc->name());
-    ps.cc_state = p->cc->metrics().state;
-    ps.pacing_rate_bytes_per_second = static_cast<uint64_t>(p->pacer.rate_bytes_per_second());
-    ps.delivery_rate_bytes_per_second = p->rate.delivery_rate();
-    ps.packets_sent = p->packets_sent;
     ps.packets_received = p->packets_received;
-    ps.packets_lost = p->packets_lost;
     ps.packets_missing = p->app.acks.missing_count();
     ps.bytes_sent = p->bytes_sent;
     ps.bytes_received = p->bytes_received;
@@ -299,20 +285,15 @@ ConnectionStats ConnectionImpl::stats() const {
     ps.duplicate_bytes_sent = p->duplicate_bytes_sent;
     ps.reinjected_bytes_sent = p->reinjected_bytes_sent;
     ps.duplicate_bytes_received = p->duplicate_bytes_received;
-    ps.mtu = p->mtu;
-    ps.ecn = p->ecn == path::EcnState::kTesting   ? "testing"
-             : p->ecn == path::EcnState::kUnknown ? "unknown"
-             : p->ecn == path::EcnState::kCapable ? "capable"
-                                                  : "failed";
+    ps.ecn = p->ecn;
     if (p->health && multipath() && cfg_.failure_detection.enabled) {
-      ps.health = p->health->health();
       ps.failure_detector = std::string(p->health->detector().name());
       ps.suspicions = p->health->suspicions();
       ps.failures = p->health->failures();
       ps.recoveries = p->health->recoveries();
       ps.probes_sent = p->health->probes_sent();
     }
-    s.paths.push_back(ps);
+    s.paths.push_back(std::move(ps));
   }
   return s;
 }

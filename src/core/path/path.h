@@ -34,7 +34,7 @@ struct PnSpace {
 
 // ECN validation (RFC 9000 §13.4.2): mark a few packets, keep marking only once the
 // peer's ACK counts prove the marks survive the path.
-enum class EcnState : uint8_t { kTesting, kUnknown, kCapable, kFailed };
+using EcnState = braid::EcnState;   // public: reported in PathStats
 
 enum class ValidationState : uint8_t { kUnvalidated, kValidating, kValidated, kFailed };
 

@@ -1,4 +1,5 @@
 // The path and bonding state machines' transition tables and names.
+#include "braid/connection.h"
 #include "braid/path.h"
 
 namespace braid {
@@ -50,6 +51,28 @@ std::string_view path_health_name(PathHealth h) {
     case PathHealth::kSuspect: return "suspect";
     case PathHealth::kFailed: return "failed";
     case PathHealth::kProbing: return "probing";
+  }
+  return "unknown";
+}
+
+std::string_view ecn_state_name(EcnState s) {
+  switch (s) {
+    case EcnState::kTesting: return "testing";
+    case EcnState::kUnknown: return "unknown";
+    case EcnState::kCapable: return "capable";
+    case EcnState::kFailed: return "failed";
+  }
+  return "unknown";
+}
+
+std::string_view path_change_name(PathChange c) {
+  switch (c) {
+    case PathChange::kState: return "state";
+    case PathChange::kMigrated: return "migrated";
+    case PathChange::kPreferredAddress: return "preferred_address";
+    case PathChange::kProbeFailed: return "probe_failed";
+    case PathChange::kProbeReplaced: return "probe_replaced";
+    case PathChange::kNotOpened: return "not_opened";
   }
   return "unknown";
 }

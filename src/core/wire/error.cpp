@@ -29,4 +29,17 @@ const char* error_code_name(uint64_t code) {
   return "UNKNOWN";
 }
 
+const char* api_error_name(ApiErrorCode code) {
+  switch (code) {
+    case ApiErrorCode::kInvalid: return "invalid";
+    case ApiErrorCode::kNotFound: return "not_found";
+    case ApiErrorCode::kNotReady: return "not_ready";
+    case ApiErrorCode::kLimit: return "limit";
+    case ApiErrorCode::kWouldBlock: return "would_block";
+    case ApiErrorCode::kClosed: return "closed";
+    case ApiErrorCode::kUnsupported: return "unsupported";
+  }
+  return "unknown";
+}
+
 }  // namespace braid

@@ -70,7 +70,7 @@ TEST(ConnectionFeatures, ClientMigratesToNewAddress) {
   auto r = run_transfer(h, false, {pattern_bytes(1 << 20, 11)});
   EXPECT_TRUE(r.ok) << r.failure;
   EXPECT_EQ(h.server_conn()->stats().paths.front().tuple.remote, new_local);
-  EXPECT_EQ(h.server_conn()->stats().paths.front().state, "active");
+  EXPECT_EQ(h.server_conn()->stats().paths.front().state, PathState::kActive);
 }
 
 TEST(ConnectionFeatures, NatRebindingFollowedByServer) {
@@ -248,7 +248,7 @@ TEST(ConnectionFeatures, StreamLimitEnforcedLocally) {
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(h.client().open_stream(true).has_value());
   auto r = h.client().open_stream(true);
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().code, static_cast<uint64_t>(TransportErrorCode::kStreamLimitError));
+  EXPECT_EQ(r.error().code, ApiErrorCode::kLimit);
 }
 
 }  // namespace

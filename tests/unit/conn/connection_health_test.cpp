@@ -116,7 +116,7 @@ TEST(Health, BlackholedBusyPathIsSuspectedThenFailedOnce) {
   PairHarness h(PairHarness::default_options());
   StreamId sid = 0;
   ASSERT_NO_FATAL_FAILURE(two_paths_and_a_stream(h, sid));
-  EXPECT_EQ(h.server_conn()->stats().bonding, "bonded");
+  EXPECT_EQ(h.server_conn()->stats().bonding, BondingState::kBonded);
   EventLog srv;
   srv.drain(*h.server_conn(), h.now());
   srv.clear();   // the setup's events
@@ -160,7 +160,7 @@ TEST(Health, BlackholedBusyPathIsSuspectedThenFailedOnce) {
   EXPECT_EQ(EventLog::first(srv.states, 0, "failed"), failed_at);
   EXPECT_EQ(EventLog::count(srv.bonding, 0, "degraded"), 1u);
   auto s0 = path_stats(*h.server_conn(), 0);
-  EXPECT_EQ(s0->state, "failed");
+  EXPECT_EQ(s0->state, PathState::kFailed);
   EXPECT_EQ(s0->health, PathHealth::kFailed);
   EXPECT_EQ(s0->failure_detector, "fast");
   EXPECT_EQ(s0->suspicions, 1u);
@@ -168,10 +168,10 @@ TEST(Health, BlackholedBusyPathIsSuspectedThenFailedOnce) {
   EXPECT_EQ(s0->recoveries, 0u);
   EXPECT_GT(s0->probes_sent, 0u);   // a failed path is probed
   auto s1 = path_stats(*h.server_conn(), 1);
-  EXPECT_EQ(s1->state, "active");
+  EXPECT_EQ(s1->state, PathState::kActive);
   EXPECT_EQ(s1->health, PathHealth::kHealthy);
   EXPECT_EQ(s1->suspicions, 0u);
-  EXPECT_EQ(h.server_conn()->stats().bonding, "degraded");
+  EXPECT_EQ(h.server_conn()->stats().bonding, BondingState::kDegraded);
   EXPECT_FALSE(h.client().is_draining());
 }
 
@@ -220,11 +220,11 @@ TEST(Health, RestoredPathRecovers) {
   EXPECT_EQ(EventLog::count(srv.bonding, 0, "bonded"), 1u);
   auto s0 = path_stats(*h.server_conn(), 0);
   EXPECT_EQ(s0->health, PathHealth::kHealthy);
-  EXPECT_EQ(s0->state, "active");
+  EXPECT_EQ(s0->state, PathState::kActive);
   EXPECT_EQ(s0->suspicions, 1u);
   EXPECT_EQ(s0->failures, 1u);
   EXPECT_EQ(s0->recoveries, 1u);
-  EXPECT_EQ(h.server_conn()->stats().bonding, "bonded");
+  EXPECT_EQ(h.server_conn()->stats().bonding, BondingState::kBonded);
   // And it carries data again.
   uint64_t before = s0->stream_bytes_sent;
   auto more = pattern_bytes(2 << 20, 23);
@@ -248,7 +248,7 @@ TEST(Health, DetectionOffFailsOverByPtoOnly) {
   auto data = pattern_bytes(3 << 20, 24);
   std::vector<uint8_t> got;
   TimePoint cut = h.now() + 300ms;
-  std::set<std::string> states_while_cut;
+  std::set<PathState> states_while_cut;
   uint64_t path1_at_cut = 0;
   ASSERT_TRUE(test::send_on_stream(h, *h.server_conn(), h.client(), sid, data, got, [&] {
     srv.drain(*h.server_conn(), h.now());
@@ -265,14 +265,14 @@ TEST(Health, DetectionOffFailsOverByPtoOnly) {
   cli.drain(h.client(), h.now());
   EXPECT_TRUE(srv.health.empty()) << srv.health_text();
   EXPECT_TRUE(cli.health.empty()) << cli.health_text();
-  EXPECT_EQ(states_while_cut, (std::set<std::string>{"active"}));
+  EXPECT_EQ(states_while_cut, (std::set<PathState>{PathState::kActive}));
   EXPECT_TRUE(srv.states.empty());
   auto s0 = path_stats(*h.server_conn(), 0);
-  EXPECT_EQ(s0->state, "active");
+  EXPECT_EQ(s0->state, PathState::kActive);
   EXPECT_EQ(s0->health, PathHealth::kHealthy);
   EXPECT_EQ(s0->failure_detector, "");
   EXPECT_EQ(s0->suspicions + s0->failures + s0->probes_sent, 0u);
-  EXPECT_NE(h.server_conn()->stats().bonding, "degraded");
+  EXPECT_NE(h.server_conn()->stats().bonding, BondingState::kDegraded);
   // Path 1 carried the rest of the transfer.
   EXPECT_GE(path_stats(*h.server_conn(), 1)->stream_bytes_sent - path1_at_cut, 1'500'000u);
 }
@@ -299,14 +299,14 @@ TEST(Health, StandbyPolicyKeepsTheFailedPathAsBackup) {
   srv.drain(*h.server_conn(), h.now());
   auto s0 = path_stats(*h.server_conn(), 0);
   EXPECT_EQ(s0->health, PathHealth::kFailed);
-  EXPECT_EQ(s0->state, "standby");
+  EXPECT_EQ(s0->state, PathState::kStandby);
   EXPECT_TRUE(s0->backup);
   EXPECT_EQ(s0->failures, 1u);
   EXPECT_EQ(EventLog::count(srv.health, 0, "failed"), 1u) << srv.health_text();
   EXPECT_EQ(EventLog::count(srv.states, 0, "failed"), 0u);
   EXPECT_EQ(EventLog::count(srv.states, 0, "standby"), 1u);
   EXPECT_EQ(EventLog::first(srv.states, 0, "standby"), EventLog::first(srv.health, 0, "failed"));
-  EXPECT_EQ(path_stats(*h.server_conn(), 1)->state, "active");
+  EXPECT_EQ(path_stats(*h.server_conn(), 1)->state, PathState::kActive);
 }
 
 // abandon_after = 1 s: a path failed that long is abandoned with PATH_UNSTABLE_OR_POOR;
@@ -362,7 +362,7 @@ TEST(Health, FailedPathIsAbandonedAfterTheConfiguredTime) {
   }, 3s));
   EXPECT_FALSE(h.client().is_draining());
   EXPECT_FALSE(h.server_conn()->is_draining());
-  EXPECT_EQ(path_stats(*h.server_conn(), 1)->state, "active");
+  EXPECT_EQ(path_stats(*h.server_conn(), 1)->state, PathState::kActive);
   EXPECT_EQ(EventLog::count(srv.health, 1, "suspect"), 0u) << srv.health_text();
   // Data still flows on what is left.
   auto r = test::run_transfer(h, false, {pattern_bytes(500'000, 27)});
@@ -407,18 +407,18 @@ TEST(Health, LastPathIsNeverAbandoned) {
       for (PathId id : {PathId{0}, PathId{1}}) {
         auto s = path_stats(*h.server_conn(), id);
         ASSERT_TRUE(s.has_value());
-        EXPECT_EQ(s->state, "failed");
+        EXPECT_EQ(s->state, PathState::kFailed);
         EXPECT_EQ(s->failures, 1u);
         EXPECT_GT(s->probes_sent, 3u);
       }
-      EXPECT_EQ(h.server_conn()->stats().bonding, "degraded");
+      EXPECT_EQ(h.server_conn()->stats().bonding, BondingState::kDegraded);
     }
   }, 15s));
   EXPECT_TRUE(checked);
   EXPECT_EQ(got, data);
   EXPECT_FALSE(any_abandoned);
   ASSERT_TRUE(h.run_until([&] {
-    return path_stats(*h.server_conn(), 0)->state == "active" && path_stats(*h.server_conn(), 1)->state == "active";
+    return path_stats(*h.server_conn(), 0)->state == PathState::kActive && path_stats(*h.server_conn(), 1)->state == PathState::kActive;
   }, 3s));
   EXPECT_EQ(EventLog::count(srv.states, 0, "closing") + EventLog::count(srv.states, 1, "closing"), 0u);
 }
@@ -445,7 +445,7 @@ ProbeCounts idle_probes(Duration probe_interval, Duration window) {
   uint64_t bytes = keep_sending(h, *h.server_conn(), h.client(), sid, window);
   EXPECT_GT(bytes, 1'000'000u);
   auto idle = path_stats(*h.server_conn(), 1);
-  EXPECT_EQ(idle->state, "active");
+  EXPECT_EQ(idle->state, PathState::kActive);
   EXPECT_EQ(idle->health, PathHealth::kHealthy);
   std::printf("probe_interval %lld ms over %lld ms: server probes: busy path %llu, idle path %llu; client idle path %llu\n",
               static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(probe_interval).count()),
@@ -635,7 +635,7 @@ PriorRun prior_run(bool with_store) {
   EXPECT_TRUE(p1.has_value());
   if (!p1) return out;
   out.srtt_at_open = path_stats(h.client(), *p1)->smoothed_rtt;
-  EXPECT_TRUE(h.run_until([&] { return path_stats(h.client(), *p1)->state == "active"; }, 5s));
+  EXPECT_TRUE(h.run_until([&] { return path_stats(h.client(), *p1)->state == PathState::kActive; }, 5s));
   out.active_after = h.now() - open;
   EXPECT_GE(sends.size(), 2u);
   if (sends.size() >= 2) out.second_challenge_after = sends[1] - open;

@@ -86,7 +86,7 @@ TEST(Multipath, AbandonOneOpenAnotherAbandonTheFirst) {
   ASSERT_TRUE(h.client().close_path(h.now(), *p1).has_value());
   ASSERT_TRUE(h.run_until([&] {
     auto s = path_stats(*h.server_conn(), *p1);
-    return !s || s->state == "closing" || s->state == "closed";
+    return !s || s->state == PathState::kClosing || s->state == PathState::kClosed;
   }));
   auto r1 = run_transfer(h, false, {pattern_bytes(500'000, 4)});
   ASSERT_TRUE(r1.ok) << r1.failure;
@@ -141,14 +141,14 @@ TEST(Multipath, BackupCarriesNoDataUntilAvailable) {
   auto p1 = open_and_wait(h, kLocal1);
   ASSERT_TRUE(p1.has_value());
   ASSERT_TRUE(h.client().set_path_status(h.now(), *p1, true).has_value());
-  ASSERT_TRUE(h.run_until([&] { return path_stats(*h.server_conn(), *p1)->state == "standby"; }));
+  ASSERT_TRUE(h.run_until([&] { return path_stats(*h.server_conn(), *p1)->state == PathState::kStandby; }));
   uint64_t before = path_stats(*h.server_conn(), *p1)->stream_bytes_sent;
   auto r = run_transfer(h, false, {pattern_bytes(2 << 20, 7)});
   ASSERT_TRUE(r.ok) << r.failure;
   EXPECT_EQ(path_stats(*h.server_conn(), *p1)->stream_bytes_sent, before);
   // PATH_STATUS_AVAILABLE restores it.
   ASSERT_TRUE(h.client().set_path_status(h.now(), *p1, false).has_value());
-  ASSERT_TRUE(h.run_until([&] { return path_stats(*h.server_conn(), *p1)->state == "active"; }));
+  ASSERT_TRUE(h.run_until([&] { return path_stats(*h.server_conn(), *p1)->state == PathState::kActive; }));
   auto r2 = run_transfer(h, false, {pattern_bytes(4 << 20, 8)});
   ASSERT_TRUE(r2.ok) << r2.failure;
   EXPECT_GT(path_stats(*h.server_conn(), *p1)->stream_bytes_sent, before + 30'000);
@@ -287,7 +287,7 @@ TEST(Multipath, StalePathStatusIgnored) {
   PathTuple t{kServer, kLocal0};
   h.endpoint().handle_datagram(h.now(), t, delayed, 0);
   h.run_for(std::chrono::milliseconds(100));
-  EXPECT_EQ(path_stats(*h.server_conn(), *p1)->state, "active");
+  EXPECT_EQ(path_stats(*h.server_conn(), *p1)->state, PathState::kActive);
 }
 
 TEST(Multipath, ValidationFailureConsumesThePathId) {
@@ -368,7 +368,7 @@ TEST(Multipath, ServerPreferredAddressThenSecondPath) {
   ASSERT_TRUE(p1.has_value()) << p1.error().reason;
   ASSERT_TRUE(h.run_until([&] {
     auto s = path_stats(*h.server_conn(), *p1);
-    return s && s->state == "active";
+    return s && s->state == PathState::kActive;
   }));
   auto r2 = run_transfer(h, false, {pattern_bytes(4 << 20, 13)});
   ASSERT_TRUE(r2.ok) << r2.failure;
@@ -410,7 +410,7 @@ TEST(Multipath, BackupStatusArrivingBeforeThePathIsHonoured) {
   ASSERT_TRUE(h.client().set_path_status(h.now(), *p1, true).has_value());
   ASSERT_TRUE(h.run_until([&] {
     auto s = path_stats(*h.server_conn(), *p1);
-    return s && s->state == "standby";
+    return s && s->state == PathState::kStandby;
   }));
   auto r = run_transfer(h, false, {pattern_bytes(1 << 20, 15)});
   ASSERT_TRUE(r.ok) << r.failure;

@@ -16,7 +16,7 @@ TEST(PathSignals, EcnValidatedOnCleanPath) {
   ASSERT_TRUE(h.handshake());
   auto r = run_transfer(h, false, {pattern_bytes(500'000, 1)});
   ASSERT_TRUE(r.ok) << r.failure;
-  EXPECT_EQ(h.server_conn()->stats().paths.front().ecn, "capable");
+  EXPECT_EQ(h.server_conn()->stats().paths.front().ecn, EcnState::kCapable);
 }
 
 TEST(PathSignals, EcnBleachingDetected) {
@@ -26,7 +26,7 @@ TEST(PathSignals, EcnBleachingDetected) {
   ASSERT_TRUE(h.handshake());
   auto r = run_transfer(h, false, {pattern_bytes(500'000, 2)});
   ASSERT_TRUE(r.ok) << r.failure;
-  EXPECT_EQ(h.server_conn()->stats().paths.front().ecn, "failed");
+  EXPECT_EQ(h.server_conn()->stats().paths.front().ecn, EcnState::kFailed);
 }
 
 TEST(PathSignals, CeMarksReduceTheWindowWithoutLoss) {
@@ -54,8 +54,8 @@ TEST(PathSignals, PmtuGrowsToTarget) {
   ASSERT_TRUE(h.handshake());
   auto r = run_transfer(h, false, {pattern_bytes(300'000, 4)});
   ASSERT_TRUE(r.ok) << r.failure;
-  EXPECT_EQ(h.server_conn()->stats().paths.front().mtu, 1452u);
-  EXPECT_EQ(h.client().stats().paths.front().mtu, 1452u);
+  EXPECT_EQ(h.server_conn()->stats().paths.front().max_datagram_size, 1452u);
+  EXPECT_EQ(h.client().stats().paths.front().max_datagram_size, 1452u);
 }
 
 TEST(PathSignals, PmtuStaysWhenProbesAreDropped) {
@@ -65,7 +65,7 @@ TEST(PathSignals, PmtuStaysWhenProbesAreDropped) {
   ASSERT_TRUE(h.handshake());
   auto r = run_transfer(h, false, {pattern_bytes(1 << 20, 5)});
   ASSERT_TRUE(r.ok) << r.failure;
-  EXPECT_EQ(h.server_conn()->stats().paths.front().mtu, 1200u);
+  EXPECT_EQ(h.server_conn()->stats().paths.front().max_datagram_size, 1200u);
   // Dropped probes are not congestion: nothing but the probes was lost.
   EXPECT_EQ(h.server_conn()->stats().packets_lost, 0u);
 }

@@ -28,7 +28,7 @@ conn::ConnectionImpl* as_impl(Connection& c) { return static_cast<conn::Connecti
 
 std::optional<PathStats> path_stats(Connection& c, PathId id) {
   for (auto& p : c.stats().paths)
-    if (p.id == id) return p;
+    if (p.path_id == id) return p;
   return std::nullopt;
 }
 
@@ -60,7 +60,7 @@ TEST(PeerRules, NewPathIsNotProbedBeforeThePeerAcknowledgedItsCids) {
   ASSERT_TRUE(h.run_until([&] {
     auto c = path_stats(h.client(), *id);
     auto s = h.server_conn() ? path_stats(*h.server_conn(), *id) : std::nullopt;
-    return c && s && c->state == "active" && s->state == "active";
+    return c && s && c->state == PathState::kActive && s->state == PathState::kActive;
   }, 5s));
 
   auto* cids = first_where(obs, [&](const ObservedDatagram& d) {

@@ -57,7 +57,7 @@ TEST(ConnectionQlog, PacketSentListsEveryFrameAndTheClosePacket) {
   ASSERT_TRUE(p1.has_value()) << p1.error().reason;
   ASSERT_TRUE(h.run_until([&] {
     for (auto& p : h.client().stats().paths)
-      if (p.id == *p1 && p.state == "active") return true;
+      if (p.path_id == *p1 && p.state == PathState::kActive) return true;
     return false;
   }, 5s));
   ASSERT_TRUE(h.client().close_path(h.now(), *p1, 0).has_value());
@@ -94,7 +94,7 @@ TEST(ConnectionQlog, RecoveryMetricsPerPathOnlyOnChange) {
   ASSERT_TRUE(p1.has_value()) << p1.error().reason;
   ASSERT_TRUE(h.run_until([&] {
     for (auto& p : h.client().stats().paths)
-      if (p.id == *p1 && p.state == "active") return true;
+      if (p.path_id == *p1 && p.state == PathState::kActive) return true;
     return false;
   }, 5s));
   auto r = run_transfer(h, true, {pattern_bytes(2'000'000, 43)});

@@ -20,12 +20,12 @@ namespace {
 using prometheus::MetricFamily;
 using prometheus::MetricType;
 
-PathStats path(PathId id, std::string state, PathHealth health) {
+PathStats path(PathId id, PathState state, PathHealth health) {
   PathStats p;
-  p.id = id;
+  p.path_id = id;
   p.tuple.local = *SocketAddress::parse("192.0.2.1:4433");
   p.tuple.remote = *SocketAddress::parse("198.51.100.7:55000");
-  p.state = std::move(state);
+  p.state = state;
   p.health = health;
   p.smoothed_rtt = std::chrono::milliseconds(40);
   p.min_rtt = std::chrono::milliseconds(30);
@@ -42,7 +42,7 @@ PathStats path(PathId id, std::string state, PathHealth health) {
   p.bytes_received = 50'000;
   p.duplicate_bytes_sent = 11;
   p.reinjected_bytes_sent = 22;
-  p.mtu = 1452;
+  p.max_datagram_size = 1452;
   p.suspicions = 2;
   p.failures = id == 1 ? 1 : 0;
   p.probes_sent = 5;
@@ -61,9 +61,9 @@ ConnectionStats two_paths() {
   s.spurious_losses = 3;
   s.key_updates = 1;
   s.multipath = true;
-  s.bonding = "degraded";
-  s.paths.push_back(path(0, "active", PathHealth::kHealthy));
-  s.paths.push_back(path(1, "failed", PathHealth::kFailed));
+  s.bonding = BondingState::kDegraded;
+  s.paths.push_back(path(0, PathState::kActive, PathHealth::kHealthy));
+  s.paths.push_back(path(1, PathState::kFailed, PathHealth::kFailed));
   s.paths[1].backup = true;
   s.paths[1].smoothed_rtt = std::chrono::milliseconds(250);
   return s;
@@ -188,13 +188,13 @@ TEST(MetricsFamilies, ConnectionCountersAndEndpointSeries) {
 TEST(MetricsFamilies, ConnectionsOfARoleAggregate) {
   ConnectionStats a = two_paths(), b = two_paths();
   b.paths[0].smoothed_rtt = std::chrono::milliseconds(90);
-  b.paths[0].state = "standby";
-  b.bonding = "bonded";
+  b.paths[0].state = PathState::kStandby;
+  b.bonding = BondingState::kBonded;
   RoleValues r;
   r.role = "server";
   r.open = {a, b};
   ConnectionStats gone = two_paths();
-  gone.paths.push_back(path(2, "closed", PathHealth::kHealthy));
+  gone.paths.push_back(path(2, PathState::kClosed, PathHealth::kHealthy));
   fold_closed(r.closed, gone);
   fold_closed(r.closed, gone);
   Families fs = braid_families(std::span(&r, 1));

@@ -9,10 +9,10 @@ namespace {
 
 PathStats sample_path() {
   PathStats p;
-  p.id = 1;
+  p.path_id = 1;
   p.tuple.local = *SocketAddress::parse("127.0.0.3:40000");
   p.tuple.remote = *SocketAddress::parse("127.0.0.1:4433");
-  p.state = "active";
+  p.state = PathState::kActive;
   p.smoothed_rtt = std::chrono::microseconds(41'250);
   p.min_rtt = std::chrono::microseconds(40'100);
   p.packets_received = 990;

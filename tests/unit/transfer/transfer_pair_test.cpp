@@ -171,9 +171,9 @@ TEST(TransferPair, ByteStreamOfUnknownSize) {
 class CorruptingTransport final : public Transport {
  public:
   Transport* t = nullptr;   // the connection's transport of this step
-  Result<StreamId> open_stream(bool b) override { return t->open_stream(b); }
+  ApiResult<StreamId> open_stream(bool b) override { return t->open_stream(b); }
   size_t writable(StreamId id) override { return t->writable(id); }
-  Result<size_t> write(StreamId id, std::span<const uint8_t> d, bool fin) override {
+  ApiResult<size_t> write(StreamId id, std::span<const uint8_t> d, bool fin) override {
     if ((id & 2) && !done_ && d.size() > 100) {
       std::vector<uint8_t> copy(d.begin(), d.end());
       copy[50] ^= 0x20;
@@ -183,7 +183,7 @@ class CorruptingTransport final : public Transport {
     }
     return t->write(id, d, fin);
   }
-  Result<size_t> read(StreamId id, std::span<uint8_t> o, bool& fin) override { return t->read(id, o, fin); }
+  ApiResult<size_t> read(StreamId id, std::span<uint8_t> o, bool& fin) override { return t->read(id, o, fin); }
   void reset(StreamId id, uint64_t c) override { t->reset(id, c); }
   void stop_sending(StreamId id, uint64_t c) override { t->stop_sending(id, c); }
   TransportStatus status(TimePoint now) const override { return t->status(now); }
