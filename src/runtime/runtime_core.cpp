@@ -1,6 +1,7 @@
 // RuntimeCore: the loop-thread half of Client and Server. Core events become queue
 // entries here; stream bytes are read as they arrive while the queue has room; extra paths
-// configured for a client are opened once its handshake is done.
+// configured for a client are asked for at connect (the core queues them until the
+// handshake, the peer's path IDs and CIDs allow, or reports kNotOpened).
 #include "runtime/runtime_core.h"
 
 #include <fmt/format.h>
@@ -11,10 +12,6 @@
 namespace braid {
 
 namespace {
-// A configured path whose open_path is refused (path IDs or CIDs not there yet) is tried
-// again this often, for this long after the handshake.
-constexpr Duration kPathRetryInterval = std::chrono::milliseconds(20);
-constexpr Duration kPathOpenWindow = std::chrono::seconds(3);
 constexpr size_t kReadChunkBytes = 64 * 1024;
 }  // namespace
 
@@ -109,16 +106,23 @@ ApiResult<ConnId> RuntimeCore::connect(const SocketAddress& remote, std::optiona
     auto c = driver_->connect(cfg, remote);
     if (!c) return api_fail(ApiErrorCode::kInvalid, "cannot start the connection: " + c.error().reason);
     ConnId id = driver_->id_of(*c);
-    auto& st = conns_[id];
     auto locals = driver_->local_addresses();
+    TimePoint now = io::monotonic_now();
     for (const auto& want : opts_.path_addresses) {
       for (const auto& have : locals) {
-        if (have.same_ip(want) && (want.port == 0 || want.port == have.port)) {
-          st.pending_paths.push_back(PendingPath{have, remote});
+        if (have.same_ip(want) && (want.port == 0 || want.port == have.port) && have != locals.front()) {
+          // Refused only for a bad request (e.g. an address family the remote lacks);
+          // a peer without multipath is reported later as a kPathEvent kNotOpened.
+          if (auto p = (*c)->open_path(now, have, remote); !p) {
+            (*c)->close(now, 0, "path request refused");
+            driver_->service(**c);
+            return api_fail(p.error().code, "path from " + have.to_string() + ": " + p.error().reason);
+          }
           break;
         }
       }
     }
+    driver_->service(**c);
     return id;
   });
 }
@@ -133,10 +137,6 @@ void RuntimeCore::on_event(Connection& c, const ConnectionEvent& ev) {
   if (it == conns_.end()) return;
   ConnState& st = it->second;
   switch (ev.type) {
-    case ConnectionEventType::kHandshakeCompleted:
-      st.handshake_done = true;
-      st.handshake_at = io::monotonic_now();
-      break;
     case ConnectionEventType::kStreamOpened:
     case ConnectionEventType::kStreamReadable:
       if (opts_.deliver_stream_data) {
@@ -160,31 +160,7 @@ void RuntimeCore::on_event(Connection& c, const ConnectionEvent& ev) {
 void RuntimeCore::on_service(Connection& c) {
   auto it = conns_.find(driver_->id_of(&c));
   if (it == conns_.end()) return;
-  if (!it->second.pending_paths.empty()) open_pending_paths(c, it->second);
   if (!it->second.readable.empty()) read_streams(c, it->second);
-}
-
-void RuntimeCore::open_pending_paths(Connection& c, ConnState& st) {
-  if (!st.handshake_done || c.is_draining()) return;
-  if (!c.is_multipath()) {
-    st.pending_paths.clear();   // transport parameters are known: no multipath now is never
-    return;
-  }
-  TimePoint now = io::monotonic_now();
-  for (auto p = st.pending_paths.begin(); p != st.pending_paths.end();) {
-    auto r = c.open_path(now, p->local, p->remote);
-    bool retry = !r && (r.error().code == ApiErrorCode::kNotReady || r.error().code == ApiErrorCode::kLimit) &&
-                 now - st.handshake_at < kPathOpenWindow;
-    p = retry ? p + 1 : st.pending_paths.erase(p);
-  }
-  if (!st.pending_paths.empty() && !st.retry_timer) {
-    st.retry_timer = true;
-    ConnId id = driver_->id_of(&c);
-    thread_->loop().add_timer(now + kPathRetryInterval, [this, id] {
-      if (auto s = conns_.find(id); s != conns_.end()) s->second.retry_timer = false;
-      if (Connection* conn = driver_ ? driver_->find(id) : nullptr) driver_->service(*conn);
-    });
-  }
 }
 
 void RuntimeCore::read_streams(Connection& c, ConnState& st) {

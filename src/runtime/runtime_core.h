@@ -1,6 +1,6 @@
 // What a Client or Server is inside: a LoopThread, the EndpointDriver that lives on it
-// (created, used and destroyed only on that thread), per-connection runtime state (paths
-// still to open, streams with unread bytes) and the event queue the application reads.
+// (created, used and destroyed only on that thread), per-connection runtime state (streams
+// with unread bytes) and the event queue the application reads.
 #pragma once
 #include <memory>
 #include <optional>
@@ -45,15 +45,7 @@ class RuntimeCore {
   }
 
  private:
-  struct PendingPath {
-    SocketAddress local;   // bound
-    SocketAddress remote;
-  };
   struct ConnState {
-    bool handshake_done = false;
-    TimePoint handshake_at{};
-    std::vector<PendingPath> pending_paths;
-    bool retry_timer = false;
     std::set<StreamId> readable;   // may have unread bytes
   };
 
@@ -62,7 +54,6 @@ class RuntimeCore {
   io::DriverCallbacks callbacks();
   void on_event(Connection& c, const ConnectionEvent& ev);
   void on_service(Connection& c);
-  void open_pending_paths(Connection& c, ConnState& st);
   void read_streams(Connection& c, ConnState& st);
   void resume_reading();
 

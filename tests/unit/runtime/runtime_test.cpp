@@ -253,5 +253,27 @@ TEST(Runtime, APathAddressGivesASecondWorkingPath) {
   EXPECT_FALSE(client->close_path(*conn, 99));
 }
 
+TEST(Runtime, APathToAServerWithoutMultipathIsReportedNotOpened) {
+  auto sopts = server_options();
+  sopts.connection.initial_max_path_id = 0;   // multipath not offered
+  auto server = Server::create(sopts);
+  ASSERT_TRUE(server);
+  auto opts = client_options();
+  opts.path_addresses = {SocketAddress::v4(127, 0, 0, 2, 0)};
+  auto client = Client::create(opts);
+  ASSERT_TRUE(client);
+  auto conn = client->connect(server->local_address());
+  ASSERT_TRUE(conn) << conn.error().reason;
+  auto not_opened = wait_for(*client, [](const RuntimeEvent& e) {
+    return e.type == RuntimeEventType::kEvent && e.event.type == ConnectionEventType::kPathEvent &&
+           e.event.path_change == PathChange::kNotOpened;
+  });
+  ASSERT_TRUE(not_opened);
+  auto st = client->stats(*conn);
+  ASSERT_TRUE(st);
+  EXPECT_FALSE(st->multipath);
+  EXPECT_EQ(st->paths.size(), 1u);
+}
+
 }  // namespace
 }  // namespace braid::runtime_test
