@@ -66,8 +66,9 @@ struct RuntimeOptions {
   // Client: the first socket's address; unset: the source address the kernel picks for the
   // first connect()'s remote (port 0). Server: where to listen (port 0 picks one).
   std::optional<SocketAddress> bind;
-  // Client: further local addresses (port 0: any) from which every connection opens one
-  // more path each once its handshake is done and multipath was negotiated.
+  // Client: further local addresses (port 0: any); every connection asks for one more path
+  // from each at connect, opened once the handshake and the server allow (a server without
+  // multipath: a kPathEvent with path_change kNotOpened).
   std::vector<SocketAddress> path_addresses;
   // Server without connection.tls.cert_pem/cert_file: a self-signed certificate for
   // "localhost" and the bind address is generated (see Server::certificate_fingerprint()).
