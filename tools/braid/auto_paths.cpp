@@ -107,9 +107,14 @@ void AutoPaths::remove_address(const SocketAddress& ip, const std::string& why) 
   Entry& e = it->second;
   bool first = e.bound == driver_.local_address();
   if (e.path && conn_) {
+    // What the path carried, for the report: the stats lose the path once it is retired.
+    std::optional<uint64_t> carried;
+    for (const auto& p : conn_->stats().paths) {
+      if (p.path_id == *e.path) carried = p.stream_bytes_received + p.stream_bytes_sent;
+    }
     auto closed = conn_->close_path(io::monotonic_now(), *e.path);
     if (closed) {
-      record(*e.path, "abandoned", e);
+      record(*e.path, "abandoned", e, carried);
     } else if (*e.path != 0 || !first) {
       warn(fmt::format("--auto-paths: {}; path {} not abandoned: {}", why, *e.path, closed.error().reason));
     } else {
@@ -122,7 +127,7 @@ void AutoPaths::remove_address(const SocketAddress& ip, const std::string& why) 
   by_ip_.erase(it);
 }
 
-void AutoPaths::record(PathId path, const std::string& what, const Entry& e) {
+void AutoPaths::record(PathId path, const std::string& what, const Entry& e, std::optional<uint64_t> stream_bytes) {
   PathEventRecord r;
   r.at = io::monotonic_now() - rep_.start;
   r.path = path;
@@ -130,6 +135,7 @@ void AutoPaths::record(PathId path, const std::string& what, const Entry& e) {
   r.kind = "auto";
   r.local = e.bound;
   r.interface_name = e.interface_name;
+  r.stream_bytes = stream_bytes;
   rep_.path_events.push_back(std::move(r));
 }
 

@@ -45,7 +45,7 @@ class AutoPaths {
   void add_address(const SocketAddress& ip, const std::string& name);
   void remove_address(const SocketAddress& ip, const std::string& why);
   void open(Entry& e);
-  void record(PathId path, const std::string& what, const Entry& e);
+  void record(PathId path, const std::string& what, const Entry& e, std::optional<uint64_t> stream_bytes = {});
   void warn(std::string text);
 
   io::EndpointDriver& driver_;

@@ -351,6 +351,7 @@ nlohmann::json path_event_json(const PathEventRecord& e) {
     j["auto"] = e.state;
     j["local"] = e.local.to_string();
     if (!e.interface_name.empty()) j["interface"] = e.interface_name;
+    if (e.stream_bytes) j["stream_bytes"] = *e.stream_bytes;
   } else {
     j[e.kind == "health" ? "health" : "state"] = e.state;
   }
@@ -361,9 +362,8 @@ std::vector<std::string> auto_path_lines(const ClientReport& rep) {
   std::vector<std::string> out;
   for (const auto& e : rep.path_events) {
     if (e.kind != "auto") continue;
-    out.push_back(fmt::format("auto-paths: path {} {} {} {}{} at {:.2f} s", e.path, e.state,
-                              e.state == "opened" ? "from" : "of", e.local.to_string(),
-                              e.interface_name.empty() ? "" : " (" + e.interface_name + ")",
+    out.push_back(fmt::format("auto-paths: path {} from {}{} {} at {:.2f} s", e.path, e.local.to_string(),
+                              e.interface_name.empty() ? "" : " (" + e.interface_name + ")", e.state,
                               std::chrono::duration<double>(e.at).count()));
   }
   return out;

@@ -76,6 +76,7 @@ struct PathEventRecord {
   std::string kind = "state";
   SocketAddress local;
   std::string interface_name;
+  std::optional<uint64_t> stream_bytes;  // "auto" abandoned: stream bytes the path had carried (both ways)
 };
 
 class ClientApp {
@@ -118,7 +119,7 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app);
 // One path_events entry of the --json reports: at_s, path_id and state / health, or for
 // "auto": {"auto": "opened"|"abandoned", "local": ADDR:PORT, "interface": NAME}.
 nlohmann::json path_event_json(const PathEventRecord& e);
-// "auto-paths: path 2 opened from 10.77.2.2:40001 (veth1) at 1.52 s" for every "auto" event.
+// "auto-paths: path 2 from 10.77.2.2:40001 (veth1) opened at 1.52 s" for every "auto" event.
 std::vector<std::string> auto_path_lines(const ClientReport& rep);
 
 // --path LOCAL[=REMOTE]: LOCAL is ADDR or ADDR:PORT; REMOTE is ADDR:PORT or ADDR (the
