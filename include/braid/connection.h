@@ -190,6 +190,9 @@ class Connection {
   // Observability: qlog records (JSON-SEQ, one call per record) go to `sink`; key-log
   // lines are configured in ConnectionConfig::tls.keylog.
   virtual void set_qlog_sink(std::function<void(std::string_view)> sink, TimePoint reference_time) = 0;
+  // "<original DCID hex>_<client|server>.sqlog": the name braid's tools and runtime give
+  // this connection's qlog file (qvis and the plot tool expect it).
+  std::string qlog_file_name() const;
 
   virtual bool is_handshake_complete() const = 0;
   virtual bool is_closed() const = 0;     // terminal: nothing more will be sent

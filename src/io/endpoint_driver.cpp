@@ -11,7 +11,6 @@
 
 #include <algorithm>
 
-#include "core/qlog/qlog_writer.h"
 #include "io/monotonic_clock.h"
 #include "io/sockaddr_conv.h"
 
@@ -252,8 +251,7 @@ Connection* EndpointDriver::find(uint64_t id) const {
 
 void EndpointDriver::open_qlog(Connection& c, TimePoint now) {
   if (opts_.qlog_dir.empty() || qlog_files_.contains(&c)) return;
-  bool server = c.perspective() == Perspective::kServer;
-  std::string path = opts_.qlog_dir + "/" + qlog::qlog_file_name(c.original_dcid().hex(), server);
+  std::string path = opts_.qlog_dir + "/" + c.qlog_file_name();
   std::FILE* f = std::fopen(path.c_str(), "w");
   if (!f) {
     fmt::print(stderr, "braid: cannot write qlog {}\n", path);

@@ -1,5 +1,5 @@
-// prepare_server_credentials: file checks with errno text, a trial parse with GnuTLS, and
-// certificate generation for "localhost" plus the listen address.
+// prepare_server_credentials: file checks with errno text, a trial load through the public
+// certificate calls (braid/certificate.h), and generation for "localhost" plus the listen address.
 #include "runtime/server_credentials.h"
 
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 #include <ctime>
 #include <fmt/format.h>
 
-#include "core/crypto/tls_session.h"
+#include "braid/certificate.h"
 
 namespace braid::runtime {
 
@@ -35,8 +35,7 @@ ApiResult<std::string> prepare_server_credentials(TlsOptions& tls, const SocketA
       if (auto ok = readable("certificate file", tls.cert_file); !ok) return std::unexpected(ok.error());
       if (auto ok = readable("key file", tls.key_file); !ok) return std::unexpected(ok.error());
     }
-    auto creds = crypto::TlsCredentials::load_server(tls.cert_pem, tls.key_pem, tls.cert_file, tls.key_file);
-    if (!creds) return api_fail(ApiErrorCode::kInvalid, "certificate or key not usable: " + creds.error().reason);
+    if (auto ok = check_server_credentials(tls); !ok) return std::unexpected(ok.error());
     return std::string();
   }
   if (!generate) return api_fail(ApiErrorCode::kInvalid, "a server needs a certificate and key (or generation on)");
@@ -47,8 +46,8 @@ ApiResult<std::string> prepare_server_credentials(TlsOptions& tls, const SocketA
   } else {
     names.push_back(listen.ip_string());
   }
-  auto cert = crypto::generate_self_signed(names, rng.next_u64() >> 1, std::time(nullptr) - 3600, 30);
-  if (!cert) return api_fail(ApiErrorCode::kInvalid, "cannot generate a certificate: " + cert.error().reason);
+  auto cert = generate_self_signed_certificate(names, rng.next_u64() >> 1, std::time(nullptr) - 3600, 30);
+  if (!cert) return std::unexpected(cert.error());
   tls.cert_pem = cert->cert_pem;
   tls.key_pem = cert->key_pem;
   return cert->sha256_fingerprint;

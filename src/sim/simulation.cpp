@@ -7,20 +7,20 @@
 #include <fmt/format.h>
 #include <fstream>
 
-#include "core/crypto/tls_session.h"
+#include "braid/certificate.h"
 #include "sim/client_state.h"
 
 namespace braid::sim {
 
 namespace {
 
-const crypto::GeneratedCertificate& server_certificate() {
+const Certificate& server_certificate() {
   // One certificate per process: key generation uses GnuTLS's own RNG, so it is the same
   // size in every run (ECDSA P-256 DER signatures may differ by a byte between processes;
   // see docs/simulator.md on determinism).
-  static const crypto::GeneratedCertificate cert = [] {
-    auto c = crypto::generate_self_signed({"localhost"}, 1, 1700000000, 3650);
-    if (!c) throw std::runtime_error("generate_self_signed: " + c.error().reason);
+  static const Certificate cert = [] {
+    auto c = generate_self_signed_certificate({"localhost"}, 1, 1700000000, 3650);
+    if (!c) throw std::runtime_error(c.error().reason);
     return *c;
   }();
   return cert;

@@ -14,7 +14,7 @@
 #include <map>
 #include <unordered_map>
 
-#include "core/crypto/tls_session.h"
+#include "braid/certificate.h"
 #include "io/monotonic_clock.h"
 #include "io/sockaddr_conv.h"
 #include "tools/braid/tool_support.h"
@@ -114,8 +114,8 @@ std::expected<std::unique_ptr<FileServer>, std::string> FileServer::create(io::E
     } else {
       names.push_back(opts.listen.ip_string());
     }
-    auto cert = crypto::generate_self_signed(names, s->rng_.next_u64() >> 1, std::time(nullptr) - 3600, 30);
-    if (!cert) return std::unexpected("cannot generate a certificate: " + cert.error().reason);
+    auto cert = generate_self_signed_certificate(names, s->rng_.next_u64() >> 1, std::time(nullptr) - 3600, 30);
+    if (!cert) return std::unexpected(cert.error().reason);
     cc.tls.cert_pem = cert->cert_pem;
     cc.tls.key_pem = cert->key_pem;
     s->fingerprint_ = cert->sha256_fingerprint;

@@ -374,6 +374,16 @@ void ConnectionImpl::inject_raw_frame_for_testing(EncryptionLevel level, std::ve
   injected_frames_[idx].push_back(std::move(bytes));
 }
 
+}  // namespace braid::conn
+
+namespace braid {
+std::string Connection::qlog_file_name() const {
+  return qlog::qlog_file_name(original_dcid().hex(), perspective() == Perspective::kServer);
+}
+}  // namespace braid
+
+namespace braid::conn {
+
 void ConnectionImpl::set_qlog_sink(std::function<void(std::string_view)> sink, TimePoint reference_time) {
   qlog_ = std::make_unique<qlog::QlogWriter>(std::move(sink), perspective_ == Perspective::kServer, reference_time,
                                              original_dcid_.hex());
