@@ -109,8 +109,16 @@ void AutoPaths::remove_address(const SocketAddress& ip, const std::string& why) 
   if (e.path && conn_) {
     // What the path carried, for the report: the stats lose the path once it is retired.
     std::optional<uint64_t> carried;
+    bool another = false;
     for (const auto& p : conn_->stats().paths) {
       if (p.path_id == *e.path) carried = p.stream_bytes_received + p.stream_bytes_sent;
+      else if (!p.abandoned && p.state != PathState::kClosing && p.state != PathState::kClosed) another = true;
+    }
+    if (!another) {
+      // Abandoning the last path would end the connection; a carrier flap may come back
+      // (IPv4 keeps its addresses over a link down), and idle timeout decides otherwise.
+      warn(fmt::format("--auto-paths: {}; path {} is the only path and stays", why, *e.path));
+      return;
     }
     auto closed = conn_->close_path(io::monotonic_now(), *e.path);
     if (closed) {
