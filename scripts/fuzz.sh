@@ -15,7 +15,7 @@ build=${BRAID_FUZZ_BUILD:-build-fuzz}
 bash scripts/install-deps.sh clang-16 libclang-rt-16-dev
 
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-16 \
-  -DBRAID_FUZZ=ON -DBRAID_TESTS=OFF -DBRAID_BENCH=OFF > /dev/null
+  -DBRAID_FUZZ=ON -DBRAID_TESTS=OFF -DBRAID_BENCH=OFF -DBRAID_PACKAGE=OFF > /dev/null
 targets_all=(fuzz_frames fuzz_packet_header fuzz_transport_params fuzz_endpoint fuzz_connection fuzz_scenario
              fuzz_netem_control fuzz_hq_request)
 cmake --build "$build" -j "$(nproc)" --target "${targets_all[@]}" fuzz_make_seeds

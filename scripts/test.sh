@@ -32,7 +32,7 @@ if has_stage asan; then
   # scenarios (~1.6 min; FailureDetection.* and the library test run them here), and the
   # two largest transfer simulations (200 MB at 200 Mbit/s, 3 Gbit/s paths; the resume
   # simulation and the transfer unit tests cover that code here).
-  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS=-O1 -DBRAID_SANITIZE=ON \
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS=-O1 -DBRAID_SANITIZE=ON -DBRAID_PACKAGE=OFF \
     -DBRAID_BENCH=OFF -DBRAID_INTEROP=OFF > /dev/null
   cmake --build build-asan -j "$jobs"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
@@ -43,7 +43,7 @@ fi
 
 if has_stage tsan; then
   banner tsan
-  cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS=-O1 -DBRAID_TSAN=ON \
+  cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS=-O1 -DBRAID_TSAN=ON -DBRAID_PACKAGE=OFF \
     -DBRAID_BENCH=OFF -DBRAID_INTEROP=OFF > /dev/null
   cmake --build build-tsan -j "$jobs" --target test_io test_net
   export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1

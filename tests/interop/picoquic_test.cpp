@@ -40,7 +40,6 @@ const Corpus& corpus() {
   static Corpus c("picoquic", {{"file12m", kFileSize}}, {{"hello.txt", "hello from braid\n"}});
   return c;
 }
-const std::string& file_content() { return corpus().content("file12m"); }
 
 bool udp_port_free(const char* ip, int port) {
   int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
