@@ -12,6 +12,7 @@
 #include "braid/path_scheduler.h"
 #include "tools/braid/detection_flags.h"
 #include "tools/braid/hq_client.h"
+#include "tools/braid/local_path_flags.h"
 #include "tools/braid/metrics_flag.h"
 #include "tools/braid/path_actions.h"
 #include "tools/braid/progress.h"
@@ -31,8 +32,8 @@ struct ClientFlags {
   std::string scheduler, duplicate, reinject, rtt_cache, metrics;
   DetectionFlags detection;
   std::optional<std::string> datagram;
-  bool insecure = false, json = false, sha256 = false, no_progress = false, auto_paths = false;
-  std::string socket_mode = "per-address";
+  bool insecure = false, json = false, sha256 = false, no_progress = false;
+  LocalPathFlags local_paths;
   uint64_t key_update_after = 0;
 };
 
@@ -189,10 +190,7 @@ void run(const ClientFlags& f) {
   add_actions(f.open_paths, "--open-path", parse_open_path);
   add_actions(f.migrations, "--migrate", parse_migrate);
   add_actions(f.path_statuses, "--path-status", parse_path_status);
-  o.auto_paths = f.auto_paths;
-  auto socket_mode = io::parse_socket_mode(f.socket_mode);
-  if (!socket_mode) die(fmt::format("--socket-mode {}: expected per-address or pktinfo", f.socket_mode), 2);
-  o.socket_mode = *socket_mode;
+  apply_local_path_flags(f.local_paths, o, "client");
   o.datagram = f.datagram;
 
   HqDownloadApp app(std::move(reqs), f.sha256);
@@ -241,12 +239,7 @@ void setup_client(CLI::App& app) {
                   "LOCAL@WHEN (repeatable): move the connection to local address LOCAL (probed first)");
   cmd->add_option("--path-status", f->path_statuses,
                   "ID=backup|available@WHEN (repeatable): change path ID's status at a time or after N bytes");
-  cmd->add_flag("--auto-paths", f->auto_paths,
-                "also a path from every other local address of the server's family, following interfaces as they "
-                "come and go (a path opens when an address appears, is abandoned when it goes)");
-  cmd->add_option("--socket-mode", f->socket_mode,
-                  "per-address: one UDP socket bound to each local address; pktinfo: one wildcard socket, the source "
-                  "address chosen per packet (IP_PKTINFO)")->capture_default_str();
+  add_local_path_flags(cmd, f->local_paths);
   cmd->add_option("--duplicate", f->duplicate,
                   "duplication of what the client sends: off, or always,datagrams,first=BYTES,suspect,copies=N");
   cmd->add_option("--reinject", f->reinject, "reinjection: on, off, or delay=,max=,queue=,interval=,prefer=");

@@ -14,6 +14,7 @@
 #include "tools/braid/client_runner.h"
 #include "tools/braid/detection_flags.h"
 #include "tools/braid/hq_client.h"
+#include "tools/braid/local_path_flags.h"
 #include "tools/braid/metrics_flag.h"
 #include "tools/braid/progress.h"
 #include "tools/braid/subcommand.h"
@@ -30,8 +31,8 @@ struct SendFlags {
   std::vector<std::string> paths;
   uint32_t streams = 0;
   DetectionFlags detection;
-  bool insecure = false, json = false, no_progress = false, auto_paths = false;
-  std::string socket_mode = "per-address";
+  bool insecure = false, json = false, no_progress = false;
+  LocalPathFlags local_paths;
 };
 
 // The sender as `run_client`'s application.
@@ -194,10 +195,7 @@ void run(const SendFlags& f) {
     if (!p) die("--path " + spec + ": " + p.error(), 2);
     o.extra_paths.push_back(*p);
   }
-  o.auto_paths = f.auto_paths;
-  auto socket_mode = io::parse_socket_mode(f.socket_mode);
-  if (!socket_mode) die(fmt::format("--socket-mode {}: expected per-address or pktinfo", f.socket_mode), 2);
-  o.socket_mode = *socket_mode;
+  apply_local_path_flags(f.local_paths, o, "send");
   auto exporter = start_metrics_flag("send", f.metrics);
   ConnectionMetrics metrics("client", exporter.get());
   if (metrics.enabled()) {
@@ -262,12 +260,7 @@ void setup_send(CLI::App& app) {
                   "32 hex digits naming the transfer (default: from the name, size and mtime; resume needs the same)");
   cmd->add_option("--path", f->paths,
                   "extra path LOCAL[=REMOTE] (repeatable): from local ADDR[:PORT], to REMOTE (default: the server)");
-  cmd->add_flag("--auto-paths", f->auto_paths,
-                "also a path from every other local address of the server's family, following interfaces as they "
-                "come and go (a path opens when an address appears, is abandoned when it goes)");
-  cmd->add_option("--socket-mode", f->socket_mode,
-                  "per-address: one UDP socket bound to each local address; pktinfo: one wildcard socket, the source "
-                  "address chosen per packet (IP_PKTINFO)")->capture_default_str();
+  add_local_path_flags(cmd, f->local_paths);
   cmd->add_flag("-k,--insecure", f->insecure, "do not verify the server certificate");
   cmd->add_option("--ca", f->ca, "trust this CA / self-signed certificate (PEM)");
   cmd->add_option("--qlog-dir", f->qlog_dir, "write <odcid>_client.sqlog here (also $QLOGDIR)");
