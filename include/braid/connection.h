@@ -165,7 +165,14 @@ class Connection {
   // Client: move the connection to a new local address (active migration, RFC 9000 §9).
   virtual ApiStatus migrate(TimePoint now, const SocketAddress& new_local) = 0;
   // Multipath (draft-ietf-quic-multipath-21). Client: open a path from `local` to `remote`
-  // on the lowest unused path ID; it becomes usable once validated (events report it).
+  // on the lowest unused path ID, returned at once. May be called any time before close,
+  // even before the handshake: the request waits in the connection until the handshake is
+  // confirmed, the peer's path ID limit allows the ID and both sides' CIDs for it exist, then
+  // starts (kPathEvent kState created, validating, ... active). A request that can never
+  // start (the peer did not negotiate multipath, the connection closed) ends with one
+  // kPathEvent kNotOpened. set_path_status and close_path apply to waiting requests too.
+  // Refused at once: kUnsupported (server, multipath off or not negotiated), kInvalid (a
+  // tuple already in use), kLimit (beyond max_path_ids_per_connection), kClosed.
   virtual ApiResult<PathId> open_path(TimePoint now, const SocketAddress& local, const SocketAddress& remote) = 0;
   // Abandons a path (PATH_ABANDON); data in flight there is resent on the other paths.
   virtual ApiStatus close_path(TimePoint now, PathId id, uint64_t error_code = 0x3e /* APPLICATION_ABANDON_PATH */) = 0;
