@@ -40,6 +40,9 @@ class ModeDetector {
   // One observation: the connection's RTT and its bandwidth (bits per second). Returns the
   // new mode when this sample completed a check interval that switched it.
   std::optional<TransferMode> sample(TimePoint now, Duration rtt, double bandwidth_bits_per_second);
+  // No usable path to measure at `now` (none has an RTT sample, or all are suspect): no
+  // vote, and the next sample is one interval later, as after a sample.
+  void skip_sample(TimePoint now) { next_sample_ = now + sample_interval(); }
 
   TransferMode mode() const { return mode_; }
   // Share of the voting samples that agree with the leading mode at the last check.

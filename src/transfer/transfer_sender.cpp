@@ -178,7 +178,12 @@ void TransferSender::adapt(TimePoint now, Transport& t) {
     weights += p.bandwidth_bits_per_second;
     min_rtt = std::min(min_rtt, p.smoothed_rtt);
   }
-  if (min_rtt == Duration::max()) return;   // no RTT sample yet: nothing to judge by
+  if (min_rtt == Duration::max()) {
+    // No usable path with an RTT (not sampled yet, or every path suspect): nothing to judge
+    // by, and the next look is one interval on, not at once (a wake at `now` forever).
+    detector_.skip_sample(now);
+    return;
+  }
   Duration rtt = weights > 0 ? Duration(static_cast<Duration::rep>(weighted / weights)) : min_rtt;
   if (auto m = detector_.sample(now, rtt, bw)) apply_profile(now, t, *m);
   tuner_.update(status_.packets_sent - std::min(status_.packets_sent, sent_at_last_sample_),

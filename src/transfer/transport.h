@@ -40,7 +40,7 @@ struct TransportPath {
 
 struct TransportStatus {
   std::vector<TransportPath> paths;
-  uint64_t packets_sent = 0, packets_lost = 0;
+  uint64_t packets_sent = 0, packets_lost = 0;   // over the paths the connection has now
 };
 
 class Transport {

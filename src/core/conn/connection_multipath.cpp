@@ -377,6 +377,7 @@ PathSnapshot ConnectionImpl::snapshot_of(const path::Path& p, TimePoint now) con
 
 std::vector<PathSnapshot> ConnectionImpl::path_snapshots(TimePoint now) const {
   std::vector<PathSnapshot> out;
+  out.reserve(paths_.size());
   for (auto& [id, p] : paths_) out.push_back(snapshot_of(*p, now));
   return out;
 }

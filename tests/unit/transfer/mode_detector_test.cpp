@@ -145,5 +145,21 @@ TEST(ChunkTuner, SmallerUnderLossLargerWhenClean) {
   EXPECT_EQ(t.chunk_size(), 300000u);
 }
 
+
+// Nothing to measure (every path suspect, or no RTT yet): the next sample moves one interval
+// on, so a sender that wakes at next_sample() does not wake at the same instant forever.
+TEST(ModeDetector, SkippedSampleMovesTheNextSampleOn) {
+  ModeDetectorConfig c;
+  c.check_interval = milliseconds(100);
+  ModeDetector d(c);
+  TimePoint now = time_from_us(5'000'000);
+  d.skip_sample(now);
+  EXPECT_GT(d.next_sample(), now);
+  TimePoint first = d.next_sample();
+  d.skip_sample(first);
+  EXPECT_GT(d.next_sample(), first);
+  EXPECT_EQ(d.mode(), TransferMode::kHybrid) << "a skipped sample is no vote";
+}
+
 }  // namespace
 }  // namespace braid::transfer
