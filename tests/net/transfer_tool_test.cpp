@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/support/temp_dir.h"
 #include "tests/net/net_support.h"
 #include "tests/net/tool_process.h"
 
@@ -17,16 +18,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "braid-xfer-XXXXXX").string();
-    path = ::mkdtemp(t.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
+// Named for this test's leftovers.
+struct TempDir : test::TempDir {
+  TempDir() : test::TempDir("braid-xfer") {}
 };
 
 fs::path write_file(const fs::path& p, size_t n) {

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <regex>
 
+#include "tests/support/temp_dir.h"
 #include "tests/net/tool_process.h"
 #include "tests/unit/runtime/runtime_support.h"
 
@@ -19,16 +20,9 @@ using net_test::Tool;
 
 const std::regex kListening(R"(listening on 127\.0\.0\.1:([0-9]+))");
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "braid-examples-XXXXXX").string();
-    path = ::mkdtemp(t.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
+// Named for this test's leftovers.
+struct TempDir : test::TempDir {
+  TempDir() : test::TempDir("braid-examples") {}
 };
 
 std::string example(const char* name) { return std::string(BRAID_EXAMPLES_DIR) + "/" + name; }

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/support/temp_dir.h"
 #include "transfer/sink.h"
 #include "transfer/source.h"
 
@@ -16,13 +17,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "braid-sink-XXXXXX").string();
-    path = ::mkdtemp(t.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
+// Named for this test's leftovers.
+struct TempDir : test::TempDir {
+  TempDir() : test::TempDir("braid-sink") {}
 };
 
 OfferMsg offer(const std::string& name, uint64_t size, uint8_t id = 1) {
