@@ -1,37 +1,24 @@
-// Name → C enum lookups over the core's own name functions, so the two never disagree.
+// braid_path_state_name, and the checks that the C enums match the C++ ones position by
+// position (capi_enums.h casts between them).
 #include "capi/capi_enums.h"
-
-namespace braid::capi {
-
-braid_path_state path_state_from_name(std::string_view name) {
-  for (int i = 0; i <= static_cast<int>(PathState::kFailed); ++i) {
-    if (path_state_name(static_cast<PathState>(i)) == name) return static_cast<braid_path_state>(i);
-  }
-  return BRAID_PATH_UNKNOWN;
-}
-
-braid_path_health health_from_name(std::string_view name) {
-  for (int i = 0; i <= static_cast<int>(PathHealth::kProbing); ++i) {
-    if (path_health_name(static_cast<PathHealth>(i)) == name) return static_cast<braid_path_health>(i);
-  }
-  return BRAID_HEALTH_HEALTHY;
-}
-
-braid_bonding_state bonding_from_name(std::string_view name) {
-  for (int i = 0; i <= static_cast<int>(BondingState::kDegraded); ++i) {
-    if (bonding_state_name(static_cast<BondingState>(i)) == name) return static_cast<braid_bonding_state>(i);
-  }
-  return BRAID_BONDING_UNKNOWN;
-}
-
-}  // namespace braid::capi
 
 extern "C" const char* braid_path_state_name(braid_path_state s) {
   if (s < BRAID_PATH_CREATED || s > BRAID_PATH_FAILED) return "unknown";
   return braid::path_state_name(static_cast<braid::PathState>(s)).data();   // static literals
 }
 
-// The lookups above cast between the C and C++ enums by position.
-static_assert(BRAID_PATH_FAILED == static_cast<int>(braid::PathState::kFailed));
-static_assert(BRAID_HEALTH_PROBING == static_cast<int>(braid::PathHealth::kProbing));
-static_assert(BRAID_BONDING_DEGRADED == static_cast<int>(braid::BondingState::kDegraded));
+namespace {
+using braid::BondingState;
+using braid::PathHealth;
+using braid::PathState;
+constexpr bool same(int c, auto cpp) { return c == static_cast<int>(cpp); }
+static_assert(same(BRAID_PATH_CREATED, PathState::kCreated) && same(BRAID_PATH_VALIDATING, PathState::kValidating) &&
+              same(BRAID_PATH_VALIDATED, PathState::kValidated) && same(BRAID_PATH_ACTIVE, PathState::kActive) &&
+              same(BRAID_PATH_STANDBY, PathState::kStandby) && same(BRAID_PATH_CLOSING, PathState::kClosing) &&
+              same(BRAID_PATH_CLOSED, PathState::kClosed) && same(BRAID_PATH_FAILED, PathState::kFailed));
+static_assert(same(BRAID_HEALTH_HEALTHY, PathHealth::kHealthy) && same(BRAID_HEALTH_SUSPECT, PathHealth::kSuspect) &&
+              same(BRAID_HEALTH_FAILED, PathHealth::kFailed) && same(BRAID_HEALTH_PROBING, PathHealth::kProbing));
+static_assert(same(BRAID_BONDING_SINGLE_PATH, BondingState::kSinglePath) &&
+              same(BRAID_BONDING_PENDING, BondingState::kPending) && same(BRAID_BONDING_BONDED, BondingState::kBonded) &&
+              same(BRAID_BONDING_DEGRADED, BondingState::kDegraded));
+}  // namespace
