@@ -353,7 +353,7 @@ class ConnectionImpl final : public Connection {
   Duration idle_timeout() const;
   void reset_idle_timer(TimePoint now);
   void emit(ConnectionEvent ev) { events_.push_back(std::move(ev)); }
-  void emit_path_event(const path::Path& p, PathChange change, std::string detail);
+  void emit_path_event(PathId id, PathState state, PathChange change, std::string detail);
 
   // Helpers
   path::PnSpace& space_for(EncryptionLevel level, path::Path& p);

@@ -151,7 +151,7 @@ path::Path& ConnectionImpl::create_path(TimePoint now, PathId id, const PathTupl
   }
   auto& ref = paths_.add(std::move(p));
   if (qlog_) qlog_->path_event(now, id, "created", &ref.tuple);
-  emit_path_event(ref, PathChange::kState, "created");
+  emit_path_event(ref.id, ref.state, PathChange::kState, "created");
   // Both sides validate the other's address on a new path (draft §3.1).
   start_path_challenge(now, ref);
   set_path_state(now, ref, PathState::kValidating);
@@ -167,14 +167,14 @@ void ConnectionImpl::set_path_state(TimePoint now, path::Path& p, PathState to) 
   update_coupling(p);
   auto name = path_state_name(to);
   if (qlog_) qlog_->path_event(now, p.id, name, &p.tuple);
-  emit_path_event(p, PathChange::kState, std::string(name));
+  emit_path_event(p.id, p.state, PathChange::kState, std::string(name));
   update_bonding(now);
 }
 
-void ConnectionImpl::emit_path_event(const path::Path& p, PathChange change, std::string detail) {
-  ConnectionEvent ev{ConnectionEventType::kPathEvent, 0, p.id, 0, std::move(detail)};
+void ConnectionImpl::emit_path_event(PathId id, PathState state, PathChange change, std::string detail) {
+  ConnectionEvent ev{ConnectionEventType::kPathEvent, 0, id, 0, std::move(detail)};
   ev.path_change = change;
-  ev.path_state = p.state;
+  ev.path_state = state;
   emit(std::move(ev));
 }
 
@@ -470,12 +470,7 @@ ApiResult<PathId> ConnectionImpl::open_path(TimePoint now, const SocketAddress& 
 void ConnectionImpl::start_queued_paths(TimePoint now) {
   if (queued_paths_.empty()) return;
   auto give_up = [&](std::string why) {
-    for (auto& q : queued_paths_) {
-      ConnectionEvent ev{ConnectionEventType::kPathEvent, 0, q.id, 0, "not opened: " + why};
-      ev.path_change = PathChange::kNotOpened;
-      ev.path_state = PathState::kClosed;
-      emit(std::move(ev));
-    }
+    for (auto& q : queued_paths_) emit_path_event(q.id, PathState::kClosed, PathChange::kNotOpened, "not opened: " + why);
     queued_paths_.clear();
   };
   if (is_draining()) return give_up("connection is closing");

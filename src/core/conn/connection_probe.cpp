@@ -70,7 +70,7 @@ void ConnectionImpl::abandon_tuple_probe(TimePoint now, path::Path& p, std::stri
   auto seq = p.probe->remote_cid_sequence;
   if (cids_.remote(p.id).cids.erase(seq)) pending_.retire_cid.insert({p.id, seq});
   if (qlog_) qlog_->path_event(now, p.id, fmt::format("probe_{}", why), &p.probe->tuple);
-  emit_path_event(p, why == "replaced" ? PathChange::kProbeReplaced : PathChange::kProbeFailed,
+  emit_path_event(p.id, p.state, why == "replaced" ? PathChange::kProbeReplaced : PathChange::kProbeFailed,
                   std::string("probe_") + std::string(why));
   p.probe.reset();
 }
@@ -97,7 +97,7 @@ void ConnectionImpl::commit_tuple_probe(TimePoint now, path::Path& p) {
   if (preferred) peer_preferred_address_.reset();
   std::string_view what = preferred ? "preferred_address" : "migrated";
   if (qlog_) qlog_->path_event(now, p.id, what, &p.tuple);
-  emit_path_event(p, preferred ? PathChange::kPreferredAddress : PathChange::kMigrated, std::string(what));
+  emit_path_event(p.id, p.state, preferred ? PathChange::kPreferredAddress : PathChange::kMigrated, std::string(what));
 }
 
 void ConnectionImpl::flush_deferred_retire(path::Path& p) {

@@ -24,10 +24,9 @@ constexpr Duration kSeenDatagramWindow = std::chrono::seconds(2);
 }  // namespace
 
 ApiStatus ConnectionImpl::set_stream_duplicate(StreamId id, bool on) {
-  auto* s = streams_.get(id);
-  if (!s) return api_fail(ApiErrorCode::kNotFound, fmt::format("no stream {}", id));
-  if (!s->send) return api_fail(ApiErrorCode::kInvalid, fmt::format("stream {} has no send side", id));
-  s->duplicate = on;
+  auto it = streams_.find(id);
+  if (auto bad = stream_side_error(id, it, true)) return std::unexpected(*bad);
+  it->second.duplicate = on;
   if (on) streams_.any_duplicated = true;
   return {};
 }
