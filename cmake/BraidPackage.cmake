@@ -58,6 +58,13 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/braid DESTINATION ${CMAKE_INSTAL
         FILES_MATCHING PATTERN "*.h")
 install(TARGETS braid_shared LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT lib NAMELINK_COMPONENT dev)
 install(FILES ${braid_static_file} DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev)
+# `cmake --install --strip` and cpack (CPACK_STRIP_FILES) strip the shared library and the
+# tool; the archive gets its debug sections dropped the same way (symbols stay, it links).
+install(CODE "
+  if(CMAKE_INSTALL_DO_STRIP OR \"\${CPACK_GENERATOR}\" STREQUAL \"DEB\")
+    execute_process(COMMAND \"${CMAKE_STRIP}\" --strip-debug
+                    \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/libbraid.a\")
+  endif()" COMPONENT dev)
 if(TARGET braid)
   install(TARGETS braid RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT tool)
 endif()
@@ -84,4 +91,6 @@ set(CPACK_PACKAGE_CONTACT "braid developers")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "braid: multipath QUIC transport library, C API and tools")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+# Release packages carry no debug sections (a RelWithDebInfo tree is ~430 MB installed).
+set(CPACK_STRIP_FILES ON)
 include(CPack)

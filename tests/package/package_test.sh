@@ -4,7 +4,9 @@
 #   2. a CMake project outside the tree builds the examples with find_package(braid CONFIG)
 #      (shared and static), and gcc/g++ build them with `pkg-config braid` alone;
 #   3. the installed C example downloads a file over two paths from the installed
-#      `braid server` and checks its SHA-256; so does the C++ one.
+#      `braid server` and checks its SHA-256; so does the C++ one;
+#   4. `cpack -G DEB` makes a stripped Debian package with its library dependencies, and the
+#      CMake consumer builds against its extracted contents (the config is relocatable).
 # Usage: package_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build=$1
@@ -80,4 +82,27 @@ done
   { cat "$work/cpp.log"; fail "download_cpp"; }
 cmp -s "$work/out.bin" "$work/root/file.bin" || fail "download_cpp: the file differs"
 ldd "$work/consumer/download_c" > "$work/ldd.txt"; grep -q "=> $libdir/libbraid.so.0" "$work/ldd.txt" || { cat "$work/ldd.txt"; fail "download_c does not use the installed libbraid"; }
+
+# 4. The Debian package.
+if command -v cpack > /dev/null && command -v dpkg-deb > /dev/null; then
+  cpack --config "$build/CPackConfig.cmake" -G DEB -B "$work/deb" > "$work/cpack.log" 2>&1 ||
+    { cat "$work/cpack.log"; fail "cpack -G DEB"; }
+  deb=$(ls "$work"/deb/braid_*_amd64.deb 2>/dev/null | head -1)
+  [[ -n $deb ]] || { cat "$work/cpack.log"; fail "cpack made no .deb"; }
+  dpkg-deb -I "$deb" > "$work/deb.info"
+  grep -q '^ Depends:.*libgnutls30' "$work/deb.info" || { cat "$work/deb.info"; fail "the package does not depend on GnuTLS"; }
+  size_kb=$(sed -n 's/^ Installed-Size: //p' "$work/deb.info")
+  (( size_kb < 40000 )) || fail "the package installs $size_kb KiB: not stripped?"
+  dpkg-deb -x "$deb" "$work/debroot"
+  for f in usr/bin/braid usr/include/braid/braid.h usr/lib/libbraid.so.0 usr/lib/libbraid.a usr/lib/pkgconfig/braid.pc; do
+    [[ -e $work/debroot/$f || -n $(ls "$work"/debroot/usr/lib/*/"${f#usr/lib/}" 2>/dev/null) ]] || fail "$f not in the package"
+  done
+  cmake -S "$src/tests/package/consumer" -B "$work/deb-consumer" -G Ninja -DCMAKE_PREFIX_PATH="$work/debroot/usr" \
+    -DEXAMPLES="$src/examples" -DCMAKE_BUILD_TYPE=Release > "$work/deb-consumer.log" 2>&1 &&
+    cmake --build "$work/deb-consumer" --target download_c -j "$(nproc)" >> "$work/deb-consumer.log" 2>&1 ||
+    { cat "$work/deb-consumer.log"; fail "the consumer does not build against the .deb's contents"; }
+  echo "deb: $(basename "$deb"), ${size_kb} KiB installed, consumer builds against it"
+else
+  echo "deb: skipped (cpack or dpkg-deb not installed)"
+fi
 echo "package: installed, consumed (CMake shared/static, pkg-config), downloads verified"
