@@ -70,6 +70,18 @@ braid_status braid_config_set_max_paths(braid_config* cfg, uint32_t paths);
 braid_status braid_config_set_bind(braid_config* cfg, const char* address);
 /* Client: each connection opens one more path from this local address after its handshake. */
 braid_status braid_config_add_path_address(braid_config* cfg, const char* address);
+/* Address advertisement (docs/address-advertisement.md). Server: also listen on `address`
+ * (port 0 picks one) and tell it to clients that accept advertisements; nothing else is
+ * revealed. Client: accept up to `count` advertised addresses (0: off, at most 16); each
+ * arrives as BRAID_EVENT_ADDRESS_ADVERTISED (its `address`) and braid_path_open() may use it. */
+braid_status braid_config_add_advertised_address(braid_config* cfg, const char* address);
+/* Stream and DATAGRAM bytes held for the application before reading pauses (default 8 MiB;
+ * at least 64 KiB): a consumer that falls behind slows the peer through flow control. */
+braid_status braid_config_set_max_queued_bytes(braid_config* cfg, uint64_t bytes);
+/* 1 (default): stream bytes arrive in on_stream_data. 0: BRAID_EVENT_STREAM_READABLE
+ * instead, and the application pulls them with braid_stream_read(). */
+braid_status braid_config_set_deliver_stream_data(braid_config* cfg, int deliver);
+braid_status braid_config_set_accept_advertised_addresses(braid_config* cfg, uint32_t count);
 
 /* ---- vocabulary of events and stats ---- */
 typedef enum braid_path_state {
@@ -97,6 +109,8 @@ typedef enum braid_event_type {
   BRAID_EVENT_PATH_HEALTH,         /* failure detection: `path` is now `health` */
   BRAID_EVENT_BONDING,             /* the connection's `bonding` state changed */
   BRAID_EVENT_KEY_UPDATED,
+  BRAID_EVENT_ADDRESS_ADVERTISED,  /* client: the server told a further `address` of its own */
+  BRAID_EVENT_STREAM_READABLE,     /* deliver_stream_data off: braid_stream_read() `stream` */
   BRAID_EVENT_OTHER
 } braid_event_type;
 
@@ -109,6 +123,7 @@ typedef struct braid_event {
   braid_path_health health;
   braid_bonding_state bonding;
   const char* detail;              /* human-readable, never NULL */
+  const char* address;             /* BRAID_EVENT_ADDRESS_ADVERTISED: "ip:port"; else "" */
 } braid_event;
 
 typedef struct braid_runtime braid_runtime;
@@ -157,11 +172,17 @@ braid_status braid_stream_write(braid_conn conn, uint64_t stream, const uint8_t*
                                 size_t* written);
 braid_status braid_stream_finish(braid_conn conn, uint64_t stream);
 braid_status braid_stream_reset(braid_conn conn, uint64_t stream, uint64_t app_error);
+/* Only with braid_config_set_deliver_stream_data(cfg, 0): up to `len` in-order bytes into
+ * `buf`; *read is how many (0: nothing now, BRAID_EVENT_STREAM_READABLE follows), *fin is 1
+ * once the last byte was read. */
+braid_status braid_stream_read(braid_conn conn, uint64_t stream, uint8_t* buf, size_t len, size_t* read, int* fin);
 braid_status braid_datagram_send(braid_conn conn, const uint8_t* data, size_t len);
 /* remote NULL: the same server address as path 0. */
 braid_status braid_path_open(braid_conn conn, const char* local, const char* remote, uint32_t* path);
 braid_status braid_path_close(braid_conn conn, uint32_t path);
 braid_status braid_path_set_backup(braid_conn conn, uint32_t path, int backup);
+/* A fresh congestion controller `name` (braid_congestion_controller_names()) on one path. */
+braid_status braid_path_set_congestion_controller(braid_conn conn, uint32_t path, const char* name);
 
 #define BRAID_ADDRESS_LEN 64
 #define BRAID_MAX_PATH_STATS 16

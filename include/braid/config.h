@@ -1,5 +1,6 @@
 // Connection and endpoint configuration with defaults a demanding user can live with.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -152,6 +153,15 @@ struct ConnectionConfig {
   std::optional<SocketAddress> preferred_address;
   bool ignore_preferred_address = false;
 
+  // Address advertisement, braid's own extension (docs/address-advertisement.md), off unless
+  // set on both sides. Server: the further addresses of its own it may tell a client about,
+  // and nothing else (the allowlist; empty: nothing is revealed); each must be an address it
+  // receives on. Sent only to a client that offered the extension. Client: offer it and keep
+  // up to this many advertised addresses (0: not offered; the application opens paths to
+  // the addresses it is told about, see ConnectionEventType::kAddressAdvertised).
+  std::vector<SocketAddress> advertise_addresses;
+  size_t accept_advertised_addresses = 0;
+
   std::string congestion_controller = "cubic";   // congestion_controller_names()
   // Per path ID, a controller other than congestion_controller (e.g. BBR on a cellular
   // path, CUBIC on a datacenter link). Checked like congestion_controller.
@@ -174,5 +184,10 @@ struct ConnectionConfig {
 // Checks plugin names and parameters (scheduler, congestion controller) and limits that
 // must hold for a connection to start; the message says what is wrong and what is known.
 std::expected<void, std::string> check_connection_config(const ConnectionConfig& cfg);
+
+// Address advertisement: the most addresses a server lists and a client keeps, and what may
+// be advertised at all (an address with a port, neither unspecified nor multicast/broadcast).
+inline constexpr size_t kMaxAdvertisedAddresses = 16;
+bool is_advertisable(const SocketAddress& a);
 
 }  // namespace braid

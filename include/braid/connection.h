@@ -51,6 +51,9 @@ enum class ConnectionEventType : uint8_t {
   kPathHealthChanged,   // path_id, health
   kKeyUpdated,
   kConnectionClosed,    // terminal; `error` says why
+  // Client, address advertisement negotiated: the server has a further address (`address`;
+  // error_code carries its sequence number). open_path(local, address) may use it.
+  kAddressAdvertised,
 };
 
 // What a kPathEvent reports. kState: the path moved to path_state. kMigrated and
@@ -72,6 +75,7 @@ struct ConnectionEvent {
   PathState path_state = PathState::kCreated;         // kPathEvent: the path's state now
   PathHealth health = PathHealth::kHealthy;           // kPathHealthChanged
   BondingState bonding = BondingState::kSinglePath;   // kBondingChanged
+  SocketAddress address;                              // kAddressAdvertised
 };
 
 // One path as the application sees it: everything a path plugin reads (PathSnapshot: state,
@@ -122,6 +126,10 @@ struct ConnectionStats {
   uint64_t key_updates = 0;
   uint32_t version = 0;      // QUIC version in use (0x00000001)
   bool multipath = false;
+  // Address advertisement negotiated (both sides offered it), and the addresses advertised
+  // on this connection: told by the server (client) or to the client (server), in sequence order.
+  bool address_advertisement = false;
+  std::vector<SocketAddress> advertised_addresses;
   BondingState bonding = BondingState::kSinglePath;
   std::vector<PathStats> paths;
 };

@@ -113,6 +113,8 @@ class Runtime {
   ApiResult<PathId> open_path(ConnId c, const SocketAddress& local, std::optional<SocketAddress> remote = {});
   ApiStatus close_path(ConnId c, PathId p);
   ApiStatus set_path_backup(ConnId c, PathId p, bool backup);
+  // A fresh controller `name` on path `p` (unset: every path and later ones).
+  ApiStatus set_congestion_controller(ConnId c, std::string_view name, std::optional<PathId> p = {});
 
   ApiStatus send_datagram(ConnId c, std::span<const uint8_t> data);
   ApiResult<ConnectionStats> stats(ConnId c);

@@ -182,4 +182,44 @@ braid_status braid_config_add_path_address(braid_config* cfg, const char* addres
   });
 }
 
+braid_status braid_config_add_advertised_address(braid_config* cfg, const char* address) {
+  return setter(cfg, [&](braid::RuntimeOptions& o) {
+    auto a = braid::capi::parse_address(address);
+    if (!a || !braid::is_advertisable(braid::SocketAddress{a->family, a->ip, 1})) {
+      return invalid(fmt::format("'{}' is not a concrete unicast address (e.g. 127.0.0.2:4433)",
+                                 address ? address : "(null)"));
+    }
+    if (o.connection.advertise_addresses.size() >= braid::kMaxAdvertisedAddresses) {
+      return invalid(fmt::format("at most {} advertised addresses", braid::kMaxAdvertisedAddresses));
+    }
+    o.connection.advertise_addresses.push_back(*a);
+    return BRAID_OK;
+  });
+}
+
+braid_status braid_config_set_max_queued_bytes(braid_config* cfg, uint64_t bytes) {
+  return setter(cfg, [&](braid::RuntimeOptions& o) {
+    if (bytes < 64 * 1024) return invalid(fmt::format("max queued bytes {} is below 64 KiB", bytes));
+    o.max_queued_bytes = static_cast<size_t>(bytes);
+    return BRAID_OK;
+  });
+}
+
+braid_status braid_config_set_deliver_stream_data(braid_config* cfg, int deliver) {
+  return setter(cfg, [&](braid::RuntimeOptions& o) {
+    o.deliver_stream_data = deliver != 0;
+    return BRAID_OK;
+  });
+}
+
+braid_status braid_config_set_accept_advertised_addresses(braid_config* cfg, uint32_t count) {
+  return setter(cfg, [&](braid::RuntimeOptions& o) {
+    if (count > braid::kMaxAdvertisedAddresses) {
+      return invalid(fmt::format("at most {} advertised addresses", braid::kMaxAdvertisedAddresses));
+    }
+    o.connection.accept_advertised_addresses = count;
+    return BRAID_OK;
+  });
+}
+
 }  // extern "C"

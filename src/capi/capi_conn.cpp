@@ -112,6 +112,24 @@ braid_status braid_path_set_backup(braid_conn conn, uint32_t path, int backup) {
   return with_conn(conn, [&](braid::Runtime& rt) { return status_of(rt.set_path_backup(conn.id, path, backup != 0)); });
 }
 
+braid_status braid_path_set_congestion_controller(braid_conn conn, uint32_t path, const char* name) {
+  if (!name) return invalid("congestion controller name is NULL");
+  return with_conn(conn, [&](braid::Runtime& rt) { return status_of(rt.set_congestion_controller(conn.id, name, path)); });
+}
+
+braid_status braid_stream_read(braid_conn conn, uint64_t stream, uint8_t* buf, size_t len, size_t* read, int* fin) {
+  if (!read || !fin || (!buf && len > 0)) return invalid("buffer or output pointer is NULL");
+  *read = 0;
+  *fin = 0;
+  return with_conn(conn, [&](braid::Runtime& rt) {
+    auto r = rt.read(conn.id, stream, std::span<uint8_t>(buf, len));
+    if (!r) return from_api(r.error());
+    *read = r->bytes;
+    *fin = r->fin ? 1 : 0;
+    return BRAID_OK;
+  });
+}
+
 braid_status braid_conn_stats_get(braid_conn conn, braid_conn_stats* out) {
   if (!out) return invalid("stats output is NULL");
   return with_conn(conn, [&](braid::Runtime& rt) {

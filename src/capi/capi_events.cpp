@@ -1,5 +1,6 @@
 // Event translation and dispatch: RuntimeEvents from the queue become calls of the
 // application's C callbacks on the thread inside braid_*_process().
+#include <string>
 #include <string_view>
 
 #include "braid/path.h"
@@ -10,8 +11,10 @@ namespace braid::capi {
 
 namespace {
 
-braid_event to_c_event(const ConnectionEvent& ev) {
+// `address` holds the text `out.address` points to while the callback runs.
+braid_event to_c_event(const ConnectionEvent& ev, std::string& address) {
   braid_event out{};
+  out.address = "";
   out.stream = ev.stream_id;
   out.path = ev.path_id;
   out.error_code = ev.error_code;
@@ -39,6 +42,12 @@ braid_event to_c_event(const ConnectionEvent& ev) {
       out.bonding = to_c_bonding(ev.bonding);
       break;
     case ConnectionEventType::kKeyUpdated: out.type = BRAID_EVENT_KEY_UPDATED; break;
+    case ConnectionEventType::kStreamReadable: out.type = BRAID_EVENT_STREAM_READABLE; break;
+    case ConnectionEventType::kAddressAdvertised:
+      out.type = BRAID_EVENT_ADDRESS_ADVERTISED;
+      address = ev.address.to_string();
+      out.address = address.c_str();
+      break;
     default: out.type = BRAID_EVENT_OTHER; break;
   }
   return out;
@@ -52,7 +61,8 @@ void dispatch(braid_runtime& rt, const braid_callbacks& cb, void* user, const Ru
       break;
     case RuntimeEventType::kEvent:
       if (cb.on_event) {
-        braid_event e = to_c_event(ev.event);
+        std::string address;
+        braid_event e = to_c_event(ev.event, address);
         cb.on_event(user, conn, &e);
       }
       break;

@@ -99,6 +99,12 @@ ApiStatus Runtime::set_path_backup(ConnId c, PathId p, bool backup) {
   });
 }
 
+ApiStatus Runtime::set_congestion_controller(ConnId c, std::string_view name, std::optional<PathId> p) {
+  return core_->with_connection<void>(c, [&](io::EndpointDriver&, Connection& conn) {
+    return conn.set_congestion_controller(io::monotonic_now(), name, p);
+  });
+}
+
 ApiStatus Runtime::send_datagram(ConnId c, std::span<const uint8_t> data) {
   return core_->with_connection<void>(c, [&](io::EndpointDriver&, Connection& conn) {
     return conn.send_datagram(data);

@@ -26,7 +26,11 @@ ApiResult<std::unique_ptr<RuntimeCore>> RuntimeCore::start(RuntimeOptions option
     if (!creds) return std::unexpected(creds.error());
     core->fingerprint = *creds;
   }
-  if (auto ok = check_connection_config(o.connection); !ok) return api_fail(ApiErrorCode::kInvalid, ok.error());
+  ConnectionConfig checked = o.connection;
+  for (auto& a : checked.advertise_addresses) {
+    if (a.port == 0) a.port = 1;   // bound (and given its port) in make_driver
+  }
+  if (auto ok = check_connection_config(checked); !ok) return api_fail(ApiErrorCode::kInvalid, ok.error());
   RuntimeCore* self = core.get();
   core->queue_ = std::make_unique<runtime::EventQueue>(o.max_queued_bytes, [self] {
     self->thread_->post([self] { self->resume_reading(); });
@@ -79,6 +83,22 @@ ApiStatus RuntimeCore::make_driver(const SocketAddress& bind) {
   auto d = io::EndpointDriver::create(thread_->loop(), rng_, std::move(o), callbacks());
   if (!d) return api_fail(ApiErrorCode::kInvalid, d.error());
   driver_ = std::move(*d);
+  if (role_ == Perspective::kServer && !opts_.connection.advertise_addresses.empty()) {
+    // A socket on each advertised address (port 0 picks one): clients are told the bound ones.
+    std::vector<SocketAddress> bound;
+    for (const auto& a : opts_.connection.advertise_addresses) {
+      auto b = driver_->add_socket(a);
+      if (!b) {
+        driver_.reset();
+        return api_fail(ApiErrorCode::kInvalid, "advertised address " + a.to_string() + ": " + b.error());
+      }
+      bound.push_back(*b);
+    }
+    opts_.connection.advertise_addresses = bound;
+    auto cfg = driver_->endpoint().connection_config();
+    cfg.advertise_addresses = std::move(bound);
+    driver_->endpoint().set_connection_config(cfg);
+  }
   if (role_ == Perspective::kClient) {
     // Bound now so that a bad path address fails here, not silently after the handshake.
     for (const auto& a : opts_.path_addresses) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "braid/address.h"
 #include "braid/plugin_params.h"
 #include "braid/time.h"
 #include "sim/link_model.h"
@@ -79,6 +80,9 @@ struct PathSpec {
   // The client's controller on this path (it sends on it in uploads); empty: the
   // connection's. Path k of a client is path ID k (paths open in order).
   std::string congestion_controller;
+  // The server address the path goes to (unset: the server's own). One of
+  // transport.advertise opens when the server has told the client about it, else never.
+  std::optional<SocketAddress> server;
 };
 
 struct ClientSpec {
@@ -112,6 +116,11 @@ struct TransportSpec {
   Duration abandon_failed_after{};
   Duration idle_timeout = std::chrono::seconds(30);
   uint64_t max_udp_payload_bytes = 1452;
+  // Address advertisement (docs/address-advertisement.md): the server's further addresses
+  // it tells clients about (`advertise`), and whether clients offer the extension and open
+  // the paths that go to a told address (`use_advertised`).
+  std::vector<SocketAddress> advertise;
+  bool use_advertised = false;
 };
 
 // Each bound is checked only when set.

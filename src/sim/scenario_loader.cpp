@@ -15,6 +15,7 @@
 #include "braid/congestion_controller.h"
 #include "braid/config.h"
 #include "braid/path_scheduler.h"
+#include "sim/topology.h"
 #include "transfer/mode_detector.h"
 #include "transfer/transfer_wire.h"
 
@@ -268,6 +269,20 @@ class Loader {
     if (auto d = r.seconds("abandon_failed_after_s")) tr.abandon_failed_after = *d;
     if (auto d = r.seconds("idle_timeout_s")) tr.idle_timeout = *d;
     if (auto m = r.integer("max_udp_payload_bytes", 1200, 65527)) tr.max_udp_payload_bytes = *m;
+    if (const toml::array* a = r.array("advertise")) {
+      for (size_t i = 0; i < a->size(); ++i) {
+        auto text = a->get(i)->value<std::string>();
+        auto addr = text ? SocketAddress::parse(*text) : std::nullopt;
+        if (!addr || !is_advertisable(*addr) || *addr == Topology::default_server_address()) {
+          fail(fmt::format("{}.advertise[{}]: expected \"ADDR:PORT\" of a further server address", path, i));
+        }
+        tr.advertise.push_back(*addr);
+      }
+      if (tr.advertise.size() > kMaxAdvertisedAddresses) {
+        fail(fmt::format("{}.advertise: at most {} addresses", path, kMaxAdvertisedAddresses));
+      }
+    }
+    if (auto u = r.boolean("use_advertised")) tr.use_advertised = *u;
     r.reject_unknown();
     return tr;
   }
@@ -425,6 +440,20 @@ class Loader {
       if (auto cc = pr.string("congestion_controller")) {
         if (auto ok = check_congestion_controller(*cc); !ok) fail(fmt::format("{}.congestion_controller: {}", pp, ok.error()));
         ps.congestion_controller = *cc;
+      }
+      if (auto srv = pr.string("server")) {
+        auto addr = SocketAddress::parse(*srv);
+        bool known = addr && (*addr == Topology::default_server_address() ||
+                              std::find(s.transport.advertise.begin(), s.transport.advertise.end(), *addr) !=
+                                  s.transport.advertise.end());
+        if (!known) {
+          fail(fmt::format("{}.server: {} is neither the server's address ({}) nor in transport.advertise", pp, *srv,
+                           Topology::default_server_address().to_string()));
+        }
+        if (i == 0 && *addr != Topology::default_server_address()) {
+          fail(fmt::format("{}.server: the first path carries the handshake to the server's own address", pp));
+        }
+        ps.server = *addr;
       }
       pr.reject_unknown();
       c.paths.push_back(std::move(ps));

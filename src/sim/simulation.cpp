@@ -66,6 +66,8 @@ ConnectionConfig connection_config(const TransportSpec& t) {
   c.pacing = t.pacing;
   c.idle_timeout = t.idle_timeout;
   c.max_udp_payload_size = t.max_udp_payload_bytes;
+  c.advertise_addresses = t.advertise;   // used by the server only
+  if (t.use_advertised) c.accept_advertised_addresses = kMaxAdvertisedAddresses;
   return c;
 }
 
@@ -173,6 +175,7 @@ bool Simulation::drain_events(size_t i, Side side) {
     any = true;
     cs.workload->on_event(queue_.now(), side, *c, *ev);
     if (side == Side::kClient && ev->type == ConnectionEventType::kPathEvent) on_client_path_event(i, *ev);
+    if (side == Side::kClient && ev->type == ConnectionEventType::kAddressAdvertised) on_address_advertised(i, *ev);
     if (ev->type == ConnectionEventType::kPathHealthChanged || ev->type == ConnectionEventType::kBondingChanged ||
         (ev->type == ConnectionEventType::kPathEvent && is_braid_path_change(*ev))) {
       on_health_event(i, side, *ev);
@@ -324,7 +327,8 @@ void Simulation::deliver(const Delivery& d) {
   TimePoint now = queue_.now();
   if (to_server) {
     new_connection_client_ = ci;
-    Connection* c = server_->handle_datagram(now, PathTuple{topology_.server_address(), client_addr}, data, ecn);
+    const SocketAddress& server_addr = topology_.clients()[ci].paths[pi].server;
+    Connection* c = server_->handle_datagram(now, PathTuple{server_addr, client_addr}, data, ecn);
     while (Connection* a = server_->accept()) {
       if (!clients_[ci]->server) clients_[ci]->server = a;
     }
@@ -339,7 +343,7 @@ void Simulation::deliver(const Delivery& d) {
   } else {
     ClientState& cs = *clients_[ci];
     if (!cs.conn) return;
-    cs.conn->handle_datagram(now, PathTuple{client_addr, topology_.server_address()}, data, ecn);
+    cs.conn->handle_datagram(now, PathTuple{client_addr, topology_.clients()[ci].paths[pi].server}, data, ecn);
     mark_dirty(ci);
   }
 }

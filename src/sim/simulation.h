@@ -81,6 +81,7 @@ class Simulation {
   void open_client_path(size_t i, size_t p);
   void run_action(const PathAction& a);
   void on_client_path_event(size_t i, const ConnectionEvent& ev);
+  void on_address_advertised(size_t i, const ConnectionEvent& ev);
   void log_path(size_t i, std::string what);
   // Failure detection and braid's own path changes (simulation_health.cpp).
   static bool is_braid_path_change(const ConnectionEvent& ev);

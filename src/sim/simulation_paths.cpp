@@ -22,7 +22,19 @@ void Simulation::open_extra_paths(size_t i) {
     log_path(i, st ? fmt::format("path 0 ({}) marked backup", host.paths[0].name)
                    : fmt::format("path 0 ({}) backup: {}", host.paths[0].name, st.error().reason));
   }
-  for (size_t p = 1; p < host.paths.size(); ++p) open_client_path(i, p);
+  for (size_t p = 1; p < host.paths.size(); ++p) {
+    // A path to an advertised address waits until the server tells the client about it.
+    if (host.paths[p].server == topology_.server_address()) open_client_path(i, p);
+  }
+}
+
+void Simulation::on_address_advertised(size_t i, const ConnectionEvent& ev) {
+  const ClientHost& host = topology_.clients()[i];
+  log_path(i, fmt::format("the server advertised {}", ev.address.to_string()));
+  if (!scenario_.transport.multipath) return;
+  for (size_t p = 1; p < host.paths.size(); ++p) {
+    if (host.paths[p].server == ev.address && !clients_[i]->path_ids[p]) open_client_path(i, p);
+  }
 }
 
 void Simulation::open_client_path(size_t i, size_t p) {
@@ -30,7 +42,7 @@ void Simulation::open_client_path(size_t i, size_t p) {
   const SimPath& sp = topology_.clients()[i].paths[p];
   if (!cs.conn || cs.failed || cs.conn->is_closed() || cs.conn->is_draining()) return;
   TimePoint now = queue_.now();
-  auto r = cs.conn->open_path(now, sp.local, topology_.server_address());
+  auto r = cs.conn->open_path(now, sp.local, sp.server);
   if (!r) {
     log_path(i, fmt::format("path {} ({}) not opened: {}", p, sp.name, r.error().reason));
     return;

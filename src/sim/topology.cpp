@@ -27,7 +27,7 @@ size_t Topology::add_link(std::string name, const LinkConfig& cfg, uint64_t seed
 }
 
 Topology::Topology(const Scenario& s, uint64_t seed, TimePoint origin)
-    : server_(SocketAddress::v4(192, 0, 2, 1, 443)) {
+    : server_(default_server_address()) {
   std::map<std::string, size_t> shared;
   for (const auto& [name, cfg] : s.shared_links) shared[name] = add_link("links." + name, cfg, seed, origin);
   for (const auto& spec : s.clients) {
@@ -43,6 +43,7 @@ Topology::Topology(const Scenario& s, uint64_t seed, TimePoint origin)
         SimPath path;
         path.name = ps.name;
         path.local = client_address(ci, p);
+        path.server = ps.server.value_or(server_);
         path.backup = ps.backup;
         path.congestion_controller = ps.congestion_controller;
         auto link_for = [&](const LinkRef& ref, const char* dir) {

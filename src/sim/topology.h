@@ -1,4 +1,4 @@
-// The simulated network: one server address, clients with one interface per path, and the
+// The simulated network: the server's address (and the further ones it advertises), clients with one interface per path, and the
 // Links that carry each path's uplink (client → server) and downlink. A path whose up or down
 // names a shared link queues into the same Link as every other path naming it (a common
 // bottleneck). Addresses are derived from (client, path) so any packet can be routed back
@@ -19,6 +19,7 @@ namespace braid::sim {
 struct SimPath {
   std::string name;
   SocketAddress local;  // the client's interface for this path
+  SocketAddress server; // the server address it goes to (the server's own or an advertised one)
   size_t up_link = 0, down_link = 0;  // indices into Topology::links
   bool backup = false;                // marked backup by the client once open
   std::string congestion_controller;  // the client's on this path; empty: the connection's
@@ -44,6 +45,7 @@ class Topology {
   Topology(const Scenario& s, uint64_t seed, TimePoint origin);
 
   const SocketAddress& server_address() const { return server_; }
+  static SocketAddress default_server_address() { return SocketAddress::v4(192, 0, 2, 1, 443); }
   std::vector<ClientHost>& clients() { return clients_; }
   const std::vector<ClientHost>& clients() const { return clients_; }
   std::vector<NamedLink>& links() { return links_; }

@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
       frames({wire::NewConnectionIdFrame{std::nullopt, 5, 0, cid, {}}, wire::RetireConnectionIdFrame{std::nullopt, 1}}),
       frames({wire::NewConnectionIdFrame{2, 0, 0, cid, {}}, wire::PathAbandonFrame{2, 0}, wire::PathStatusFrame{1, 3, false}}),
       frames({wire::MaxPathIdFrame{6}, wire::PathsBlockedFrame{3}, wire::PathCidsBlockedFrame{1, 2}}),
+      frames({wire::AdvertiseAddressFrame{0, SocketAddress::v4(192, 0, 2, 2, 443)}, wire::PingFrame{}}),
       frames({wire::CryptoFrame{0, std::span<const uint8_t>(payload)}, wire::DatagramFrame{std::span<const uint8_t>(payload), true}}),
       frames({wire::ResetStreamFrame{4, 1, 5}, wire::StopSendingFrame{8, 2}, wire::MaxStreamsFrame{true, 200}}),
   };

@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -470,6 +472,41 @@ TEST_F(Picoquic, PicoquicClientFollowsBraidPreferredAddress) {
   std::smatch m;
   auto log = braid_server_log();
   EXPECT_TRUE(std::regex_search(log, m, std::regex(R"(\] path 0 127\.0\.0\.2:\d+ -> )"))) << log;
+}
+
+// Address advertisement is braid's own extension: picoquic does not offer it, so a braid
+// client asking for it gets an ordinary multipath connection, and a braid server with an
+// address to advertise reveals nothing to picoquic (both sides ignore the unknown parameter).
+TEST_F(Picoquic, BraidClientAddressAdvertisementIsIgnored) {
+  int port = start_picoquic_server({"-M"});
+  ASSERT_NE(port, 0);
+  auto r = run_braid_client(port, {"--use-advertised"});
+  expect_downloaded();
+  EXPECT_EQ(r.value("multipath", false), true);
+  EXPECT_EQ(r["connection"].value("address_advertisement", true), false) << r.dump(1);
+  EXPECT_TRUE(r["connection"]["advertised_addresses"].empty());
+  EXPECT_EQ(r["paths"].size(), 1u);
+}
+
+TEST_F(Picoquic, PicoquicClientOfABraidServerThatAdvertises) {
+  int port = start_braid_server({"--advertise", "127.0.0.9:0"});
+  ASSERT_NE(port, 0);
+  Process* c = nullptr;
+  ASSERT_EQ(run_picoquic_client(port, {"-M"}, &c), 0) << c->out();
+  expect_downloaded();
+  auto log = braid_server_log();
+  EXPECT_EQ(log.find("127.0.0.9"), std::string::npos) << "no path went to the advertised address: " << log;
+  // The server's qlog shows every frame it sent: no ADVERTISE_ADDRESS to a peer that did
+  // not offer the extension.
+  size_t qlogs = 0;
+  for (const auto& f : std::filesystem::directory_iterator(dir_ / "qlog-server")) {
+    std::ifstream in(f.path());
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    qlogs++;
+    EXPECT_EQ(text.find("advertise_address"), std::string::npos) << f.path();
+    EXPECT_NE(text.find("packet_sent"), std::string::npos) << f.path();
+  }
+  EXPECT_EQ(qlogs, 1u);
 }
 
 // picoquicdemo -f 3 moves to a new port mid-connection; braid follows it.

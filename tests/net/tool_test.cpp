@@ -71,6 +71,23 @@ bool read_some(int fd, std::string& buf, std::chrono::steady_clock::time_point d
   return true;
 }
 
+// Reads the child's stdout into `out` until `re` matches (10 s at most); true when it did.
+bool wait_for_output(Child& c, const std::regex& re, std::string& out, std::smatch& m) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!std::regex_search(out, m, re) && read_some(c.out_fd, out, deadline)) {
+  }
+  return std::regex_search(out, m, re);
+}
+
+// SIGTERM, reaped, pipes closed.
+void stop_child(Child& c) {
+  kill(c.pid, SIGTERM);
+  int status = 0;
+  waitpid(c.pid, &status, 0);
+  close(c.out_fd);
+  close(c.err_fd);
+}
+
 struct Result {
   int exit_code = -1;  // -1: killed after the deadline
   std::string out, err;
@@ -392,17 +409,10 @@ TEST(ToolServer, MaxPathsZeroGivesSinglePath) {
   std::string out;
   std::smatch m;
   static const std::regex re("listening on 127\\.0\\.0\\.1:([0-9]+)");
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!std::regex_search(out, m, re) && read_some(server.out_fd, out, deadline)) {
-  }
-  ASSERT_TRUE(std::regex_search(out, m, re)) << out;
+  ASSERT_TRUE(wait_for_output(server, re, out, m)) << out;
   auto r = run({BRAID_BINARY, "client", fmt::format("https://127.0.0.1:{}/small.txt", m[1].str()), "--insecure",
                 "--path", "127.0.0.3", "--json"});
-  kill(server.pid, SIGTERM);
-  int status = 0;
-  waitpid(server.pid, &status, 0);
-  close(server.out_fd);
-  close(server.err_fd);
+  stop_child(server);
   std::error_code ec;
   fs::remove_all(root, ec);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -425,20 +435,13 @@ TEST(ToolServer, PreferredAddressIsFollowed) {
   std::string out;
   std::smatch m, pa;
   static const std::regex re("listening on 127\\.0\\.0\\.1:([0-9]+)[^\\n]*\\npreferred address (127\\.0\\.0\\.7:[0-9]+)");
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!std::regex_search(out, m, re) && read_some(server.out_fd, out, deadline)) {
-  }
-  bool started = std::regex_search(out, m, re);
+  bool started = wait_for_output(server, re, out, m);
   Result r;
   if (started) {
     r = run({BRAID_BINARY, "client", fmt::format("https://127.0.0.1:{}/f.bin", m[1].str()), "--insecure", "--json",
              "--output", "/dev/null"});
   }
-  kill(server.pid, SIGTERM);
-  int status = 0;
-  waitpid(server.pid, &status, 0);
-  close(server.out_fd);
-  close(server.err_fd);
+  stop_child(server);
   std::error_code ec;
   fs::remove_all(root, ec);
   ASSERT_TRUE(started) << out;
@@ -446,6 +449,54 @@ TEST(ToolServer, PreferredAddressIsFollowed) {
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["paths"][0]["remote"].get<std::string>(), m[2].str()) << r.out;
   EXPECT_EQ(j["connection"]["packets_dropped"].get<uint64_t>(), 0u);
+}
+
+// braid server --advertise / braid client --use-advertised: the client hears the second
+// address (with the port bound for it) and opens a path there that carries packets; a
+// client without --use-advertised hears nothing.
+TEST(ToolServer, AdvertisedAddressGetsAPath) {
+  fs::path root = fs::temp_directory_path() / fmt::format("braid-tool-test-adv-{}", getpid());
+  fs::create_directories(root);
+  {
+    std::vector<char> data(8u << 20, 'a');
+    std::ofstream(root / "f.bin", std::ios::binary).write(data.data(), static_cast<std::streamsize>(data.size()));
+  }
+  Child server = spawn({BRAID_BINARY, "server", "--listen", "127.0.0.1:0", "--root", root.string(), "--duration", "20s",
+                        "--quiet", "--advertise", "127.0.0.8:0"});
+  std::string out;
+  std::smatch m;
+  static const std::regex re("listening on 127\\.0\\.0\\.1:([0-9]+)[^\\n]*\\nadvertising (127\\.0\\.0\\.8:[0-9]+)");
+  bool started = wait_for_output(server, re, out, m);
+  Result with, without;
+  if (started) {
+    std::string url = fmt::format("https://127.0.0.1:{}/f.bin", m[1].str());
+    with = run({BRAID_BINARY, "client", url, "--insecure", "--json", "--use-advertised", "--output", "/dev/null"});
+    without = run({BRAID_BINARY, "client", url, "--insecure", "--json", "--output", "/dev/null"});
+  }
+  stop_child(server);
+  std::error_code ec;
+  fs::remove_all(root, ec);
+  ASSERT_TRUE(started) << out;
+  ASSERT_EQ(with.exit_code, 0) << with.err;
+  auto j = nlohmann::json::parse(with.out);
+  EXPECT_TRUE(j["connection"]["address_advertisement"].get<bool>()) << with.out;
+  ASSERT_EQ(j["connection"]["advertised_addresses"].size(), 1u);
+  EXPECT_EQ(j["connection"]["advertised_addresses"][0].get<std::string>(), m[2].str());
+  bool opened = false, used = false;
+  for (const auto& e : j["path_events"]) {
+    if (e.contains("advertised")) opened = e["opened"].get<bool>() && e["advertised"].get<std::string>() == m[2].str();
+  }
+  for (const auto& p : j["paths"]) {
+    // Validated and carrying packets (an 8 MB loopback download may end before it gets data).
+    if (p["remote"].get<std::string>() == m[2].str()) used = p["packets_received"].get<uint64_t>() > 0;
+  }
+  EXPECT_TRUE(opened) << with.out;
+  EXPECT_TRUE(used) << with.out;
+  ASSERT_EQ(without.exit_code, 0) << without.err;
+  auto k = nlohmann::json::parse(without.out);
+  EXPECT_FALSE(k["connection"]["address_advertisement"].get<bool>());
+  EXPECT_TRUE(k["connection"]["advertised_addresses"].empty());
+  EXPECT_EQ(k["paths"].size(), 1u);
 }
 
 TEST(ToolDemo, MultipathDemoAggregatesAndFailsOver) {

@@ -186,3 +186,63 @@ TEST(Multipath, MultipathOffFallsBackToSinglePath) {
 
 }  // namespace
 }  // namespace braid::sim
+
+namespace braid::sim {
+namespace {
+
+// Address advertisement: the second path goes to an address the server advertises; it opens
+// once the client was told and carries its share; without the client's offer it never opens.
+TEST(Multipath, APathToAnAdvertisedAddressOpensOnceTheServerToldIt) {
+  auto r = run(load("advertised_address"));
+  ASSERT_EQ(r.clients.size(), 1u);
+  const auto& c = r.clients[0];
+  ASSERT_TRUE(c.completed) << c.failure;
+  ASSERT_EQ(c.paths.size(), 2u);
+  EXPECT_TRUE(c.paths[1].used);
+  EXPECT_GT(c.paths[1].stream_bytes_down, 5'000'000u);
+  bool told = false;
+  for (const auto& line : c.path_log) told |= line.find("the server advertised 192.0.2.2:443") != std::string::npos;
+  EXPECT_TRUE(told);
+  EXPECT_GT(c.goodput_mbps, 25.0);
+}
+
+TEST(Multipath, WithoutTheClientsOfferTheAdvertisedPathNeverOpens) {
+  auto s = load("advertised_address");
+  s.transport.use_advertised = false;
+  auto r = run(s);
+  ASSERT_EQ(r.clients.size(), 1u);
+  const auto& c = r.clients[0];
+  ASSERT_TRUE(c.completed) << c.failure;
+  EXPECT_FALSE(c.paths[1].used);
+  EXPECT_LT(c.goodput_mbps, 20.5);
+}
+
+TEST(Multipath, PathServerAddressesAreChecked) {
+  const char* base = R"(
+name = "x"
+[transport]
+advertise = [{}]
+[[clients]]
+[[clients.paths]]
+{}
+[[clients.paths]]
+server = "192.0.2.2:443"
+[clients.workload]
+kind = "bulk_download"
+bytes = 1000
+)";
+  auto not_listed = parse_scenario_toml(fmt::format(fmt::runtime(base), "", ""), "test", {BRAID_TRACES_DIR});
+  ASSERT_FALSE(not_listed);
+  EXPECT_NE(not_listed.error().message.find("transport.advertise"), std::string::npos) << not_listed.error().message;
+  auto first = parse_scenario_toml(fmt::format(fmt::runtime(base), "\"192.0.2.2:443\"", "server = \"192.0.2.2:443\""),
+                                   "test", {BRAID_TRACES_DIR});
+  ASSERT_FALSE(first);
+  EXPECT_NE(first.error().message.find("handshake"), std::string::npos) << first.error().message;
+  auto bad = parse_scenario_toml(fmt::format(fmt::runtime(base), "\"0.0.0.0:443\"", ""), "test", {BRAID_TRACES_DIR});
+  ASSERT_FALSE(bad);
+  auto ok = parse_scenario_toml(fmt::format(fmt::runtime(base), "\"192.0.2.2:443\"", ""), "test", {BRAID_TRACES_DIR});
+  EXPECT_TRUE(ok) << (ok ? "" : ok.error().message);
+}
+
+}  // namespace
+}  // namespace braid::sim

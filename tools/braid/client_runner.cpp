@@ -83,6 +83,7 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
   cfg.congestion_controller = opts.congestion_controller;
   cfg.key_update_interval_packets = opts.key_update_after_packets;
   if (opts.scheduler) cfg.scheduler = *opts.scheduler;
+  if (opts.use_advertised) cfg.accept_advertised_addresses = kMaxAdvertisedAddresses;
   if (opts.duplication) cfg.duplication = *opts.duplication;
   if (opts.reinjection) cfg.reinjection = *opts.reinjection;
   if (opts.failure_detection) cfg.failure_detection = *opts.failure_detection;
@@ -192,6 +193,20 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
                          ev.path_state == PathState::kClosing)) {
         auto_paths->on_path_closed(ev.path_id);
       }
+    }
+    if (ev.type == ConnectionEventType::kAddressAdvertised && opts.use_advertised) {
+      PathEventRecord r{io::monotonic_now() - rep.start, 0, "opened", "advertised", rep.local, ev.address};
+      if (ev.address.family != rep.local.family) {
+        r.state = "not opened: another address family than the local address";
+      } else if (auto id = c.open_path(io::monotonic_now(), rep.local, ev.address); id) {
+        r.path = *id;
+      } else {
+        r.state = "not opened: " + id.error().reason;
+      }
+      if (r.state != "opened") {
+        rep.path_warnings.push_back(fmt::format("advertised address {} {}", ev.address.to_string(), r.state));
+      }
+      rep.path_events.push_back(std::move(r));
     }
     if (ev.type == ConnectionEventType::kPathHealthChanged) {
       rep.path_events.push_back(PathEventRecord{io::monotonic_now() - rep.start, ev.path_id, ev.detail, "health"});
@@ -347,7 +362,12 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
 
 nlohmann::json path_event_json(const PathEventRecord& e) {
   nlohmann::json j{{"at_s", std::chrono::duration<double>(e.at).count()}, {"path_id", e.path}};
-  if (e.kind == "auto") {
+  if (e.kind == "advertised") {
+    j["advertised"] = e.remote.to_string();
+    j["local"] = e.local.to_string();
+    j["opened"] = e.state == "opened";
+    if (e.state != "opened") j["reason"] = e.state;
+  } else if (e.kind == "auto") {
     j["auto"] = e.state;
     j["local"] = e.local.to_string();
     if (!e.interface_name.empty()) j["interface"] = e.interface_name;
@@ -361,6 +381,14 @@ nlohmann::json path_event_json(const PathEventRecord& e) {
 std::vector<std::string> auto_path_lines(const ClientReport& rep) {
   std::vector<std::string> out;
   for (const auto& e : rep.path_events) {
+    if (e.kind == "advertised") {
+      out.push_back(e.state == "opened"
+                        ? fmt::format("advertised: server address {}, path {} opened from {} at {:.2f} s",
+                                      e.remote.to_string(), e.path, e.local.to_string(),
+                                      std::chrono::duration<double>(e.at).count())
+                        : fmt::format("advertised: server address {} {}", e.remote.to_string(), e.state));
+      continue;
+    }
     if (e.kind != "auto") continue;
     out.push_back(fmt::format("auto-paths: path {} from {}{} {} at {:.2f} s", e.path, e.local.to_string(),
                               e.interface_name.empty() ? "" : " (" + e.interface_name + ")", e.state,

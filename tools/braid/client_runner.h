@@ -53,6 +53,9 @@ struct ClientOptions {
   // Also every other usable local address of the server's family, followed as interfaces
   // come and go (rtnetlink; see auto_paths.h).
   bool auto_paths = false;
+  // Offer address advertisement and open a path from the first local address to every
+  // server address told (docs/address-advertisement.md).
+  bool use_advertised = false;
   io::SocketMode socket_mode = io::SocketMode::kPerAddress;  // --socket-mode
   bool path_lines = false;                // per-path lines under the bar (needs `progress`
                                           // on a terminal; without a terminal: a line per second)
@@ -72,9 +75,10 @@ struct PathEventRecord {
   PathId path = 0;
   std::string state;           // the new path state, the new health, or for "auto": opened / abandoned
   // "state" (path state), "health" (failure detection), "auto" (--auto-paths followed an
-  // address that appeared or went away: `local` and `interface_name` say which).
+  // address that appeared or went away: `local` and `interface_name` say which),
+  // "advertised" (--use-advertised: the server told `remote`; state is "opened" or why not).
   std::string kind = "state";
-  SocketAddress local;
+  SocketAddress local, remote;
   std::string interface_name;
   std::optional<uint64_t> stream_bytes;  // "auto" abandoned: stream bytes the path had carried (both ways)
 };

@@ -43,6 +43,7 @@ FileServerSummary run_file_server(const std::string& cmd, FileServerOptions opts
   fmt::print("listening on {} ({}, {})\n", s.local_address().to_string(), sock,
              s.driver().socket().gro_enabled() ? "GRO" : "no GRO");
   if (auto pa = s.preferred_address()) fmt::print("preferred address {}\n", pa->to_string());
+  for (const auto& a : s.advertised_addresses()) fmt::print("advertising {}\n", a.to_string());
   std::fflush(stdout);
   stop_loop_on_signals(loop->get());
   if (duration) (*loop)->add_timer(io::monotonic_now() + *duration, [l = loop->get()] { l->stop(); });
@@ -76,7 +77,7 @@ struct ServerFlags {
   bool quiet = false;
   std::string preferred_address, metrics, upload_dir;
   bool overwrite_uploads = false;
-  std::vector<std::string> path_statuses;
+  std::vector<std::string> path_statuses, advertise;
   uint64_t key_update_after = 0;
   std::string scheduler = "minrtt";
   std::string duplicate = "off", reinject = "on";
@@ -112,6 +113,9 @@ void setup_server(CLI::App& app) {
   cmd->add_flag("--quiet", f->quiet, "no per-connection log lines");
   cmd->add_option("--preferred-address", f->preferred_address,
                   "ADDR:PORT also served and offered to clients as preferred_address (RFC 9000 §9.6)");
+  cmd->add_option("--advertise", f->advertise,
+                  "ADDR:PORT (repeatable) also served and told to clients that accept address advertisement; "
+                  "nothing else is revealed");
   cmd->add_option("--path-status", f->path_statuses,
                   "ID=backup|available@WHEN (repeatable): per connection, after its handshake (2s) or N bytes sent (10M)");
   cmd->add_option("--key-update-after", f->key_update_after, "initiate a key update every N packets");
@@ -145,6 +149,11 @@ void setup_server(CLI::App& app) {
         fail_command("server", fmt::format("--preferred-address {}: expected ADDR:PORT", f->preferred_address), 2);
       }
       o.preferred_address = *pa;
+    }
+    for (const auto& text : f->advertise) {
+      auto a = SocketAddress::parse(text);
+      if (!a) fail_command("server", fmt::format("--advertise {}: expected ADDR:PORT", text), 2);
+      o.advertise.push_back(*a);
     }
     for (const auto& spec : f->path_statuses) {
       auto a = parse_path_status(spec);

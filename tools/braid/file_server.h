@@ -47,6 +47,9 @@ struct FileServerOptions {
   // RFC 9000 §9.6: a second socket here and the preferred_address transport parameter
   // (port 0 picks one); clients move path 0 to it after the handshake.
   std::optional<SocketAddress> preferred_address;
+  // Address advertisement (docs/address-advertisement.md): a socket on each of these too
+  // (port 0 picks one), told to clients that offer the extension; nothing else is revealed.
+  std::vector<SocketAddress> advertise;
   // Per connection: --path-status actions (time after its handshake, or bytes sent).
   std::vector<PathAction> path_actions;
   uint64_t key_update_after_packets = 0;   // initiate a key update every N packets (0: off)
@@ -71,6 +74,8 @@ class FileServer {
   SocketAddress local_address() const { return driver_->local_address(); }
   // The bound preferred address, when one was asked for.
   std::optional<SocketAddress> preferred_address() const { return preferred_bound_; }
+  // The bound addresses told to clients that offer address advertisement.
+  const std::vector<SocketAddress>& advertised_addresses() const { return advertised_bound_; }
   // SHA-256 fingerprint of the generated certificate; empty when --cert was given.
   const std::string& generated_fingerprint() const { return fingerprint_; }
   const std::string& generated_cert_pem() const { return cert_pem_; }
@@ -103,6 +108,7 @@ class FileServer {
   bool stop_pending_ = false;   // stop_after_uploads reached: stop when that connection closes
   std::unique_ptr<transfer::FileSinkFactory> upload_sinks_;
   std::optional<SocketAddress> preferred_bound_;
+  std::vector<SocketAddress> advertised_bound_;
   std::unique_ptr<std::unordered_map<const Connection*, ConnState>> conns_;
   std::vector<uint8_t> scratch_;   // file bytes on their way into a stream (write_response)
 };

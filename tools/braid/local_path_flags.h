@@ -1,5 +1,6 @@
 // Local-address flags shared by `braid client` and `braid send`: --auto-paths (follow the
-// host's interfaces) and --socket-mode per-address|pktinfo.
+// host's interfaces), --use-advertised (paths to the server addresses it advertises) and
+// --socket-mode per-address|pktinfo.
 #pragma once
 #include <string>
 
@@ -13,6 +14,7 @@ namespace braid::tool {
 
 struct LocalPathFlags {
   bool auto_paths = false;
+  bool use_advertised = false;
   std::string socket_mode = "per-address";
 };
 

@@ -118,6 +118,9 @@ nlohmann::json stats_json(const ConnectionStats& s) {
   j["spurious_losses"] = s.spurious_losses;
   j["key_updates"] = s.key_updates;
   j["quic_version"] = fmt::format("0x{:08x}", s.version);
+  j["address_advertisement"] = s.address_advertisement;
+  j["advertised_addresses"] = nlohmann::json::array();
+  for (const auto& a : s.advertised_addresses) j["advertised_addresses"].push_back(a.to_string());
   j["paths"] = nlohmann::json::array();
   for (const auto& p : s.paths) {
     j["paths"].push_back({

@@ -1,6 +1,8 @@
 // check_connection_config: plugin names and parameters are refused before anything starts.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "braid/config.h"
 #include "braid/congestion_controller.h"
 #include "braid/failure_detector.h"
@@ -29,7 +31,38 @@ std::expected<void, std::string> check_connection_config(const ConnectionConfig&
   if (fd.probe_interval < Duration::zero() || fd.abandon_after < Duration::zero()) {
     return std::unexpected("failure detection: intervals cannot be negative");
   }
+  if (cfg.advertise_addresses.size() > kMaxAdvertisedAddresses) {
+    return std::unexpected(fmt::format("advertise_addresses: at most {} addresses", kMaxAdvertisedAddresses));
+  }
+  for (size_t i = 0; i < cfg.advertise_addresses.size(); ++i) {
+    const auto& a = cfg.advertise_addresses[i];
+    if (!is_advertisable(a)) {
+      return std::unexpected(fmt::format("advertise_addresses: {} is not a concrete unicast address with a port",
+                                         a.valid() ? a.to_string() : std::string("(empty)")));
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (cfg.advertise_addresses[j] == a) {
+        return std::unexpected(fmt::format("advertise_addresses: {} is listed twice", a.to_string()));
+      }
+    }
+  }
+  if (cfg.accept_advertised_addresses > kMaxAdvertisedAddresses) {
+    return std::unexpected(fmt::format("accept_advertised_addresses: at most {}", kMaxAdvertisedAddresses));
+  }
   return {};
+}
+
+bool is_advertisable(const SocketAddress& a) {
+  if (!a.valid() || a.port == 0) return false;
+  if (a.family == SocketAddress::Family::kV4) {
+    uint8_t first = a.ip[0];
+    bool unspecified = first == 0;
+    bool multicast_or_reserved = first >= 224;   // 224/4 multicast, 240/4 and broadcast
+    return !unspecified && !multicast_or_reserved;
+  }
+  bool unspecified = std::all_of(a.ip.begin(), a.ip.end(), [](uint8_t b) { return b == 0; });
+  bool multicast = a.ip[0] == 0xff;
+  return !unspecified && !multicast;
 }
 
 }  // namespace braid

@@ -358,6 +358,7 @@ void ConnectionImpl::requeue_lost_frame(const recovery::SentFrame& f) {
     }
     case K::kMaxPathId: pending_.max_path_id = true; return;
     case K::kHandshakeDone: pending_.handshake_done = true; return;
+    case K::kAdvertiseAddress: pending_.advertise_address.insert(f.id); return;
     default: return;  // PING, PADDING, DATAGRAM, PATH_CHALLENGE/RESPONSE, blocked signals
   }
 }

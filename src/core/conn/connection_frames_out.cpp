@@ -125,6 +125,7 @@ void ConnectionImpl::write_control_frames(TimePoint now, wire::Writer& w, std::v
     if (!put(wire::PathCidsBlockedFrame{*it, next}, SentFrame{K::kPathCidsBlocked})) break;
     it = pending_.path_cids_blocked.erase(it);
   }
+  write_address_advertisements(w, sent);
   if (pending_.data_blocked && put(wire::DataBlockedFrame{streams_.conn_send_limit.limit()}, SentFrame{K::kDataBlocked})) {
     pending_.data_blocked = false;
   }

@@ -97,6 +97,12 @@ std::vector<uint8_t> ConnectionImpl::local_transport_params() const {
   tp.initial_source_connection_id = cids_.initial_scid;
   if (cfg_.max_datagram_frame_size > 0) tp.max_datagram_frame_size = cfg_.max_datagram_frame_size;
   if (cfg_.initial_max_path_id > 0) tp.initial_max_path_id = cfg_.initial_max_path_id;
+  // Address advertisement: a server that has addresses to tell (it takes none, 0), a client
+  // that accepts them (how many).
+  if (perspective_ == Perspective::kServer && !cfg_.advertise_addresses.empty()) tp.address_advertisement = 0;
+  if (perspective_ == Perspective::kClient && cfg_.accept_advertised_addresses > 0) {
+    tp.address_advertisement = cfg_.accept_advertised_addresses;
+  }
   if (perspective_ == Perspective::kServer) {
     tp.original_destination_connection_id = original_dcid_;
     tp.retry_source_connection_id = retry_scid_;
@@ -234,6 +240,7 @@ Status ConnectionImpl::apply_peer_transport_params(TimePoint now, std::span<cons
     }
   }
   peer_params_ = p;
+  negotiate_address_advertisement(p);
   streams_.conn_send_limit.update(p.initial_max_data);
   streams_.bidi.peer_max = p.initial_max_streams_bidi;
   streams_.uni.peer_max = p.initial_max_streams_uni;
@@ -275,6 +282,7 @@ void ConnectionImpl::on_handshake_complete(TimePoint now) {
   emit({ConnectionEventType::kHandshakeCompleted});
   if (perspective_ == Perspective::kServer) {
     pending_.handshake_done = true;
+    queue_address_advertisements();
     on_handshake_confirmed(now);
   }
 }

@@ -59,6 +59,7 @@ struct PendingControl {
   std::set<PathId> path_abandon;     // PATH_ABANDON to send
   std::set<PathId> path_status;      // PATH_STATUS_* to (re)send with the current value
   std::set<PathId> path_cids_blocked;
+  std::set<uint64_t> advertise_address;   // sequence numbers of ADVERTISE_ADDRESS to (re)send
   bool max_path_id = false;
   bool paths_blocked = false;
   bool any() const {
@@ -66,7 +67,7 @@ struct PendingControl {
            streams_blocked_bidi || streams_blocked_uni || ping || !max_stream_data.empty() ||
            !stream_data_blocked.empty() || !reset_stream.empty() || !stop_sending.empty() ||
            !new_cid.empty() || !retire_cid.empty() || !path_abandon.empty() || !path_status.empty() ||
-           !path_cids_blocked.empty() || max_path_id || paths_blocked;
+           !path_cids_blocked.empty() || !advertise_address.empty() || max_path_id || paths_blocked;
   }
 };
 
@@ -296,6 +297,11 @@ class ConnectionImpl final : public Connection {
   PathSnapshot snapshot_of(const path::Path& p, TimePoint now) const;
   bool path_can_send(const path::Path& p) const;
   Status on_multipath_frame(TimePoint now, path::Path& path, const wire::Frame& f, uint64_t ftype);
+  // Address advertisement (connection_addresses.cpp).
+  void negotiate_address_advertisement(const wire::TransportParameters& peer);
+  void queue_address_advertisements();
+  Status on_advertise_address(const wire::AdvertiseAddressFrame& f, uint64_t ftype);
+  void write_address_advertisements(wire::Writer& w, std::vector<recovery::SentFrame>& sent);
   Status check_path_id_limit(PathId id, uint64_t ftype) const;
   void start_queued_paths(TimePoint now);
   void collect_closed_paths(TimePoint now);
@@ -406,6 +412,11 @@ class ConnectionImpl final : public Connection {
 
   // --- preferred address (RFC 9000 §9.6)
   std::optional<SocketAddress> peer_preferred_address_;
+  // Address advertisement: negotiated, how many sequence numbers the peer takes (server), and
+  // the addresses by sequence number (received on a client, sent on a server).
+  bool address_advertisement_ = false;
+  uint64_t peer_address_limit_ = 0;
+  std::map<uint64_t, SocketAddress> advertised_addresses_;
   void move_to_preferred_address(TimePoint now);
 
   // --- probing other tuples (connection_probe.cpp)

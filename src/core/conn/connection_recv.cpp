@@ -445,6 +445,8 @@ Status ConnectionImpl::process_frames(TimePoint now, path::Path& path, Encryptio
               datagrams_in_.emplace_back(f.data.begin(), f.data.end());
               emit({ConnectionEventType::kDatagramReceived});
             }
+          } else if constexpr (std::is_same_v<F, wire::AdvertiseAddressFrame>) {
+            st = on_advertise_address(f, ftype);
           } else {
             // Multipath control frames: only legal once multipath was negotiated.
             if (!multipath()) {

@@ -266,6 +266,8 @@ SendPressure ConnectionImpl::send_pressure() const {
 ConnectionStats ConnectionImpl::stats() const {
   ConnectionStats s = stats_;
   s.multipath = paths_.multipath;
+  s.address_advertisement = address_advertisement_;
+  for (const auto& [seq, addr] : advertised_addresses_) s.advertised_addresses.push_back(addr);
   s.version = kQuicVersion1;
   s.send_buffered_bytes = streams_.pool.used;
   for (auto& [id, st] : streams_) {

@@ -150,6 +150,15 @@ struct FrameWriter {
   void operator()(const PathCidsBlockedFrame& f) {
     JsonObject(out).str("frame_type", "path_cids_blocked").num("path_id", f.path_id).num("next_sequence_number", f.next_sequence);
   }
+  void operator()(const AdvertiseAddressFrame& f) {
+    // Not a qlog-registered frame: logged as unknown with braid's own fields beside it.
+    JsonObject(out)
+        .str("frame_type", "unknown")
+        .num("frame_type_bytes", uint64_t(FrameType::kAdvertiseAddress))
+        .str("braid_frame", "advertise_address")
+        .num("sequence_number", f.sequence)
+        .str("address", f.address.to_string());
+  }
 };
 
 }  // namespace

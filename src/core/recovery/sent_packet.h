@@ -15,7 +15,8 @@ struct SentFrame {
     kStream, kCrypto, kAck, kPing, kMaxData, kMaxStreamData, kMaxStreams, kResetStream,
     kStopSending, kNewConnectionId, kRetireConnectionId, kHandshakeDone, kNewToken, kDatagram,
     kDataBlocked, kStreamDataBlocked, kStreamsBlocked, kPathChallenge, kPathResponse,
-    kPathAbandon, kPathStatus, kMaxPathId, kPathsBlocked, kPathCidsBlocked, kPadding
+    kPathAbandon, kPathStatus, kMaxPathId, kPathsBlocked, kPathCidsBlocked, kPadding,
+    kAdvertiseAddress
   };
   Kind kind = Kind::kPing;
   bool fin = false;        // stream: FIN carried; max_streams/streams_blocked: bidi

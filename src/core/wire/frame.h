@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "braid/address.h"
 #include "braid/types.h"
 #include "core/wire/frame_types.h"
 
@@ -77,6 +78,10 @@ struct PathStatusFrame { PathId path_id; uint64_t sequence; bool available; };  
 struct MaxPathIdFrame { PathId maximum; };
 struct PathsBlockedFrame { PathId maximum; };
 struct PathCidsBlockedFrame { PathId path_id; uint64_t next_sequence; };
+// braid extension: one further address of the sender's, numbered from 0
+// (docs/address-advertisement.md). On the wire: sequence (i), IP version (8: 4 or 6),
+// address (32 or 128 bits), port (16).
+struct AdvertiseAddressFrame { uint64_t sequence; SocketAddress address; };
 
 using Frame = std::variant<PaddingFrame, PingFrame, AckFrame, ResetStreamFrame, StopSendingFrame,
                            CryptoFrame, NewTokenFrame, StreamFrame, MaxDataFrame,
@@ -85,6 +90,6 @@ using Frame = std::variant<PaddingFrame, PingFrame, AckFrame, ResetStreamFrame, 
                            RetireConnectionIdFrame, PathChallengeFrame, PathResponseFrame,
                            ConnectionCloseFrame, HandshakeDoneFrame, DatagramFrame,
                            PathAbandonFrame, PathStatusFrame, MaxPathIdFrame, PathsBlockedFrame,
-                           PathCidsBlockedFrame>;
+                           PathCidsBlockedFrame, AdvertiseAddressFrame>;
 
 }  // namespace braid::wire

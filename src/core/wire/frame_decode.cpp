@@ -168,6 +168,19 @@ Result<Frame> decode_multipath(Reader& r, uint64_t type) {
   return fail(Code::kFrameEncodingError, "unknown frame type", type);
 }
 
+Result<Frame> decode_advertise_address(Reader& r, uint64_t type) {
+  AdvertiseAddressFrame f{};
+  uint8_t version;
+  if (!r.read_varint(f.sequence) || !r.read_u8(version)) return truncated(type);
+  if (version != 4 && version != 6)
+    return fail(Code::kFrameEncodingError, "ADVERTISE_ADDRESS IP version neither 4 nor 6", type);
+  std::span<const uint8_t> ip;
+  f.address.family = version == 4 ? SocketAddress::Family::kV4 : SocketAddress::Family::kV6;
+  if (!r.read_bytes(version == 4 ? 4 : 16, ip) || !r.read_u16(f.address.port)) return truncated(type);
+  std::memcpy(f.address.ip.data(), ip.data(), ip.size());
+  return f;
+}
+
 }  // namespace
 
 Result<Frame> decode_frame(Reader& r, uint64_t* frame_type_out) {
@@ -271,6 +284,7 @@ Result<Frame> decode_frame(Reader& r, uint64_t* frame_type_out) {
     case FrameType::kMaxPathId:
     case FrameType::kPathsBlocked:
     case FrameType::kPathCidsBlocked: return decode_multipath(r, type);
+    case FrameType::kAdvertiseAddress: return decode_advertise_address(r, type);
     default: break;
   }
   return fail(Code::kFrameEncodingError, "unknown frame type", type);

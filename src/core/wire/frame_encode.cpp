@@ -221,6 +221,14 @@ struct FrameWriter {
     w.write_varint(f.path_id);
     return w.write_varint(f.next_sequence);
   }
+  bool operator()(const AdvertiseAddressFrame& f) {
+    type(FrameType::kAdvertiseAddress);
+    w.write_varint(f.sequence);
+    bool v6 = f.address.family == SocketAddress::Family::kV6;
+    w.write_u8(v6 ? 6 : 4);
+    w.write_bytes(std::span(f.address.ip.data(), v6 ? 16 : 4));
+    return w.write_uint(f.address.port, 2);
+  }
 };
 
 // Largest n such that a field of n data bytes plus its own varint length field fits in

@@ -65,6 +65,9 @@ struct TypeOf {
   uint64_t operator()(const PathCidsBlockedFrame&) const {
     return uint64_t(FrameType::kPathCidsBlocked);
   }
+  uint64_t operator()(const AdvertiseAddressFrame&) const {
+    return uint64_t(FrameType::kAdvertiseAddress);
+  }
 };
 
 // Table 3's "Pkts" column as a bit set per packet kind.
@@ -109,7 +112,9 @@ uint8_t allowed_mask(uint64_t type) {
     case FrameType::kPathRetireConnectionId:
     case FrameType::kMaxPathId:
     case FrameType::kPathsBlocked:
-    case FrameType::kPathCidsBlocked: return k1;
+    case FrameType::kPathCidsBlocked:
+    // Address advertisement: after the handshake, like the multipath frames.
+    case FrameType::kAdvertiseAddress: return k1;
     default: return 0;
   }
 }

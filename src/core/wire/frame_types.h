@@ -1,5 +1,6 @@
 // Every frame type codepoint braid knows: RFC 9000 §19, RFC 9221 (DATAGRAM) and
-// draft-ietf-quic-multipath-21 §8 / RFC 10069 (IANA section). The one place codepoints live.
+// draft-ietf-quic-multipath-21 §8 / RFC 10069 (IANA section) and braid's own address
+// advertisement extension. The one place codepoints live.
 #pragma once
 #include <cstdint>
 
@@ -44,6 +45,9 @@ enum class FrameType : uint64_t {
   kMaxPathId = 0x3e7a,
   kPathsBlocked = 0x3e7b,
   kPathCidsBlocked = 0x3e7c,
+  // braid address advertisement (docs/address-advertisement.md): an unregistered value picked
+  // at random from the 4-byte varint range, as RFC 9000 §22.1.4 asks of private-use codepoints.
+  kAdvertiseAddress = 0x2b9d0f61,
 };
 
 // Transport parameter ids (RFC 9000 §18.2, RFC 9221 §3, multipath §2.1).
@@ -67,6 +71,7 @@ enum class TransportParamId : uint64_t {
   kRetrySourceConnectionId = 0x10,
   kMaxDatagramFrameSize = 0x20,
   kInitialMaxPathId = 0x3e,
+  kAddressAdvertisement = 0x2b9d0f60,  // braid private-use value, beside kAdvertiseAddress
 };
 
 }  // namespace braid::wire

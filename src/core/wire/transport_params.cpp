@@ -28,6 +28,7 @@ int known_index(uint64_t id) {
   if (id <= uint64_t(Id::kRetrySourceConnectionId)) return static_cast<int>(id);
   if (id == uint64_t(Id::kMaxDatagramFrameSize)) return 17;
   if (id == uint64_t(Id::kInitialMaxPathId)) return 18;
+  if (id == uint64_t(Id::kAddressAdvertisement)) return 19;
   return -1;
 }
 
@@ -124,6 +125,7 @@ std::vector<uint8_t> TransportParameters::encode() const {
     put_bytes(w, Id::kRetrySourceConnectionId, retry_source_connection_id->span());
   if (max_datagram_frame_size) put_varint(w, Id::kMaxDatagramFrameSize, *max_datagram_frame_size);
   if (initial_max_path_id) put_varint(w, Id::kInitialMaxPathId, *initial_max_path_id);
+  if (address_advertisement) put_varint(w, Id::kAddressAdvertisement, *address_advertisement);
   out.resize(w.size());
   return out;
 }
@@ -224,6 +226,7 @@ Result<TransportParameters> TransportParameters::decode(std::span<const uint8_t>
         if (v > UINT32_MAX) return param_error("initial_max_path_id above 2^32-1");
         tp.initial_max_path_id = v;
         break;
+      case Id::kAddressAdvertisement: tp.address_advertisement = v; break;
       default: break;
     }
   }

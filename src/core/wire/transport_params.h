@@ -41,6 +41,10 @@ struct TransportParameters {
   std::optional<ConnectionId> retry_source_connection_id;          // server only
   std::optional<uint64_t> max_datagram_frame_size;                 // RFC 9221
   std::optional<uint64_t> initial_max_path_id;                     // multipath
+  // braid address advertisement (docs/address-advertisement.md): present when the sender
+  // speaks the extension; the value is how many ADVERTISE_ADDRESS sequence numbers it takes
+  // from its peer (a server that only advertises sends 0).
+  std::optional<uint64_t> address_advertisement;
 
   // Unknown ids are kept (and ignored); reserved (GREASE) ids may be sent.
   std::vector<uint8_t> encode() const;

@@ -67,6 +67,9 @@ TEST(QlogFrames, EachFrameTypeHasItsDraftShape) {
       {"max_path_id", MaxPathIdFrame{7}, {{"frame_type", "max_path_id"}, {"maximum_path_id", 7}}},
       {"paths_blocked", PathsBlockedFrame{7}, {{"frame_type", "paths_blocked"}, {"maximum_path_id", 7}}},
       {"path_cids_blocked", PathCidsBlockedFrame{2, 9}, {{"frame_type", "path_cids_blocked"}, {"path_id", 2}, {"next_sequence_number", 9}}},
+      {"advertise_address", AdvertiseAddressFrame{1, SocketAddress::v4(192, 0, 2, 2, 443)},
+       {{"frame_type", "unknown"}, {"frame_type_bytes", 0x2b9d0f61}, {"braid_frame", "advertise_address"},
+        {"sequence_number", 1}, {"address", "192.0.2.2:443"}}},
   };
   for (const auto& c : cases) {
     const json j = frame_to_json(c.frame);

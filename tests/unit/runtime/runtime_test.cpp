@@ -275,5 +275,56 @@ TEST(Runtime, APathToAServerWithoutMultipathIsReportedNotOpened) {
   EXPECT_EQ(st->paths.size(), 1u);
 }
 
+
+// Address advertisement over real sockets: the server listens on a second loopback address
+// it advertises (port 0: the bound port is what is told), the client hears it and opens a
+// path there; a client that does not offer the extension hears nothing.
+TEST(Runtime, AnAdvertisedServerAddressCarriesASecondPath) {
+  auto sopts = server_options();
+  sopts.connection.advertise_addresses = {SocketAddress::v4(127, 0, 0, 4, 0)};
+  auto server = Server::create(sopts);
+  ASSERT_TRUE(server) << server.error().reason;
+  auto opts = client_options();
+  opts.connection.accept_advertised_addresses = 2;
+  auto client = Client::create(opts);
+  ASSERT_TRUE(client);
+  auto conn = client->connect(server->local_address());
+  ASSERT_TRUE(conn) << conn.error().reason;
+  auto told = wait_for(*client, [](const RuntimeEvent& e) {
+    return e.type == RuntimeEventType::kEvent && e.event.type == ConnectionEventType::kAddressAdvertised;
+  });
+  ASSERT_TRUE(told);
+  SocketAddress advertised = told->event.address;
+  EXPECT_EQ(advertised.ip_string(), "127.0.0.4");
+  EXPECT_NE(advertised.port, 0);
+  auto locals = client->local_addresses();
+  ASSERT_FALSE(locals.empty());
+  auto p = client->open_path(*conn, locals.front(), advertised);
+  ASSERT_TRUE(p) << p.error().reason;
+  auto active = wait_for(*client, [&](const RuntimeEvent& e) {
+    return e.type == RuntimeEventType::kEvent && e.event.type == ConnectionEventType::kPathEvent &&
+           e.event.path_id == *p && e.event.path_state == PathState::kActive;
+  });
+  ASSERT_TRUE(active);
+  auto st = client->stats(*conn);
+  ASSERT_TRUE(st);
+  EXPECT_TRUE(st->address_advertisement);
+  ASSERT_EQ(st->paths.size(), 2u);
+  EXPECT_EQ(st->paths[1].tuple.remote, advertised);
+
+  auto plain = Client::create(client_options());
+  ASSERT_TRUE(plain);
+  auto c2 = plain->connect(server->local_address());
+  ASSERT_TRUE(c2);
+  ASSERT_TRUE(wait_for(*plain, is_handshake));
+  auto none = wait_for(*plain, [](const RuntimeEvent& e) {
+    return e.type == RuntimeEventType::kEvent && e.event.type == ConnectionEventType::kAddressAdvertised;
+  }, std::chrono::milliseconds(300));
+  EXPECT_FALSE(none);
+  auto st2 = plain->stats(*c2);
+  ASSERT_TRUE(st2);
+  EXPECT_FALSE(st2->address_advertisement);
+}
+
 }  // namespace
 }  // namespace braid::runtime_test

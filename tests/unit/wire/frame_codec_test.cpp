@@ -87,6 +87,8 @@ std::vector<RoundTripCase> round_trip_cases() {
       {"max_path_id", MaxPathIdFrame{0xffffffff}},
       {"paths_blocked", PathsBlockedFrame{4}},
       {"path_cids_blocked", PathCidsBlockedFrame{6, 12}},
+      {"advertise_address_v4", AdvertiseAddressFrame{0, *SocketAddress::parse("192.0.2.7:4433")}},
+      {"advertise_address_v6", AdvertiseAddressFrame{15, *SocketAddress::parse("[2001:db8::1]:443")}},
   };
 }
 
@@ -184,6 +186,10 @@ INSTANTIATE_TEST_SUITE_P(
         LayoutCase{"max_path_id", MaxPathIdFrame{8}, {0x7e, 0x7a, 0x08}},
         LayoutCase{"paths_blocked", PathsBlockedFrame{8}, {0x7e, 0x7b, 0x08}},
         LayoutCase{"path_cids_blocked", PathCidsBlockedFrame{1, 3}, {0x7e, 0x7c, 0x01, 0x03}},
+        // braid address advertisement: type 0x2b9d0f61 (4-byte varint), sequence, IP
+        // version, address, port.
+        LayoutCase{"advertise_address", AdvertiseAddressFrame{2, SocketAddress::v4(10, 0, 0, 9, 0x1151)},
+                   {0xab, 0x9d, 0x0f, 0x61, 0x02, 0x04, 10, 0, 0, 9, 0x11, 0x51}},
         LayoutCase{"close_transport", ConnectionCloseFrame{false, 0x07, 0x06, kX},
                    {0x1c, 0x07, 0x06, 0x01, 'x'}},
         LayoutCase{"close_application", ConnectionCloseFrame{true, 0x07, 0, kX},
@@ -235,6 +241,10 @@ INSTANTIATE_TEST_SUITE_P(
         MalformedCase{"unknown_type_21", {0x21, 0x00}, Code::kFrameEncodingError, 0x21},
         MalformedCase{"unknown_type_3e74", {0x7e, 0x74, 0x00}, Code::kFrameEncodingError, 0x3e74},
         MalformedCase{"unknown_type_3e7d", {0x7e, 0x7d, 0x00}, Code::kFrameEncodingError, 0x3e7d},
+        MalformedCase{"advertise_address_ip_version_5", {0xab, 0x9d, 0x0f, 0x61, 0x00, 0x05, 1, 2, 3, 4, 0, 1},
+                      Code::kFrameEncodingError, 0x2b9d0f61},
+        MalformedCase{"advertise_address_v6_cut", {0xab, 0x9d, 0x0f, 0x61, 0x00, 0x06, 1, 2, 3, 4, 0, 1},
+                      Code::kFrameEncodingError, 0x2b9d0f61},
         MalformedCase{"ping_two_bytes", {0x40, 0x01}, Code::kProtocolViolation, 0x01},
         MalformedCase{"padding_two_bytes", {0x40, 0x00}, Code::kProtocolViolation, 0x00},
         MalformedCase{"path_abandon_four_bytes", {0x80, 0x00, 0x3e, 0x75, 0x01, 0x00},
@@ -601,6 +611,7 @@ TEST(FrameRules, AllowedInPacketKinds) {
       {0x30, "-0-1"}, {0x31, "-0-1"}, {0x3e, "---1"}, {0x3f, "---1"}, {0x3e75, "---1"},
       {0x3e76, "---1"}, {0x3e77, "---1"}, {0x3e78, "---1"}, {0x3e79, "---1"},
       {0x3e7a, "---1"}, {0x3e7b, "---1"}, {0x3e7c, "---1"}, {0x1f, "----"}, {0x3e7d, "----"},
+      {0x2b9d0f61, "---1"}, {0x2b9d0f62, "----"},
   };
   const PacketKind kinds[] = {PacketKind::kInitial, PacketKind::kZeroRtt, PacketKind::kHandshake,
                               PacketKind::kOneRtt};
@@ -616,7 +627,7 @@ TEST(FrameRules, AckEliciting) {
   for (uint64_t t : {0x00, 0x02, 0x03, 0x1c, 0x1d, 0x3e, 0x3f})
     EXPECT_FALSE(frame_is_ack_eliciting(t)) << std::hex << t;
   for (uint64_t t : {0x01, 0x04, 0x06, 0x08, 0x0f, 0x18, 0x1a, 0x1b, 0x1e, 0x30, 0x31, 0x3e75,
-                     0x3e76, 0x3e77, 0x3e78, 0x3e79, 0x3e7a, 0x3e7b, 0x3e7c})
+                     0x3e76, 0x3e77, 0x3e78, 0x3e79, 0x3e7a, 0x3e7b, 0x3e7c, 0x2b9d0f61})
     EXPECT_TRUE(frame_is_ack_eliciting(t)) << std::hex << t;
 }
 

@@ -85,6 +85,9 @@ struct Describe {
   std::string operator()(const PathCidsBlockedFrame& f) const {
     return fmt::format("PATH_CIDS_BLOCKED path={} next={}", f.path_id, f.next_sequence);
   }
+  std::string operator()(const AdvertiseAddressFrame& f) const {
+    return fmt::format("ADVERTISE_ADDRESS seq={} address={}", f.sequence, f.address.to_string());
+  }
 };
 
 inline std::string describe(const Frame& f) { return std::visit(Describe{}, f); }

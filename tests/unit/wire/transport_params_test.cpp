@@ -72,6 +72,7 @@ TransportParameters full_server_params() {
   tp.retry_source_connection_id = cid({0x20, 0x21, 0x22});
   tp.max_datagram_frame_size = 65535;
   tp.initial_max_path_id = 0xffffffff;
+  tp.address_advertisement = 0;
   return tp;
 }
 
@@ -104,6 +105,7 @@ void expect_equal(const TransportParameters& a, const TransportParameters& b) {
   EXPECT_EQ(a.retry_source_connection_id, b.retry_source_connection_id);
   EXPECT_EQ(a.max_datagram_frame_size, b.max_datagram_frame_size);
   EXPECT_EQ(a.initial_max_path_id, b.initial_max_path_id);
+  EXPECT_EQ(a.address_advertisement, b.address_advertisement);
 }
 
 TEST(TransportParams, ServerRoundTripAllFields) {
@@ -120,6 +122,7 @@ TEST(TransportParams, ClientRoundTrip) {
   tp.initial_max_data = 12345;
   tp.initial_max_path_id = 3;
   tp.max_datagram_frame_size = 0;
+  tp.address_advertisement = 16;
   auto decoded = TransportParameters::decode(tp.encode(), Perspective::kClient);
   ASSERT_TRUE(decoded) << decoded.error().reason;
   expect_equal(*decoded, tp);
@@ -222,6 +225,9 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"duplicate_cid", cat({raw_param(0x0f, {1}), raw_param(0x0f, {1})}), kC},
         InvalidCase{"duplicate_flag", cat({raw_param(0x0c, {}), raw_param(0x0c, {})}), kS},
         InvalidCase{"duplicate_max_path_id", cat({int_param(0x3e, 1), int_param(0x3e, 2)}), kS},
+        InvalidCase{"duplicate_address_advertisement",
+                    cat({int_param(0x2b9d0f60, 1), int_param(0x2b9d0f60, 1)}), kC},
+        InvalidCase{"address_advertisement_empty", raw_param(0x2b9d0f60, {}), kC},
         InvalidCase{"truncated_id", {0x40}, kC},
         InvalidCase{"truncated_length", {0x04}, kC},
         InvalidCase{"value_beyond_input", {0x04, 0x02, 0x01}, kC},
