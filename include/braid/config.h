@@ -97,6 +97,24 @@ std::expected<void, std::string> set_failure_detector(FailureDetectionConfig& cf
 // "fail" or "standby".
 std::expected<FailureDetectionConfig::OnFailure, std::string> parse_on_failure(std::string_view text);
 
+// QUIC-LB (draft-ietf-quic-load-balancers-21): a server's connection IDs carry its server ID
+// so a QUIC-LB aware layer-4 load balancer routes every packet of a connection, on every
+// path, to this server (docs/load-balancing.md). The CID is first octet || server ID ||
+// nonce, the last two encrypted under `key` (AES-128-ECB: one pass when they fill 16 bytes,
+// a four-pass Feistel network otherwise) or in the clear without a key.
+struct LoadBalancerConfig {
+  uint8_t config_id = 0;                       // config rotation bits 0..6 (7: unroutable)
+  std::vector<uint8_t> server_id;              // 1..15 bytes
+  size_t nonce_length = 4;                     // 4..18; server ID + nonce at most 19 bytes
+  std::optional<std::array<uint8_t, 16>> key;  // unset: plaintext CIDs (server ID visible)
+  bool encode_length = true;                   // first octet: CID length - 1 in its low 5 bits
+  size_t cid_length() const { return 1 + server_id.size() + nonce_length; }
+};
+// "server-id=HEX,nonce=N[,key=HEX32][,config-id=C][,length=on|off]"; the message says
+// what is wrong.
+std::expected<LoadBalancerConfig, std::string> parse_load_balancer_config(std::string_view text);
+std::expected<void, std::string> check_load_balancer_config(const LoadBalancerConfig& lb);
+
 struct ConnectionConfig {
   TlsOptions tls;
 
@@ -161,6 +179,10 @@ struct ConnectionConfig {
   // the addresses it is told about, see ConnectionEventType::kAddressAdvertised).
   std::vector<SocketAddress> advertise_addresses;
   size_t accept_advertised_addresses = 0;
+
+  // Server: connection IDs per QUIC-LB (above); connection_id_length must equal its
+  // cid_length(). Unset: random connection IDs.
+  std::optional<LoadBalancerConfig> load_balancer;
 
   std::string congestion_controller = "cubic";   // congestion_controller_names()
   // Per path ID, a controller other than congestion_controller (e.g. BBR on a cellular

@@ -499,6 +499,47 @@ TEST(ToolServer, AdvertisedAddressGetsAPath) {
   EXPECT_EQ(k["paths"].size(), 1u);
 }
 
+// braid server --lb-config (QUIC-LB, plaintext here so the test can read it): over real
+// sockets, every connection ID the server announces, on both paths of a multipath
+// connection, starts with the first octet (config 0, length 8) and the server ID.
+TEST(ToolServer, LbConfigCidsCarryTheServerId) {
+  fs::path root = fs::temp_directory_path() / fmt::format("braid-tool-test-lb-{}", getpid());
+  fs::create_directories(root / "www");
+  {
+    std::vector<char> data(2u << 20, 'l');   // long enough for the second path to join
+    std::ofstream(root / "www" / "small.txt", std::ios::binary).write(data.data(), static_cast<std::streamsize>(data.size()));
+  }
+  Child server = spawn({BRAID_BINARY, "server", "--listen", "127.0.0.1:0", "--root", (root / "www").string(),
+                        "--duration", "20s", "--quiet", "--qlog-dir", (root / "qlog").string(), "--lb-config",
+                        "server-id=0a0b0c,nonce=4"});
+  std::string out;
+  std::smatch m;
+  static const std::regex re("listening on 127\\.0\\.0\\.1:([0-9]+)[^\\n]*\\nQUIC-LB: server ID 0a0b0c, config 0, plaintext 8-byte");
+  bool started = wait_for_output(server, re, out, m);
+  Result r;
+  if (started) {
+    r = run({BRAID_BINARY, "client", fmt::format("https://127.0.0.1:{}/small.txt", m[1].str()), "--insecure",
+             "--path", "127.0.0.2", "--json", "--output", "/dev/null"});
+  }
+  stop_child(server);
+  std::vector<std::string> cids;
+  std::error_code ec;
+  for (const auto& f : fs::directory_iterator(root / "qlog", ec)) {
+    std::ifstream in(f.path());
+    static const std::regex cid_re(R"re("frame_type":"(path_)?new_connection_id"[^}]*"connection_id":"([0-9a-f]+)")re");
+    for (std::string line; std::getline(in, line);) {
+      if (line.find("\"quic:packet_sent\"") == std::string::npos) continue;
+      for (std::sregex_iterator it(line.begin(), line.end(), cid_re), end; it != end; ++it) cids.push_back((*it)[2].str());
+    }
+  }
+  fs::remove_all(root, ec);
+  ASSERT_TRUE(started) << out;
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["paths"].size(), 2u);
+  ASSERT_GE(cids.size(), 4u) << "NEW_CONNECTION_ID and PATH_NEW_CONNECTION_ID frames in the server's qlog";
+  for (const auto& c : cids) EXPECT_EQ(c.substr(0, 8), "070a0b0c") << c;
+}
+
 TEST(ToolDemo, MultipathDemoAggregatesAndFailsOver) {
   auto r = run({BRAID_BINARY, "demo"}, std::chrono::seconds(45));
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;

@@ -1,6 +1,7 @@
 // `braid server`: hq-interop file server, QUIC perf server and DATAGRAM echo on one UDP
 // socket, until SIGINT/SIGTERM or --duration.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cstdio>
 #include <memory>
@@ -33,6 +34,11 @@ FileServerSummary run_file_server(const std::string& cmd, FileServerOptions opts
     opts.observer.on_event = [&metrics](Connection& c, const ConnectionEvent& ev) { metrics.on_event(c, ev); };
     opts.observer.on_closed = [&metrics](Connection& c) { metrics.on_closed(c); };
   }
+  std::string lb_line;
+  if (const auto& lb = opts.load_balancer) {
+    lb_line = fmt::format("QUIC-LB: server ID {:02x}, config {}, {} {}-byte connection IDs", fmt::join(lb->server_id, ""),
+                          lb->config_id, lb->key ? "encrypted" : "plaintext", lb->cid_length());
+  }
   auto server = FileServer::create(**loop, std::move(opts));
   if (!server) fail_command(cmd, server.error());
   auto& s = **server;
@@ -44,6 +50,7 @@ FileServerSummary run_file_server(const std::string& cmd, FileServerOptions opts
              s.driver().socket().gro_enabled() ? "GRO" : "no GRO");
   if (auto pa = s.preferred_address()) fmt::print("preferred address {}\n", pa->to_string());
   for (const auto& a : s.advertised_addresses()) fmt::print("advertising {}\n", a.to_string());
+  if (!lb_line.empty()) fmt::print("{}\n", lb_line);
   std::fflush(stdout);
   stop_loop_on_signals(loop->get());
   if (duration) (*loop)->add_timer(io::monotonic_now() + *duration, [l = loop->get()] { l->stop(); });
@@ -75,7 +82,7 @@ struct ServerFlags {
   size_t max_connections = 4096;
   uint64_t max_paths = 4;
   bool quiet = false;
-  std::string preferred_address, metrics, upload_dir;
+  std::string preferred_address, metrics, upload_dir, lb_config;
   bool overwrite_uploads = false;
   std::vector<std::string> path_statuses, advertise;
   uint64_t key_update_after = 0;
@@ -116,6 +123,9 @@ void setup_server(CLI::App& app) {
   cmd->add_option("--advertise", f->advertise,
                   "ADDR:PORT (repeatable) also served and told to clients that accept address advertisement; "
                   "nothing else is revealed");
+  cmd->add_option("--lb-config", f->lb_config,
+                  "server-id=HEX,nonce=N[,key=HEX32][,config-id=C]: connection IDs per QUIC-LB, routable by "
+                  "QUIC-LB aware load balancers (docs/load-balancing.md)");
   cmd->add_option("--path-status", f->path_statuses,
                   "ID=backup|available@WHEN (repeatable): per connection, after its handshake (2s) or N bytes sent (10M)");
   cmd->add_option("--key-update-after", f->key_update_after, "initiate a key update every N packets");
@@ -149,6 +159,11 @@ void setup_server(CLI::App& app) {
         fail_command("server", fmt::format("--preferred-address {}: expected ADDR:PORT", f->preferred_address), 2);
       }
       o.preferred_address = *pa;
+    }
+    if (!f->lb_config.empty()) {
+      auto lb = parse_load_balancer_config(f->lb_config);
+      if (!lb) fail_command("server", fmt::format("--lb-config {}: {}", f->lb_config, lb.error()), 2);
+      o.load_balancer = *lb;
     }
     for (const auto& text : f->advertise) {
       auto a = SocketAddress::parse(text);

@@ -50,6 +50,8 @@ struct FileServerOptions {
   // Address advertisement (docs/address-advertisement.md): a socket on each of these too
   // (port 0 picks one), told to clients that offer the extension; nothing else is revealed.
   std::vector<SocketAddress> advertise;
+  // QUIC-LB (docs/load-balancing.md): connection IDs that carry this server's ID.
+  std::optional<LoadBalancerConfig> load_balancer;
   // Per connection: --path-status actions (time after its handshake, or bytes sent).
   std::vector<PathAction> path_actions;
   uint64_t key_update_after_packets = 0;   // initiate a key update every N packets (0: off)

@@ -46,6 +46,13 @@ std::expected<void, std::string> check_connection_config(const ConnectionConfig&
       }
     }
   }
+  if (cfg.load_balancer) {
+    if (auto ok = check_load_balancer_config(*cfg.load_balancer); !ok) return std::unexpected("load balancer: " + ok.error());
+    if (cfg.connection_id_length != cfg.load_balancer->cid_length()) {
+      return std::unexpected(fmt::format("load balancer: connection_id_length must be {} (1 + server ID + nonce), not {}",
+                                         cfg.load_balancer->cid_length(), cfg.connection_id_length));
+    }
+  }
   if (cfg.accept_advertised_addresses > kMaxAdvertisedAddresses) {
     return std::unexpected(fmt::format("accept_advertised_addresses: at most {}", kMaxAdvertisedAddresses));
   }

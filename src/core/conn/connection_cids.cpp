@@ -17,14 +17,23 @@ StatelessResetToken ConnectionImpl::reset_token_for(const ConnectionId& cid) con
   return t;
 }
 
+ConnectionId ConnectionImpl::new_local_cid() {
+  if (perspective_ == Perspective::kServer && cfg_.load_balancer) {
+    if (!lb_) lb_ = QuicLbCodec::create(*cfg_.load_balancer);   // checked with the config
+    if (lb_) return lb_->generate(rng_);
+  }
+  ConnectionId cid;
+  cid.resize(cfg_.connection_id_length);
+  rng_.fill({cid.data(), cid.size()});
+  return cid;
+}
+
 void ConnectionImpl::issue_connection_ids() {
   if (cfg_.connection_id_length == 0) return;
   uint64_t peer_limit = peer_params_applied_ ? peer_params_.active_connection_id_limit : 2;
   auto issue_for = [&](PathId pid, uint64_t want) {
     for (size_t active = cids_.local.active_count(pid); active < want; ++active) {
-      ConnectionId cid;
-      cid.resize(cfg_.connection_id_length);
-      rng_.fill({cid.data(), cid.size()});
+      ConnectionId cid = new_local_cid();
       uint64_t seq = cids_.local.issue(pid, cid, reset_token_for(cid));
       pending_.new_cid.insert({pid, seq});
     }

@@ -54,12 +54,12 @@ ConnectionImpl::ConnectionImpl(TimePoint now, const ConnectionConfig& cfg, const
   retry_scid_ = sp.retry_scid;
   peer_initial_scid_ = sp.client_scid;
   peer_scid_known_ = true;
-  auto scid = random_cid(rng_, cfg_.connection_id_length);
+  auto scid = new_local_cid();
   cids_.initial_scid = scid;
   cids_.local.issue(0, scid, reset_token_for(scid), true, true);   // known to the peer from the handshake
   if (cfg_.preferred_address) {
     // The preferred address comes with its own CID: sequence 1 of path 0.
-    auto pcid = random_cid(rng_, cfg_.connection_id_length);
+    auto pcid = new_local_cid();
     cids_.local.issue(0, pcid, reset_token_for(pcid), true, true);
   }
   cids_.remote(0).cids[0] = RemoteCid{sp.client_scid, {}, false, true};

@@ -20,6 +20,7 @@
 #include "core/conn/key_schedule.h"
 #include "core/conn/local_cids.h"
 #include "core/conn/path_set.h"
+#include "core/conn/quic_lb.h"
 #include "core/conn/recv_buffer.h"
 #include "core/conn/send_buffer.h"
 #include "core/conn/stream_manager.h"
@@ -284,6 +285,9 @@ class ConnectionImpl final : public Connection {
   Status on_new_connection_id(const wire::NewConnectionIdFrame& f);
   Status on_retire_connection_id(const wire::RetireConnectionIdFrame& f, const ConnectionId& packet_dcid);
   StatelessResetToken reset_token_for(const ConnectionId& cid) const;
+  // A connection ID of ours: QUIC-LB encoded on a server with a load balancer config,
+  // random otherwise (connection_cids.cpp).
+  ConnectionId new_local_cid();
   std::optional<uint64_t> take_unused_remote_cid();
 
   // --- multipath (connection_multipath.cpp)
@@ -376,6 +380,7 @@ class ConnectionImpl final : public Connection {
   std::shared_ptr<const crypto::TlsCredentials> server_credentials_;
   std::unique_ptr<qlog::QlogWriter> qlog_;
   std::array<uint8_t, 32> reset_key_{};
+  std::unique_ptr<QuicLbCodec> lb_;   // server with cfg_.load_balancer
 
   ConnectionId original_dcid_;       // client's first DCID
   ConnectionId initial_dcid_;        // DCID that keyed Initial protection (changes after Retry)

@@ -12,6 +12,7 @@
 #include "core/crypto/initial_secrets.h"
 #include "core/crypto/packet_protection.h"
 #include "core/crypto/tls_session.h"
+#include "core/conn/quic_lb.h"
 #include "core/endpoint/initial_source_filter.h"
 #include "core/wire/packet_header.h"
 
@@ -319,9 +320,15 @@ size_t Endpoint::handshakes_in_progress() {
 
 void Endpoint::send_retry(TimePoint now, const PathTuple& tuple, const ConnectionId& dcid, const ConnectionId& scid) {
   if (!stateless_allowed(now)) return;
+  // The client's next Initial goes to this CID: under QUIC-LB it routes back here.
   ConnectionId retry_scid;
-  retry_scid.resize(cfg_.connection.connection_id_length);
-  rng_.fill({retry_scid.data(), retry_scid.size()});
+  auto lb = cfg_.connection.load_balancer ? conn::QuicLbCodec::create(*cfg_.connection.load_balancer) : nullptr;
+  if (lb) {
+    retry_scid = lb->generate(rng_);
+  } else {
+    retry_scid.resize(cfg_.connection.connection_id_length);
+    rng_.fill({retry_scid.data(), retry_scid.size()});
+  }
   auto token = make_retry_token(now, tuple.remote, dcid);
   uint8_t r;
   rng_.fill({&r, 1});
