@@ -20,6 +20,9 @@
 #include "braid/connection.h"
 
 namespace braid {
+namespace conn {
+class QuicLbCodec;
+}
 namespace crypto {
 class TlsCredentials;
 }
@@ -92,10 +95,7 @@ class Endpoint {
   // The template for connections accepted from now on (e.g. a preferred address known
   // only once its socket is bound).
   const ConnectionConfig& connection_config() const { return cfg_.connection; }
-  void set_connection_config(const ConnectionConfig& c) {
-    cfg_.connection = c;
-    credentials_.reset();   // reloaded from the new configuration on the next connection
-  }
+  void set_connection_config(const ConnectionConfig& c);
 
  private:
   struct Entry {
@@ -136,6 +136,7 @@ class Endpoint {
   std::unordered_map<std::string, TimePoint> used_tokens_; // MAC of a spent Retry token -> expiry
   std::deque<std::pair<TimePoint, std::string>> used_token_order_;
   std::shared_ptr<const crypto::TlsCredentials> credentials_;
+  std::unique_ptr<conn::QuicLbCodec> retry_cids_;   // QUIC-LB: made on the first Retry
 };
 
 }  // namespace braid

@@ -41,6 +41,12 @@ Endpoint::Endpoint(const EndpointConfig& cfg, Random& rng)
 
 Endpoint::~Endpoint() = default;
 
+void Endpoint::set_connection_config(const ConnectionConfig& c) {
+  cfg_.connection = c;
+  credentials_.reset();   // reloaded from the new configuration on the next connection
+  retry_cids_.reset();    // and the QUIC-LB codec on the next Retry
+}
+
 Endpoint::Entry* Endpoint::route(const ConnectionId& cid) {
   auto it = routes_.find(cid);
   if (it == routes_.end()) return nullptr;
@@ -322,9 +328,9 @@ void Endpoint::send_retry(TimePoint now, const PathTuple& tuple, const Connectio
   if (!stateless_allowed(now)) return;
   // The client's next Initial goes to this CID: under QUIC-LB it routes back here.
   ConnectionId retry_scid;
-  auto lb = cfg_.connection.load_balancer ? conn::QuicLbCodec::create(*cfg_.connection.load_balancer) : nullptr;
-  if (lb) {
-    retry_scid = lb->generate(rng_);
+  if (cfg_.connection.load_balancer && !retry_cids_) retry_cids_ = conn::QuicLbCodec::create(*cfg_.connection.load_balancer);
+  if (retry_cids_) {
+    retry_scid = retry_cids_->generate(rng_);
   } else {
     retry_scid.resize(cfg_.connection.connection_id_length);
     rng_.fill({retry_scid.data(), retry_scid.size()});
