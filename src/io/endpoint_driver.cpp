@@ -142,6 +142,22 @@ std::expected<SocketAddress, std::string> EndpointDriver::add_socket(const Socke
   return sockets_.back()->local_address();
 }
 
+std::expected<std::vector<SocketAddress>, std::string> EndpointDriver::bind_advertised_addresses(
+    const std::vector<SocketAddress>& addresses) {
+  std::vector<SocketAddress> bound;
+  for (const auto& a : addresses) {
+    if (is_wildcard(a)) return std::unexpected(fmt::format("{}: needs a concrete address, clients are told to send there", a.to_string()));
+    auto b = add_socket(a);
+    if (!b) return std::unexpected(fmt::format("{}: {}", a.to_string(), b.error()));
+    bound.push_back(*b);
+  }
+  auto cfg = endpoint_->connection_config();
+  cfg.advertise_addresses = bound;
+  if (auto ok = check_connection_config(cfg); !ok) return std::unexpected(ok.error());
+  endpoint_->set_connection_config(cfg);
+  return bound;
+}
+
 std::expected<void, std::string> EndpointDriver::remove_socket(const SocketAddress& local) {
   auto matches = [&](const SocketAddress& a) { return a.same_ip(local) && (local.port == 0 || local.port == a.port); };
   if (matches(primary_)) return std::unexpected(fmt::format("{} is the endpoint's first address; it stays", local.to_string()));

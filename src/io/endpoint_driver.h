@@ -111,6 +111,12 @@ class EndpointDriver {
   // of that IP): its socket is closed, or in kSharedPktinfo mode the address is forgotten.
   // Paths from it should be closed first. The first address stays for the endpoint's life.
   std::expected<void, std::string> remove_socket(const SocketAddress& local);
+  // Server address advertisement: a socket on each of `addresses` (port 0 picks one; a
+  // wildcard is refused, clients are told to send there), and the bound addresses become
+  // the endpoint's ConnectionConfig::advertise_addresses, checked. Returns them. On error
+  // the endpoint's configuration is unchanged.
+  std::expected<std::vector<SocketAddress>, std::string> bind_advertised_addresses(
+      const std::vector<SocketAddress>& addresses);
   // Local addresses in use, the first one first.
   std::vector<SocketAddress> local_addresses() const;
   SocketMode socket_mode() const { return opts_.socket_mode; }

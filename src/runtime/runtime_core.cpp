@@ -27,9 +27,7 @@ ApiResult<std::unique_ptr<RuntimeCore>> RuntimeCore::start(RuntimeOptions option
     core->fingerprint = *creds;
   }
   ConnectionConfig checked = o.connection;
-  for (auto& a : checked.advertise_addresses) {
-    if (a.port == 0) a.port = 1;   // bound (and given its port) in make_driver
-  }
+  checked.advertise_addresses.clear();   // checked once bound (port 0 picks one), in make_driver
   if (auto ok = check_connection_config(checked); !ok) return api_fail(ApiErrorCode::kInvalid, ok.error());
   RuntimeCore* self = core.get();
   core->queue_ = std::make_unique<runtime::EventQueue>(o.max_queued_bytes, [self] {
@@ -84,20 +82,12 @@ ApiStatus RuntimeCore::make_driver(const SocketAddress& bind) {
   if (!d) return api_fail(ApiErrorCode::kInvalid, d.error());
   driver_ = std::move(*d);
   if (role_ == Perspective::kServer && !opts_.connection.advertise_addresses.empty()) {
-    // A socket on each advertised address (port 0 picks one): clients are told the bound ones.
-    std::vector<SocketAddress> bound;
-    for (const auto& a : opts_.connection.advertise_addresses) {
-      auto b = driver_->add_socket(a);
-      if (!b) {
-        driver_.reset();
-        return api_fail(ApiErrorCode::kInvalid, "advertised address " + a.to_string() + ": " + b.error());
-      }
-      bound.push_back(*b);
+    auto bound = driver_->bind_advertised_addresses(opts_.connection.advertise_addresses);
+    if (!bound) {
+      driver_.reset();
+      return api_fail(ApiErrorCode::kInvalid, "advertised address " + bound.error());
     }
-    opts_.connection.advertise_addresses = bound;
-    auto cfg = driver_->endpoint().connection_config();
-    cfg.advertise_addresses = std::move(bound);
-    driver_->endpoint().set_connection_config(cfg);
+    opts_.connection.advertise_addresses = std::move(*bound);
   }
   if (role_ == Perspective::kClient) {
     // Bound now so that a bad path address fails here, not silently after the handshake.

@@ -167,19 +167,9 @@ std::expected<std::unique_ptr<FileServer>, std::string> FileServer::create(io::E
     s->preferred_bound_ = *bound;
   }
   if (!opts.advertise.empty()) {
-    for (const auto& a : opts.advertise) {
-      if (io::is_wildcard(a)) {
-        return std::unexpected(fmt::format("--advertise {}: needs a concrete address, clients are told to send there",
-                                           a.to_string()));
-      }
-      auto bound = s->driver_->add_socket(a);
-      if (!bound) return std::unexpected(fmt::format("--advertise {}: {}", a.to_string(), bound.error()));
-      s->advertised_bound_.push_back(*bound);
-    }
-    auto cfg = s->driver_->endpoint().connection_config();
-    cfg.advertise_addresses = s->advertised_bound_;
-    if (auto ok = check_connection_config(cfg); !ok) return std::unexpected("--advertise: " + ok.error());
-    s->driver_->endpoint().set_connection_config(cfg);
+    auto bound = s->driver_->bind_advertised_addresses(opts.advertise);
+    if (!bound) return std::unexpected("--advertise " + bound.error());
+    s->advertised_bound_ = std::move(*bound);
   }
   s->opts_ = std::move(opts);
   return s;
