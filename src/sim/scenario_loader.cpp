@@ -15,6 +15,7 @@
 #include "braid/congestion_controller.h"
 #include "braid/config.h"
 #include "braid/path_scheduler.h"
+#include "sim/scenario_keys.h"
 #include "sim/topology.h"
 #include "transfer/mode_detector.h"
 #include "transfer/transfer_wire.h"
@@ -84,102 +85,7 @@ const char* to_string(PathActionKind k) {
 
 namespace {
 
-struct Failure {
-  ScenarioError error;
-};
-
-[[noreturn]] void fail(const std::string& msg, bool missing_trace = false) { throw Failure{{msg, missing_trace}}; }
-
-Duration seconds_to_duration(double s) {
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
-}
-
-// Reads the keys of one table; every key read is remembered so leftovers can be reported.
-class KeyReader {
- public:
-  KeyReader(const toml::table& t, std::string path) : t_(t), path_(std::move(path)) {}
-
-  std::string key_path(std::string_view key) const {
-    return path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key);
-  }
-  const toml::node* get(std::string_view key) {
-    seen_.insert(std::string(key));
-    return t_.get(key);
-  }
-  bool has(std::string_view key) const { return t_.contains(key); }
-
-  std::optional<double> number(std::string_view key, double lo, double hi) {
-    const toml::node* n = get(key);
-    if (!n) return std::nullopt;
-    auto v = n->value<double>();
-    if (!v || n->is_boolean()) fail(fmt::format("{}: expected a number", key_path(key)));
-    if (!(*v >= lo && *v <= hi)) fail(fmt::format("{}: {} is out of range [{}, {}]", key_path(key), *v, lo, hi));
-    return v;
-  }
-  std::optional<uint64_t> integer(std::string_view key, uint64_t lo, uint64_t hi) {
-    const toml::node* n = get(key);
-    if (!n) return std::nullopt;
-    if (!n->is_integer()) fail(fmt::format("{}: expected an integer", key_path(key)));
-    int64_t v = *n->value<int64_t>();
-    if (v < 0 || uint64_t(v) < lo || uint64_t(v) > hi) {
-      fail(fmt::format("{}: {} is out of range [{}, {}]", key_path(key), v, lo, hi));
-    }
-    return uint64_t(v);
-  }
-  std::optional<bool> boolean(std::string_view key) {
-    const toml::node* n = get(key);
-    if (!n) return std::nullopt;
-    if (!n->is_boolean()) fail(fmt::format("{}: expected true or false", key_path(key)));
-    return *n->value<bool>();
-  }
-  std::optional<std::string> string(std::string_view key) {
-    const toml::node* n = get(key);
-    if (!n) return std::nullopt;
-    if (!n->is_string()) fail(fmt::format("{}: expected a string", key_path(key)));
-    return *n->value<std::string>();
-  }
-  std::optional<Duration> seconds(std::string_view key, double hi = 1e6) {
-    auto v = number(key, 0, hi);
-    if (!v) return std::nullopt;
-    return seconds_to_duration(*v);
-  }
-  std::optional<Duration> millis(std::string_view key) {
-    auto v = number(key, 0, 1e7);
-    if (!v) return std::nullopt;
-    return seconds_to_duration(*v / 1000.0);
-  }
-  const toml::table* table(std::string_view key) {
-    const toml::node* n = get(key);
-    if (!n) return nullptr;
-    if (!n->is_table()) fail(fmt::format("{}: expected a table", key_path(key)));
-    return n->as_table();
-  }
-  const toml::array* array(std::string_view key) {
-    const toml::node* n = get(key);
-    if (!n) return nullptr;
-    if (!n->is_array()) fail(fmt::format("{}: expected an array", key_path(key)));
-    return n->as_array();
-  }
-  void require(std::string_view key) {
-    if (!has(key)) fail(fmt::format("{}: missing (required)", key_path(key)));
-  }
-  // Call after reading: any key not read is a typo or an unsupported option.
-  void reject_unknown() const {
-    for (const auto& [k, v] : t_) {
-      if (!seen_.count(std::string(k.str()))) fail(fmt::format("{}: unknown key", key_path(k.str())));
-    }
-  }
-
- private:
-  const toml::table& t_;
-  std::string path_;
-  std::set<std::string> seen_;
-};
-
-const toml::table& as_table_at(const toml::node& n, const std::string& path) {
-  if (!n.is_table()) fail(fmt::format("{}: expected a table", path));
-  return *n.as_table();
-}
+using namespace scenario_keys;
 
 class Loader {
  public:
@@ -193,7 +99,7 @@ class Loader {
     s.description = r.string("description").value_or("");
     s.seed = r.integer("seed", 0, UINT64_MAX >> 1).value_or(1);
     if (auto d = r.seconds("time_limit_s", 1e5)) s.time_limit = *d;
-    if (auto* t = r.table("transport")) s.transport = transport(*t, "transport");
+    if (auto* t = r.table("transport")) s.transport = read_transport(*t, "transport");
     if (auto* t = r.table("links")) {
       for (const auto& [name, node] : *t) {
         std::string path = fmt::format("links.{}", name.str());
@@ -219,10 +125,10 @@ class Loader {
     if (auto* a = r.array("triggers")) {
       for (size_t i = 0; i < a->size(); ++i) {
         std::string path = fmt::format("triggers[{}]", i);
-        s.triggers.push_back(trigger(as_table_at(*a->get(i), path), path));
+        s.triggers.push_back(read_trigger(as_table_at(*a->get(i), path), path));
       }
     }
-    if (auto* t = r.table("expect")) s.expect = expectations(*t, "expect");
+    if (auto* t = r.table("expect")) s.expect = read_expectations(*t, "expect");
     r.reject_unknown();
     return s;
   }
@@ -232,59 +138,6 @@ class Loader {
     LinkConfig c;
     c.queue_bytes = 1 << 20;  // like braid netem; unbounded queues hide congestion control
     return c;
-  }
-
-  TransportSpec transport(const toml::table& t, const std::string& path) {
-    TransportSpec tr;
-    KeyReader r(t, path);
-    if (auto cc = r.string("congestion_controller")) {
-      if (auto ok = check_congestion_controller(*cc); !ok) fail(fmt::format("{}.congestion_controller: {}", path, ok.error()));
-      tr.congestion_controller = *cc;
-    }
-    if (auto m = r.boolean("multipath")) tr.multipath = *m;
-    if (auto s = r.string("scheduler")) {
-      auto spec = parse_scheduler_spec(*s);
-      if (!spec) fail(fmt::format("{}.scheduler: {}", path, spec.error()));
-      tr.scheduler = std::move(*spec);
-    }
-    if (auto d = r.string("duplicate")) {
-      if (auto ok = parse_duplication_policy(*d); !ok) fail(fmt::format("{}.duplicate: {}", path, ok.error()));
-      tr.duplicate = *d;
-    }
-    if (auto d = r.string("reinject")) {
-      if (auto ok = parse_reinjection_policy(*d); !ok) fail(fmt::format("{}.reinject: {}", path, ok.error()));
-      tr.reinject = *d;
-    }
-    if (auto p = r.boolean("pacing")) tr.pacing = *p;
-    if (auto d = r.string("failure_detector")) {
-      FailureDetectionConfig probe;
-      if (auto ok = set_failure_detector(probe, *d); !ok) fail(fmt::format("{}.failure_detector: {}", path, ok.error()));
-      tr.failure_detector = *d;
-    }
-    if (auto d = r.seconds("path_probe_interval_s")) tr.path_probe_interval = *d;
-    if (auto d = r.string("on_failure")) {
-      if (auto ok = parse_on_failure(*d); !ok) fail(fmt::format("{}.on_failure: {}", path, ok.error()));
-      tr.on_failure = *d;
-    }
-    if (auto d = r.seconds("abandon_failed_after_s")) tr.abandon_failed_after = *d;
-    if (auto d = r.seconds("idle_timeout_s")) tr.idle_timeout = *d;
-    if (auto m = r.integer("max_udp_payload_bytes", 1200, 65527)) tr.max_udp_payload_bytes = *m;
-    if (const toml::array* a = r.array("advertise")) {
-      for (size_t i = 0; i < a->size(); ++i) {
-        auto text = a->get(i)->value<std::string>();
-        auto addr = text ? SocketAddress::parse(*text) : std::nullopt;
-        if (!addr || !is_advertisable(*addr) || *addr == Topology::default_server_address()) {
-          fail(fmt::format("{}.advertise[{}]: expected \"ADDR:PORT\" of a further server address", path, i));
-        }
-        tr.advertise.push_back(*addr);
-      }
-      if (tr.advertise.size() > kMaxAdvertisedAddresses) {
-        fail(fmt::format("{}.advertise: at most {} addresses", path, kMaxAdvertisedAddresses));
-      }
-    }
-    if (auto u = r.boolean("use_advertised")) tr.use_advertised = *u;
-    r.reject_unknown();
-    return tr;
   }
 
   void apply_link(LinkConfig& c, const toml::table& t, const std::string& path) {
@@ -313,20 +166,6 @@ class Loader {
       }
     }
     r.reject_unknown();
-  }
-
-  static Trigger trigger(const toml::table& t, const std::string& path) {
-    KeyReader r(t, path);
-    r.require("kind");
-    r.require("at_s");
-    Trigger g;
-    std::string kind = *r.string("kind");
-    if (kind != "outage_busiest") fail(fmt::format("{}.kind: unknown trigger '{}' (outage_busiest)", path, kind));
-    g.at = *r.seconds("at_s");
-    g.until = r.seconds("until_s");
-    if (g.until && *g.until <= g.at) fail(fmt::format("{}.until_s: must be after at_s", path));
-    r.reject_unknown();
-    return g;
   }
 
   static constexpr size_t kMaxPeriodicOutages = 100'000;
@@ -459,11 +298,11 @@ class Loader {
       c.paths.push_back(std::move(ps));
     }
     // [clients.workload] (one) and/or [[clients.workloads]] (several on the same connection).
-    if (auto* w = r.table("workload")) c.workloads.push_back(workload(*w, path + ".workload"));
+    if (auto* w = r.table("workload")) c.workloads.push_back(read_workload(*w, path + ".workload"));
     if (auto* ws = r.array("workloads")) {
       for (size_t i = 0; i < ws->size(); ++i) {
         std::string wp = fmt::format("{}.workloads[{}]", path, i);
-        c.workloads.push_back(workload(as_table_at(*ws->get(i), wp), wp));
+        c.workloads.push_back(read_workload(as_table_at(*ws->get(i), wp), wp));
       }
     }
     if (c.workloads.empty()) {
@@ -509,119 +348,6 @@ class Loader {
     }
     r.reject_unknown();
     return a;
-  }
-
-  WorkloadSpec workload(const toml::table& t, const std::string& path) {
-    WorkloadSpec w;
-    KeyReader r(t, path);
-    r.require("kind");
-    std::string kind = *r.string("kind");
-    if (auto d = r.seconds("start_s")) w.start = *d;
-    if (kind == "bulk_download" || kind == "bulk_upload") {
-      w.kind = kind == "bulk_download" ? WorkloadKind::kBulkDownload : WorkloadKind::kBulkUpload;
-      r.require("bytes");
-      w.bytes = *r.integer("bytes", 1, uint64_t(1) << 40);
-      w.streams = static_cast<uint32_t>(r.integer("streams", 1, 100).value_or(1));
-    } else if (kind == "request_response") {
-      w.kind = WorkloadKind::kRequestResponse;
-      r.require("count");
-      r.require("rate_per_s");
-      w.count = static_cast<uint32_t>(*r.integer("count", 1, 10'000'000));
-      w.rate_per_s = *r.number("rate_per_s", 1e-3, 1e6);
-      w.request_bytes = r.integer("request_bytes", 1, 1 << 24).value_or(100);
-      w.response_bytes = r.integer("response_bytes", 1, 1 << 26).value_or(1000);
-    } else if (kind == "datagram_flow") {
-      w.kind = WorkloadKind::kDatagramFlow;
-      r.require("count");
-      r.require("rate_per_s");
-      w.count = static_cast<uint32_t>(*r.integer("count", 1, 10'000'000));
-      w.rate_per_s = *r.number("rate_per_s", 1e-3, 1e6);
-      w.datagram_bytes = r.integer("datagram_bytes", 16, 1200).value_or(1000);
-      w.downstream = direction(r, path).value_or(true);
-      if (auto d = r.seconds("drain_s")) w.drain = *d;
-    } else if (kind == "messages") {
-      w.kind = WorkloadKind::kMessages;
-      r.require("count");
-      r.require("rate_per_s");
-      w.count = static_cast<uint32_t>(*r.integer("count", 1, 10'000'000));
-      w.rate_per_s = *r.number("rate_per_s", 1e-3, 1e6);
-      w.downstream = direction(r, path).value_or(true);
-      if (auto t = r.string("transport")) {
-        if (*t == "stream") w.transport = MessageTransport::kStream;
-        else if (*t == "datagram") w.transport = MessageTransport::kDatagram;
-        else fail(fmt::format("{}.transport: '{}' is not 'stream' or 'datagram'", path, *t));
-      }
-      // 16 bytes of header (workload, sequence number, send time) then the checked pattern.
-      w.message_bytes = r.integer("message_bytes", 16, 1 << 24).value_or(1000);
-      if (w.transport == MessageTransport::kDatagram && w.message_bytes > kMaxDatagramMessage) {
-        fail(fmt::format("{}.message_bytes: {} does not fit one datagram (at most {} with transport = \"datagram\")",
-                         path, w.message_bytes, kMaxDatagramMessage));
-      }
-      if (auto d = r.seconds("drain_s")) w.drain = *d;
-    } else if (kind == "transfer") {
-      w.kind = WorkloadKind::kTransfer;
-      r.require("bytes");
-      w.bytes = *r.integer("bytes", 0, uint64_t(1) << 40);
-      if (auto m = r.string("mode")) {
-        if (*m != "auto" && !transfer::parse_mode(*m)) {
-          fail(fmt::format("{}.mode: '{}' is not auto, datacenter, hybrid or internet", path, *m));
-        }
-        w.transfer_mode = *m;
-      }
-      if (auto d = r.seconds("check_interval_s")) {
-        if (*d < std::chrono::milliseconds(100)) fail(fmt::format("{}.check_interval_s: at least 0.1", path));
-        w.transfer_check_interval = *d;
-      }
-      w.transfer_streams = static_cast<uint32_t>(r.integer("streams", 0, 256).value_or(0));
-      w.transfer_chunk = r.integer("chunk_bytes", 0, transfer::kMaxChunkLength).value_or(0);
-      w.kill_at = r.number("kill_at", 0, 1).value_or(0);
-      if (auto d = r.string("dir")) w.transfer_dir = *d;
-      w.transfer_id = r.integer("transfer_id", 0, uint64_t(1) << 62).value_or(1);
-    } else {
-      fail(fmt::format(
-          "{}.kind: unknown workload '{}' (bulk_download, bulk_upload, request_response, datagram_flow, messages, "
-          "transfer)",
-          path, kind));
-    }
-    r.reject_unknown();
-    return w;
-  }
-
-  static constexpr uint64_t kMaxDatagramMessage = 1200;
-
-  // `direction`: "downstream" (server to client) or "upstream"; "down" and "up" also read.
-  static std::optional<bool> direction(KeyReader& r, const std::string& path) {
-    auto d = r.string("direction");
-    if (!d) return std::nullopt;
-    if (*d == "down" || *d == "downstream") return true;
-    if (*d == "up" || *d == "upstream") return false;
-    fail(fmt::format("{}.direction: '{}' is not 'downstream' or 'upstream' ('down', 'up')", path, *d));
-  }
-
-  Expectations expectations(const toml::table& t, const std::string& path) {
-    Expectations e;
-    KeyReader r(t, path);
-    e.must_complete = r.boolean("must_complete").value_or(false);
-    e.must_not_complete = r.boolean("must_not_complete").value_or(false);
-    if (e.must_complete && e.must_not_complete) fail(fmt::format("{}: must_complete and must_not_complete both set", path));
-    e.min_goodput_mbps = r.number("min_goodput_mbps", 0, 1e6);
-    e.max_goodput_mbps = r.number("max_goodput_mbps", 0, 1e6);
-    e.min_total_goodput_mbps = r.number("min_total_goodput_mbps", 0, 1e6);
-    e.max_completion_s = r.number("max_completion_s", 0, 1e6);
-    e.max_stall_s = r.number("max_stall_s", 0, 1e6);
-    e.min_stall_s = r.number("min_stall_s", 0, 1e6);
-    e.min_jain_fairness = r.number("min_jain_fairness", 0, 1);
-    e.min_delivery_ratio = r.number("min_delivery_ratio", 0, 1);
-    e.max_p99_latency_ms = r.number("max_p99_latency_ms", 0, 1e9);
-    e.min_packets_lost = r.integer("min_packets_lost", 0, UINT64_MAX >> 1);
-    e.max_health_transitions = r.integer("max_health_transitions", 0, UINT64_MAX >> 1);
-    e.must_degrade = r.boolean("must_degrade").value_or(false);
-    e.min_failed_paths = r.integer("min_failed_paths", 0, 1024);
-    e.max_detection_s = r.number("max_detection_s", 0, 1e6);
-    e.max_recovery_s = r.number("max_recovery_s", 0, 1e6);
-    e.min_path_stream_bytes = r.integer("min_path_stream_bytes", 0, UINT64_MAX >> 1);
-    r.reject_unknown();
-    return e;
   }
 
   std::string origin_;
