@@ -265,5 +265,35 @@ TEST(QuicLb, EveryCidAServerIssuesOnEveryPathDecodesToItsServerId) {
   EXPECT_EQ(h.client().local_connection_ids().front().size(), 8u);
 }
 
+
+// The Retry's source CID is where the client's next Initial goes: under QUIC-LB it must
+// carry the server ID too, or the load balancer sends the retried Initial elsewhere. Two
+// Retries (the first is corrupted so the client retransmits) reuse the endpoint's codec.
+TEST(QuicLb, RetrySourceCidsCarryTheServerId) {
+  auto o = test::PairHarness::default_options();
+  auto lb = *parse_load_balancer_config("server-id=0a0b0c,nonce=6,key=" + kVectorKey);
+  o.server.load_balancer = lb;
+  o.server.connection_id_length = lb.cid_length();
+  o.require_retry = true;
+  test::PairHarness h(o);
+  std::vector<Bytes> retry_scids;
+  h.server_to_client_filter = [&](std::vector<uint8_t>& d) {
+    if ((d[0] & 0xf0) != 0xf0 || d.size() < 7) return true;   // long header, type Retry
+    size_t dcid_len = d[5];
+    size_t at = 6 + dcid_len;
+    if (at >= d.size() || at + 1 + d[at] > d.size()) return true;
+    retry_scids.emplace_back(d.begin() + static_cast<long>(at) + 1, d.begin() + static_cast<long>(at) + 1 + d[at]);
+    if (retry_scids.size() == 1) d.back() ^= 0x01;   // forged tag: ignored, the Initial is resent
+    return true;
+  };
+  ASSERT_TRUE(h.handshake());
+  ASSERT_GE(retry_scids.size(), 2u);
+  EXPECT_EQ(h.endpoint().retries_sent(), retry_scids.size());
+  for (const auto& scid : retry_scids) {
+    ASSERT_EQ(scid.size(), lb.cid_length());
+    EXPECT_EQ(lb_server_id(scid, 3, 6, hex(kVectorKey)), hex("0a0b0c")) << to_hex(scid);
+  }
+  EXPECT_NE(retry_scids[0], retry_scids[1]);
+}
 }  // namespace
 }  // namespace braid
