@@ -184,6 +184,14 @@ struct ConnectionConfig {
   // cid_length(). Unset: random connection IDs.
   std::optional<LoadBalancerConfig> load_balancer;
 
+  // Server with several workers on one SO_REUSEPORT port (braid server --workers): the
+  // first byte of every connection ID it issues (and of its Retry SCIDs) is congruent to
+  // cid_worker_index modulo cid_worker_count, so the kernel's reuseport program steers each
+  // packet to the worker that owns the connection (src/io/reuseport_steering.h).
+  // cid_worker_count 0 or 1: no constraint. Not combined with load_balancer.
+  uint8_t cid_worker_count = 0;
+  uint8_t cid_worker_index = 0;
+
   std::string congestion_controller = "cubic";   // congestion_controller_names()
   // Per path ID, a controller other than congestion_controller (e.g. BBR on a cellular
   // path, CUBIC on a datacenter link). Checked like congestion_controller.

@@ -1,6 +1,7 @@
 // UDP socket setup and the batched send/receive paths. GSO and GRO are probed at runtime and
 // GSO is switched off for the socket when the kernel or device refuses it (EIO/EINVAL).
 #include "io/udp_socket.h"
+#include "io/reuseport_steering.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -113,9 +114,16 @@ std::expected<UdpSocket, std::error_code> UdpSocket::open(const SocketAddress& b
   }
   if (options.enable_gro) s.gro_enabled_ = set_int_option(fd, SOL_UDP, UDP_GRO, 1) == 0;
 
+  if (options.reuseport_workers > 0) {
+    if (options.reuseport_workers < 2 || options.reuseport_workers > 255) return std::unexpected(errno_code(EINVAL));
+    if (set_int_option(fd, SOL_SOCKET, SO_REUSEPORT, 1) != 0) return std::unexpected(errno_code(errno));
+  }
   sockaddr_storage ss;
   socklen_t sslen = to_sockaddr(bind_address, ss);
   if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), sslen) != 0) return std::unexpected(errno_code(errno));
+  if (options.reuseport_workers > 0) {
+    if (auto ok = attach_cid_steering(fd, options.reuseport_workers); !ok) return std::unexpected(ok.error());
+  }
   sslen = sizeof(ss);
   if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &sslen) != 0) {
     return std::unexpected(errno_code(errno));

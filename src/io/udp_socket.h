@@ -46,6 +46,10 @@ struct UdpSocketOptions {
   bool enable_gso = true;
   bool enable_gro = true;
   bool pmtud_probe = true;  // IP_PMTUDISC_PROBE: DF set, kernel PMTU ignored (DPLPMTUD owns it)
+  // Server workers: 2..255 sets SO_REUSEPORT and steers the group's packets by the CID's
+  // first byte modulo this count (reuseport_steering.h); the socket bound i-th takes worker
+  // i's packets. 0: a socket of its own.
+  uint32_t reuseport_workers = 0;
 };
 
 // Monotonic counters; benchmarks read them to show batching is in effect.

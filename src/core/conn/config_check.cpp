@@ -53,6 +53,14 @@ std::expected<void, std::string> check_connection_config(const ConnectionConfig&
                                          cfg.load_balancer->cid_length(), cfg.connection_id_length));
     }
   }
+  if (cfg.cid_worker_count > 1) {
+    if (cfg.cid_worker_index >= cfg.cid_worker_count) {
+      return std::unexpected(fmt::format("cid_worker_index {} is not below cid_worker_count {}", cfg.cid_worker_index,
+                                         cfg.cid_worker_count));
+    }
+    if (cfg.load_balancer) return std::unexpected("cid_worker_count: not combined with a load balancer config");
+    if (cfg.connection_id_length == 0) return std::unexpected("cid_worker_count: needs non-empty connection IDs");
+  }
   if (cfg.accept_advertised_addresses > kMaxAdvertisedAddresses) {
     return std::unexpected(fmt::format("accept_advertised_addresses: at most {}", kMaxAdvertisedAddresses));
   }

@@ -4,6 +4,7 @@
 #include <gnutls/crypto.h>
 
 #include "core/conn/connection_impl.h"
+#include "core/conn/cid_worker.h"
 
 namespace braid::conn {
 
@@ -25,6 +26,7 @@ ConnectionId ConnectionImpl::new_local_cid() {
   ConnectionId cid;
   cid.resize(cfg_.connection_id_length);
   rng_.fill({cid.data(), cid.size()});
+  if (perspective_ == Perspective::kServer) mark_cid_worker(cid, cfg_.cid_worker_index, cfg_.cid_worker_count);
   return cid;
 }
 

@@ -12,6 +12,7 @@
 #include "core/crypto/initial_secrets.h"
 #include "core/crypto/packet_protection.h"
 #include "core/crypto/tls_session.h"
+#include "core/conn/cid_worker.h"
 #include "core/conn/quic_lb.h"
 #include "core/endpoint/initial_source_filter.h"
 #include "core/wire/packet_header.h"
@@ -334,6 +335,7 @@ void Endpoint::send_retry(TimePoint now, const PathTuple& tuple, const Connectio
   } else {
     retry_scid.resize(cfg_.connection.connection_id_length);
     rng_.fill({retry_scid.data(), retry_scid.size()});
+    conn::mark_cid_worker(retry_scid, cfg_.connection.cid_worker_index, cfg_.connection.cid_worker_count);
   }
   auto token = make_retry_token(now, tuple.remote, dcid);
   uint8_t r;
