@@ -540,6 +540,74 @@ TEST(ToolServer, LbConfigCidsCarryTheServerId) {
   for (const auto& c : cids) EXPECT_EQ(c.substr(0, 8), "070a0b0c") << c;
 }
 
+// braid server --workers 2 --retry: connections spread over both workers (random client
+// DCIDs pick the first), each one's second path, its Retry and every later packet reach the
+// worker that owns it (a path steered elsewhere would never validate), and every download
+// is intact. 16 clients: all on one worker by chance is 2 in 65536.
+TEST(ToolServer, WorkersSpreadConnectionsAndKeepEachOnItsWorker) {
+  fs::path root = fs::temp_directory_path() / fmt::format("braid-tool-test-workers-{}", getpid());
+  fs::create_directories(root);
+  std::vector<char> data(4u << 20);   // long enough for the second path to carry data
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 31 + 7);
+  std::ofstream(root / "f.bin", std::ios::binary).write(data.data(), static_cast<std::streamsize>(data.size()));
+  const std::string want = file_sha256(root / "f.bin");
+  Child server = spawn({BRAID_BINARY, "server", "--listen", "127.0.0.1:0", "--root", root.string(), "--duration", "60s",
+                        "--quiet", "--retry", "--workers", "2"});
+  std::string out;
+  std::smatch m;
+  static const std::regex re("listening on 127\\.0\\.0\\.1:([0-9]+) [^\\n]*, 2 workers");
+  bool started = wait_for_output(server, re, out, m);
+  constexpr int kClients = 16;
+  int ok = 0, two_paths = 0;
+  std::string failure;
+  for (int i = 0; started && i < kClients; ++i) {
+    fs::path dst = root / fmt::format("out{}", i);
+    Result r = run({BRAID_BINARY, "client", fmt::format("https://127.0.0.1:{}/f.bin", m[1].str()), "--insecure",
+                    "--path", "127.0.0.2", "--json", "--output", dst.string()});
+    if (r.exit_code != 0) {
+      failure = r.err;
+      continue;
+    }
+    if (file_sha256(dst) == want) ++ok;
+    int used = 0;
+    auto j = nlohmann::json::parse(r.out);
+    for (const auto& p : j["paths"]) used += p["packets_received"].get<uint64_t>() > 0;
+    two_paths += used == 2;
+    if (used != 2) failure = r.out;
+  }
+  kill(server.pid, SIGTERM);
+  std::string err;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (read_some(server.err_fd, err, deadline)) {
+  }
+  int status = 0;
+  waitpid(server.pid, &status, 0);
+  close(server.out_fd);
+  close(server.err_fd);
+  std::error_code ec;
+  fs::remove_all(root, ec);
+  ASSERT_TRUE(started) << out;
+  EXPECT_EQ(ok, kClients) << failure;
+  EXPECT_EQ(two_paths, kClients) << failure;
+  std::smatch sm;
+  static const std::regex summary("after ([0-9]+) connection\\(s\\) on 2 workers \\(([0-9]+) ([0-9]+) each\\)");
+  ASSERT_TRUE(std::regex_search(err, sm, summary)) << err;
+  EXPECT_EQ(std::stoi(sm[1].str()), kClients);
+  EXPECT_GT(std::stoi(sm[2].str()), 0) << err;
+  EXPECT_GT(std::stoi(sm[3].str()), 0) << err;
+}
+
+// What a worker server cannot do yet is refused with the reason, not half done.
+TEST(ToolServer, WorkersRefuseWhatTheyCannotShare) {
+  Result r = run({BRAID_BINARY, "server", "--listen", "127.0.0.1:0", "--workers", "2", "--advertise", "127.0.0.8:0",
+                  "--duration", "1s"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--advertise is not supported with --workers > 1"), std::string::npos) << r.err;
+  r = run({BRAID_BINARY, "server", "--listen", "127.0.0.1:0", "--workers", "300", "--duration", "1s"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("at most 255"), std::string::npos) << r.err;
+}
+
 TEST(ToolDemo, MultipathDemoAggregatesAndFailsOver) {
   auto r = run({BRAID_BINARY, "demo"}, std::chrono::seconds(45));
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;

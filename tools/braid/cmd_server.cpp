@@ -4,7 +4,9 @@
 #include <fmt/ranges.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <memory>
+#include <thread>
 
 #include "io/monotonic_clock.h"
 #include "tools/braid/detection_flags.h"
@@ -19,6 +21,7 @@ namespace braid::tool {
 // Shared with `braid perf server`.
 FileServerSummary run_file_server(const std::string& cmd, FileServerOptions opts, const std::string& duration_text,
                                   const std::string& metrics_address) {
+  if (opts.workers > 1) return run_worker_servers(cmd, std::move(opts), duration_text, metrics_address);
   std::optional<Duration> duration;
   if (!duration_text.empty()) {
     auto d = parse_duration(duration_text);
@@ -86,6 +89,7 @@ struct ServerFlags {
   bool overwrite_uploads = false;
   std::vector<std::string> path_statuses, advertise;
   uint64_t key_update_after = 0;
+  unsigned workers = 1;
   std::string scheduler = "minrtt";
   std::string duplicate = "off", reinject = "on";
   DetectionFlags detection;
@@ -129,6 +133,10 @@ void setup_server(CLI::App& app) {
   cmd->add_option("--path-status", f->path_statuses,
                   "ID=backup|available@WHEN (repeatable): per connection, after its handshake (2s) or N bytes sent (10M)");
   cmd->add_option("--key-update-after", f->key_update_after, "initiate a key update every N packets");
+  cmd->add_option("--workers", f->workers,
+                  "event loops (threads), each on its own SO_REUSEPORT socket of the port, packets steered by "
+                  "connection ID (0: one per core; at most 255)")
+      ->capture_default_str();
   add_metrics_flag(cmd, f->metrics);
   cmd->callback([f] {
     FileServerOptions o;
@@ -176,6 +184,9 @@ void setup_server(CLI::App& app) {
       o.path_actions.push_back(*a);
     }
     o.key_update_after_packets = f->key_update_after;
+    unsigned workers = f->workers == 0 ? std::max(1u, std::thread::hardware_concurrency()) : f->workers;
+    if (workers > 255) fail_command("server", fmt::format("--workers {}: at most 255", f->workers), 2);
+    o.workers = static_cast<uint8_t>(workers);
     run_file_server("server", std::move(o), f->duration, f->metrics);
   });
 }

@@ -107,7 +107,15 @@ std::expected<std::unique_ptr<FileServer>, std::string> FileServer::create(io::E
     cc.load_balancer = opts.load_balancer;
     cc.connection_id_length = opts.load_balancer->cid_length();
   }
-  if (!opts.cert_file.empty() || !opts.key_file.empty()) {
+  if (opts.workers > 1) {
+    o.socket.reuseport_workers = opts.workers;
+    cc.cid_worker_count = opts.workers;
+    cc.cid_worker_index = opts.worker_index;
+  }
+  if (opts.cert_file.empty() && opts.key_file.empty() && !opts.cert_pem.empty()) {
+    cc.tls.cert_pem = opts.cert_pem;
+    cc.tls.key_pem = opts.key_pem;
+  } else if (!opts.cert_file.empty() || !opts.key_file.empty()) {
     if (opts.cert_file.empty() || opts.key_file.empty()) return std::unexpected("--cert and --key go together");
     cc.tls.cert_file = opts.cert_file;
     cc.tls.key_file = opts.key_file;
@@ -124,6 +132,7 @@ std::expected<std::unique_ptr<FileServer>, std::string> FileServer::create(io::E
     cc.tls.key_pem = cert->key_pem;
     s->fingerprint_ = cert->sha256_fingerprint;
     s->cert_pem_ = cert->cert_pem;
+    s->key_pem_ = cert->key_pem;
   }
   try {
     cc.tls.keylog = keylog_to_file(opts.keylog_file);

@@ -52,6 +52,13 @@ struct FileServerOptions {
   std::vector<SocketAddress> advertise;
   // QUIC-LB (docs/load-balancing.md): connection IDs that carry this server's ID.
   std::optional<LoadBalancerConfig> load_balancer;
+  // One of `workers` servers on the same port (--workers, server_workers.cpp): an
+  // SO_REUSEPORT socket steered by CID, and CIDs that name `worker_index`.
+  uint8_t workers = 1;
+  uint8_t worker_index = 0;
+  // A certificate given as PEM (the workers share the first one's generated certificate);
+  // used when cert_file is empty.
+  std::string cert_pem, key_pem;
   // Per connection: --path-status actions (time after its handshake, or bytes sent).
   std::vector<PathAction> path_actions;
   uint64_t key_update_after_packets = 0;   // initiate a key update every N packets (0: off)
@@ -81,6 +88,7 @@ class FileServer {
   // SHA-256 fingerprint of the generated certificate; empty when --cert was given.
   const std::string& generated_fingerprint() const { return fingerprint_; }
   const std::string& generated_cert_pem() const { return cert_pem_; }
+  const std::string& generated_key_pem() const { return key_pem_; }
   void shutdown();  // CONNECTION_CLOSE(NO_ERROR) to every client
   io::EndpointDriver& driver() { return *driver_; }
   uint64_t connections_accepted() const { return accepted_; }
@@ -103,7 +111,7 @@ class FileServer {
   FileServerOptions opts_;
   io::CryptoRandom rng_;
   std::unique_ptr<io::EndpointDriver> driver_;
-  std::string fingerprint_, cert_pem_;
+  std::string fingerprint_, cert_pem_, key_pem_;
   std::string root_canonical_;
   uint64_t accepted_ = 0;
   uint64_t uploads_ok_ = 0, uploads_failed_ = 0;
@@ -124,5 +132,9 @@ struct FileServerSummary {
 };
 FileServerSummary run_file_server(const std::string& cmd, FileServerOptions opts, const std::string& duration_text,
                                   const std::string& metrics_address = {});
+// The same with opts.workers > 1: one FileServer and event loop per worker thread on one
+// SO_REUSEPORT port (server_workers.cpp).
+FileServerSummary run_worker_servers(const std::string& cmd, FileServerOptions opts, const std::string& duration_text,
+                                     const std::string& metrics_address);
 
 }  // namespace braid::tool
