@@ -90,6 +90,18 @@ std::optional<bool> direction(KeyReader& r, const std::string& path) {
   fail(fmt::format("{}.direction: '{}' is not 'downstream' or 'upstream' ('down', 'up')", path, *d));
 }
 
+namespace {
+
+// `count` events at `rate_per_s`, both required (request_response, datagram_flow, messages).
+void read_count_and_rate(KeyReader& r, WorkloadSpec& w) {
+  r.require("count");
+  r.require("rate_per_s");
+  w.count = static_cast<uint32_t>(*r.integer("count", 1, 10'000'000));
+  w.rate_per_s = *r.number("rate_per_s", 1e-3, 1e6);
+}
+
+}  // namespace
+
 WorkloadSpec read_workload(const toml::table& t, const std::string& path) {
   WorkloadSpec w;
   KeyReader r(t, path);
@@ -103,27 +115,18 @@ WorkloadSpec read_workload(const toml::table& t, const std::string& path) {
     w.streams = static_cast<uint32_t>(r.integer("streams", 1, 100).value_or(1));
   } else if (kind == "request_response") {
     w.kind = WorkloadKind::kRequestResponse;
-    r.require("count");
-    r.require("rate_per_s");
-    w.count = static_cast<uint32_t>(*r.integer("count", 1, 10'000'000));
-    w.rate_per_s = *r.number("rate_per_s", 1e-3, 1e6);
+    read_count_and_rate(r, w);
     w.request_bytes = r.integer("request_bytes", 1, 1 << 24).value_or(100);
     w.response_bytes = r.integer("response_bytes", 1, 1 << 26).value_or(1000);
   } else if (kind == "datagram_flow") {
     w.kind = WorkloadKind::kDatagramFlow;
-    r.require("count");
-    r.require("rate_per_s");
-    w.count = static_cast<uint32_t>(*r.integer("count", 1, 10'000'000));
-    w.rate_per_s = *r.number("rate_per_s", 1e-3, 1e6);
+    read_count_and_rate(r, w);
     w.datagram_bytes = r.integer("datagram_bytes", 16, 1200).value_or(1000);
     w.downstream = direction(r, path).value_or(true);
     if (auto d = r.seconds("drain_s")) w.drain = *d;
   } else if (kind == "messages") {
     w.kind = WorkloadKind::kMessages;
-    r.require("count");
-    r.require("rate_per_s");
-    w.count = static_cast<uint32_t>(*r.integer("count", 1, 10'000'000));
-    w.rate_per_s = *r.number("rate_per_s", 1e-3, 1e6);
+    read_count_and_rate(r, w);
     w.downstream = direction(r, path).value_or(true);
     if (auto t = r.string("transport")) {
       if (*t == "stream") w.transport = MessageTransport::kStream;
