@@ -86,43 +86,27 @@ void QuicLbCodec::clear_odd_bits(std::vector<uint8_t>& half, bool is_left) const
   }
 }
 
-std::vector<uint8_t> QuicLbCodec::encrypt(std::vector<uint8_t> plain) const {
-  size_t len = plain.size();
+std::vector<uint8_t> QuicLbCodec::transform(std::vector<uint8_t> in, bool decrypt) const {
+  size_t len = in.size();
   if (len == 16) {
     Block b;
-    std::memcpy(b.data(), plain.data(), 16);
-    Block c = aes(b, false);
-    return {c.begin(), c.end()};
+    std::memcpy(b.data(), in.data(), 16);
+    Block out = aes(b, decrypt);
+    return {out.begin(), out.end()};
   }
-  auto left = left_half(plain), right = right_half(plain);
-  round(left, 1, right);   // right_1
-  clear_odd_bits(right, false);
-  round(right, 2, left);   // left_1
-  clear_odd_bits(left, true);
-  round(left, 3, right);   // right_2
-  clear_odd_bits(right, false);
-  round(right, 4, left);   // left_2
-  clear_odd_bits(left, true);
-  return join(left, right, len);
-}
-
-std::vector<uint8_t> QuicLbCodec::decrypt(std::vector<uint8_t> cipher) const {
-  size_t len = cipher.size();
-  if (len == 16) {
-    Block b;
-    std::memcpy(b.data(), cipher.data(), 16);
-    Block p = aes(b, true);
-    return {p.begin(), p.end()};
+  // Passes 1 and 3 turn the left half into a mask on the right, 2 and 4 the other way;
+  // decryption runs them from 4 down to 1.
+  auto left = left_half(in), right = right_half(in);
+  for (uint8_t i = 0; i < 4; ++i) {
+    uint8_t pass = decrypt ? static_cast<uint8_t>(4 - i) : static_cast<uint8_t>(i + 1);
+    if (pass % 2 == 1) {
+      round(left, pass, right);
+      clear_odd_bits(right, false);
+    } else {
+      round(right, pass, left);
+      clear_odd_bits(left, true);
+    }
   }
-  auto left = left_half(cipher), right = right_half(cipher);
-  round(right, 4, left);   // left_1
-  clear_odd_bits(left, true);
-  round(left, 3, right);   // right_1
-  clear_odd_bits(right, false);
-  round(right, 2, left);   // left_0
-  clear_odd_bits(left, true);
-  round(left, 1, right);   // right_0
-  clear_odd_bits(right, false);
   return join(left, right, len);
 }
 
@@ -130,7 +114,7 @@ ConnectionId QuicLbCodec::encode(std::span<const uint8_t> nonce, uint8_t random_
   std::vector<uint8_t> plain(cfg_.server_id);
   plain.insert(plain.end(), nonce.begin(), nonce.begin() + static_cast<std::ptrdiff_t>(std::min(nonce.size(), cfg_.nonce_length)));
   plain.resize(cfg_.server_id.size() + cfg_.nonce_length, 0);
-  std::vector<uint8_t> body = cfg_.key ? encrypt(std::move(plain)) : std::move(plain);
+  std::vector<uint8_t> body = cfg_.key ? transform(std::move(plain), false) : std::move(plain);
   uint8_t low = cfg_.encode_length ? static_cast<uint8_t>(cfg_.cid_length() - 1) : static_cast<uint8_t>(random_bits & 0x1f);
   std::vector<uint8_t> bytes{static_cast<uint8_t>((cfg_.config_id << 5) | low)};
   bytes.insert(bytes.end(), body.begin(), body.end());
@@ -148,7 +132,7 @@ ConnectionId QuicLbCodec::generate(Random& rng) const {
 std::optional<std::vector<uint8_t>> QuicLbCodec::server_id(const ConnectionId& cid) const {
   if (cid.size() != cfg_.cid_length() || (cid.data()[0] >> 5) != cfg_.config_id) return std::nullopt;
   std::vector<uint8_t> body(cid.data() + 1, cid.data() + cid.size());
-  if (cfg_.key) body = decrypt(std::move(body));
+  if (cfg_.key) body = transform(std::move(body), true);
   body.resize(cfg_.server_id.size());
   return body;
 }

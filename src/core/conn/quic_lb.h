@@ -44,8 +44,8 @@ class QuicLbCodec {
   // One Feistel round: AES-ECB of expand(len, pass, half), truncated and XORed into `other`.
   void round(const std::vector<uint8_t>& half, uint8_t pass, std::vector<uint8_t>& other) const;
   void clear_odd_bits(std::vector<uint8_t>& half, bool is_left) const;
-  std::vector<uint8_t> encrypt(std::vector<uint8_t> plain) const;
-  std::vector<uint8_t> decrypt(std::vector<uint8_t> cipher) const;
+  // Server ID and nonce through AES (16 bytes) or the four-pass Feistel network, either way.
+  std::vector<uint8_t> transform(std::vector<uint8_t> in, bool decrypt) const;
 
   LoadBalancerConfig cfg_;
   gnutls_cipher_hd_t enc_ = nullptr;   // AES-128-CBC under a zero IV per block: ECB
