@@ -12,13 +12,11 @@ clients=${CLIENTS:-64}
 rounds=${ROUNDS:-3}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+source "$(dirname "$0")/lib/worker_server.sh"
 head -c 10000 /dev/urandom > "$dir/f.bin"
 for ((r = 0; r < rounds; ++r)); do
   for w in 1 2; do
-    "$braid" server --listen 127.0.0.1:0 --root "$dir" --workers $w --duration 120s --quiet > "$dir/out" 2> "$dir/err" &
-    spid=$!
-    for _ in $(seq 50); do grep -q "listening on" "$dir/out" 2>/dev/null && break; sleep 0.05; done
-    port=$(grep -o "127.0.0.1:[0-9]*" "$dir/out" | head -1 | cut -d: -f2)
+    start_server $w
     rm -f "$dir"/c*.json
     start=$(date +%s.%N)
     pids=()
@@ -29,9 +27,7 @@ for ((r = 0; r < rounds; ++r)); do
     failed=0
     for p in "${pids[@]}"; do wait "$p" || failed=$((failed + 1)); done
     end=$(date +%s.%N)
-    kill -INT $spid
-    wait $spid || true
-    split=$(grep -o "([0-9 ]* each)" "$dir/err" || echo "(one loop)")
+    stop_server
     python3 - "$dir" "$clients" "$start" "$end" "$w" "$failed" "$split" <<'PY'
 import glob, json, sys
 d, n, start, end, w, failed, split = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5], sys.argv[6], sys.argv[7]

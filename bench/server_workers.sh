@@ -12,14 +12,12 @@ size_mb=${SIZE_MB:-50}
 rounds=${ROUNDS:-4}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+source "$(dirname "$0")/lib/worker_server.sh"
 head -c $((size_mb * 1000000)) /dev/urandom > "$dir/f.bin"
 declare -A results
 for ((r = 0; r < rounds; ++r)); do
   for w in 1 2; do
-    "$braid" server --listen 127.0.0.1:0 --root "$dir" --workers $w --duration 120s --quiet > "$dir/out" 2> "$dir/err" &
-    spid=$!
-    for _ in $(seq 50); do grep -q "listening on" "$dir/out" 2>/dev/null && break; sleep 0.05; done
-    port=$(grep -o "127.0.0.1:[0-9]*" "$dir/out" | head -1 | cut -d: -f2)
+    start_server $w
     start=$(date +%s.%N)
     pids=()
     for ((i = 0; i < clients; ++i)); do
@@ -28,10 +26,8 @@ for ((r = 0; r < rounds; ++r)); do
     wait "${pids[@]}"
     end=$(date +%s.%N)
     cpu=$(awk '{print ($14 + $15) / 100}' /proc/$spid/stat)
-    kill -INT $spid
-    wait $spid || true
+    stop_server
     mbps=$(echo "$clients * $size_mb * 8 / ($end - $start)" | bc)
-    split=$(grep -o "([0-9 ]* each)" "$dir/err" || echo "(one loop)")
     echo "workers=$w round=$r ${mbps} Mbit/s server CPU ${cpu} s $split"
     results[$w]+="$mbps "
   done

@@ -21,13 +21,13 @@ namespace braid::tool {
 // Shared with `braid perf server`.
 FileServerSummary run_file_server(const std::string& cmd, FileServerOptions opts, const std::string& duration_text,
                                   const std::string& metrics_address) {
-  if (opts.workers > 1) return run_worker_servers(cmd, std::move(opts), duration_text, metrics_address);
   std::optional<Duration> duration;
   if (!duration_text.empty()) {
     auto d = parse_duration(duration_text);
     if (!d) fail_command(cmd, "--duration: " + d.error(), 2);
     duration = *d;
   }
+  if (opts.workers > 1) return run_worker_servers(cmd, std::move(opts), duration, metrics_address);
   auto loop = io::EventLoop::create();
   if (!loop) fail_command(cmd, "cannot create the event loop: " + loop.error().message());
   auto exporter = start_metrics_flag(cmd, metrics_address);

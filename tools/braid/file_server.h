@@ -134,7 +134,7 @@ FileServerSummary run_file_server(const std::string& cmd, FileServerOptions opts
                                   const std::string& metrics_address = {});
 // The same with opts.workers > 1: one FileServer and event loop per worker thread on one
 // SO_REUSEPORT port (server_workers.cpp).
-FileServerSummary run_worker_servers(const std::string& cmd, FileServerOptions opts, const std::string& duration_text,
+FileServerSummary run_worker_servers(const std::string& cmd, FileServerOptions opts, std::optional<Duration> duration,
                                      const std::string& metrics_address);
 
 }  // namespace braid::tool

@@ -15,7 +15,6 @@
 #include "io/monotonic_clock.h"
 #include "tools/braid/file_server.h"
 #include "tools/braid/tool_support.h"
-#include "tools/braid/units.h"
 
 namespace braid::tool {
 
@@ -41,15 +40,9 @@ void refuse_unsupported(const std::string& cmd, const FileServerOptions& o, cons
 
 }  // namespace
 
-FileServerSummary run_worker_servers(const std::string& cmd, FileServerOptions opts, const std::string& duration_text,
+FileServerSummary run_worker_servers(const std::string& cmd, FileServerOptions opts, std::optional<Duration> duration,
                                      const std::string& metrics_address) {
   refuse_unsupported(cmd, opts, metrics_address);
-  std::optional<Duration> duration;
-  if (!duration_text.empty()) {
-    auto d = parse_duration(duration_text);
-    if (!d) fail_command(cmd, "--duration: " + d.error(), 2);
-    duration = *d;
-  }
   const size_t n = opts.workers;
   std::vector<Worker> ws(n);
   // Bound in worker order on this thread: the i-th socket of the group takes the packets
