@@ -87,8 +87,10 @@ struct FailureDetectionConfig {
   uint32_t recover_acks = 3;             // ACKs with progress before a failed path is used again
   enum class OnFailure : uint8_t { kFail, kStandby };
   OnFailure on_failure = OnFailure::kFail;   // kStandby: the path stays, as a local backup
-  // A path failed this long is abandoned (PATH_ABANDON, PATH_UNSTABLE_OR_POOR) unless it is
-  // the last one; 0 keeps it, probed, until it answers.
+  // A path failed this long while another path works is abandoned (PATH_ABANDON,
+  // PATH_UNSTABLE_OR_POOR); the last usable path never is, and the time only counts while an
+  // alternative exists, so after an outage of every path each gets the full time to answer
+  // again. 0 keeps it, probed, until it answers.
   Duration abandon_after{};
 };
 // "off" (or "none"), or a detector spec ("fast", "phi:suspect=8,down=16"); checked against
@@ -126,6 +128,15 @@ struct ConnectionConfig {
   Duration idle_timeout = std::chrono::seconds(30);
   Duration max_ack_delay = std::chrono::milliseconds(25);
   uint64_t ack_delay_exponent = 3;
+  // Ack frequency (draft-ietf-quic-ack-frequency, docs/ack-frequency.md): advertise
+  // min_ack_delay, the shortest delay our ACKs honour, so the peer may tune them; and when
+  // the peer advertises it too, ask it for about four ACKs per round trip (a quarter of the
+  // window in packets, at most ack_frequency_max_threshold and at most 2 on a path that lost
+  // packets in its last 8 RTTs, or the peer's max_ack_delay)
+  // instead of one every second packet, with IMMEDIATE_ACK on probes. false: neither.
+  bool ack_frequency = true;
+  Duration min_ack_delay = std::chrono::milliseconds(1);
+  uint64_t ack_frequency_max_threshold = 8;
   uint64_t active_connection_id_limit = 4;
   uint64_t max_datagram_frame_size = 65535;     // 0: DATAGRAM not offered
   bool disable_active_migration = false;

@@ -124,6 +124,14 @@ struct ConnectionStats {
   uint64_t send_buffered_bytes = 0;   // stream bytes held for sending or resending, all streams
   uint64_t recv_buffered_bytes = 0;   // out-of-order stream bytes held for reassembly
   uint64_t key_updates = 0;
+  // ACK and PATH_ACK frames sent and received, all paths and packet number spaces.
+  uint64_t ack_frames_sent = 0, ack_frames_received = 0;
+  // Ack frequency: the peer takes our ACK_FREQUENCY requests (it sent min_ack_delay), the
+  // requests sent, and what the peer last asked of our ACKs (0 / zero: nothing yet).
+  bool ack_frequency = false;
+  uint64_t ack_frequency_frames_sent = 0;
+  uint64_t peer_ack_eliciting_threshold = 0;
+  Duration peer_requested_max_ack_delay{};
   uint32_t version = 0;      // QUIC version in use (0x00000001)
   bool multipath = false;
   // Address advertisement negotiated (both sides offered it), and the addresses advertised

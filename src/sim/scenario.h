@@ -108,6 +108,8 @@ struct TransportSpec {
   std::string duplicate = "off";
   std::string reinject = "on";
   bool pacing = true;
+  bool ack_frequency = true;    // draft-ietf-quic-ack-frequency offered and used
+  uint64_t ack_frequency_max_threshold = 8;  // most ack-eliciting packets per ACK we ask for
   // Failure detection (braid::FailureDetectionConfig): the detector spec or "off", the
   // idle/backup probe interval, the failure policy and the abandon timeout (0: never).
   std::string failure_detector = "fast";

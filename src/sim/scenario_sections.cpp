@@ -32,6 +32,8 @@ TransportSpec read_transport(const toml::table& t, const std::string& path) {
     tr.reinject = *d;
   }
   if (auto p = r.boolean("pacing")) tr.pacing = *p;
+  if (auto a = r.boolean("ack_frequency")) tr.ack_frequency = *a;
+  if (auto m = r.integer("ack_frequency_max_threshold", 1, 1000)) tr.ack_frequency_max_threshold = *m;
   if (auto d = r.string("failure_detector")) {
     FailureDetectionConfig probe;
     if (auto ok = set_failure_detector(probe, *d); !ok) fail(fmt::format("{}.failure_detector: {}", path, ok.error()));

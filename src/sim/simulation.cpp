@@ -64,6 +64,8 @@ ConnectionConfig connection_config(const TransportSpec& t) {
   c.failure_detection.on_failure = parse_on_failure(t.on_failure).value_or(FailureDetectionConfig::OnFailure::kFail);
   c.failure_detection.abandon_after = t.abandon_failed_after;
   c.pacing = t.pacing;
+  c.ack_frequency = t.ack_frequency;
+  c.ack_frequency_max_threshold = t.ack_frequency_max_threshold;
   c.idle_timeout = t.idle_timeout;
   c.max_udp_payload_size = t.max_udp_payload_bytes;
   c.advertise_addresses = t.advertise;   // used by the server only

@@ -82,6 +82,7 @@ ClientReport run_client(const ClientOptions& opts, ClientApp& app) {
   cfg.tls.ca_file = opts.ca_file;
   cfg.congestion_controller = opts.congestion_controller;
   cfg.key_update_interval_packets = opts.key_update_after_packets;
+  cfg.ack_frequency = opts.ack_frequency;
   if (opts.scheduler) cfg.scheduler = *opts.scheduler;
   if (opts.use_advertised) cfg.accept_advertised_addresses = kMaxAdvertisedAddresses;
   if (opts.duplication) cfg.duplication = *opts.duplication;

@@ -40,6 +40,7 @@ struct ClientOptions {
   std::string keylog_file;
   Duration timeout = std::chrono::seconds(10);  // handshake, and longest time without progress
   uint64_t key_update_after_packets = 0;
+  bool ack_frequency = true;              // ConnectionConfig::ack_frequency
   bool progress = false;                  // draw the bar (callers pass isatty(stderr))
   std::string progress_label = "download";
   uint64_t progress_total = 0;            // 0: unknown

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "tools/braid/ack_frequency_flag.h"
 #include "braid/congestion_controller.h"
 #include "braid/path_scheduler.h"
 #include "tools/braid/detection_flags.h"
@@ -25,6 +26,7 @@ namespace braid::tool {
 namespace {
 
 struct ClientFlags {
+  std::string ack_frequency = "on";
   std::vector<std::string> urls;
   std::string output, ca, alpn = "hq-interop", cc = "cubic", qlog_dir, keylog, timeout = "10s", local;
   std::vector<std::string> paths;
@@ -163,6 +165,7 @@ void run(const ClientFlags& f) {
   o.insecure = f.insecure;
   o.ca_file = f.ca;
   o.congestion_controller = f.cc;
+  o.ack_frequency = f.ack_frequency == "on";
   o.qlog_dir = qlog_directory(f.qlog_dir);
   o.keylog_file = f.keylog;
   o.timeout = *timeout;
@@ -244,6 +247,7 @@ void setup_client(CLI::App& app) {
                   "duplication of what the client sends: off, or always,datagrams,first=BYTES,suspect,copies=N");
   cmd->add_option("--reinject", f->reinject, "reinjection: on, off, or delay=,max=,queue=,interval=,prefer=");
   add_detection_flags(cmd, f->detection);
+  add_ack_frequency_flag(cmd, f->ack_frequency);
   cmd->add_option("--rtt-cache", f->rtt_cache,
                   "FILE of RTT priors: a new path's first RTT comes from earlier runs (read at start, written at exit)");
   cmd->add_option("--scheduler", f->scheduler,

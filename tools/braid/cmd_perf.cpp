@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "tools/braid/ack_frequency_flag.h"
 #include "braid/congestion_controller.h"
 #include "io/monotonic_clock.h"
 #include "tools/braid/client_runner.h"
@@ -135,6 +136,7 @@ class PerfApp final : public ClientApp {
 };
 
 struct PerfClientFlags {
+  std::string ack_frequency = "on";
   std::string address, download, upload, duration, ca, cc = "cubic", qlog_dir, keylog, timeout = "10s", scheduler;
   size_t streams = 1;
   bool insecure = false, json = false;
@@ -192,6 +194,7 @@ void run_perf_client(const PerfClientFlags& f) {
   o.insecure = f.insecure;
   o.ca_file = f.ca;
   o.congestion_controller = f.cc;
+  o.ack_frequency = f.ack_frequency == "on";
   if (!f.scheduler.empty()) o.scheduler = scheduler_flag("perf client", f.scheduler);
   o.failure_detection = detection_config("perf client", f.detection);
   o.qlog_dir = qlog_directory(f.qlog_dir);
@@ -234,6 +237,7 @@ void run_perf_client(const PerfClientFlags& f) {
 }
 
 struct PerfServerFlags {
+  std::string ack_frequency = "on";
   std::string listen = "0.0.0.0:4433", cert, key, qlog_dir, keylog, duration, cc = "cubic", scheduler = "minrtt";
   DetectionFlags detection;
 };
@@ -258,6 +262,7 @@ void setup_perf(CLI::App& app) {
   client->add_option("--timeout", cf->timeout, "give up without a handshake or progress for this long")->capture_default_str();
   client->add_flag("--json", cf->json, "print a JSON report on stdout");
   add_detection_flags(client, cf->detection);
+  add_ack_frequency_flag(client, cf->ack_frequency);
   client->callback([cf] { run_perf_client(*cf); });
 
   auto sf = std::make_shared<PerfServerFlags>();
@@ -272,6 +277,7 @@ void setup_perf(CLI::App& app) {
       ->capture_default_str();
   server->add_option("--duration", sf->duration, "stop after this long");
   add_detection_flags(server, sf->detection);
+  add_ack_frequency_flag(server, sf->ack_frequency);
   server->callback([sf] {
     auto addr = SocketAddress::parse(sf->listen);
     if (!addr) fail_command("perf server", fmt::format("--listen {}: expected ADDR:PORT", sf->listen), 2);
@@ -284,6 +290,7 @@ void setup_perf(CLI::App& app) {
     o.keylog_file = sf->keylog;
     check_cc_flag("perf server", sf->cc);
     o.congestion_controller = sf->cc;
+    o.ack_frequency = sf->ack_frequency == "on";
     o.scheduler = scheduler_flag("perf server", sf->scheduler);
     o.failure_detection = detection_config("perf server", sf->detection);
     run_file_server("perf server", std::move(o), sf->duration);

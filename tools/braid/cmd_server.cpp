@@ -8,6 +8,7 @@
 #include <memory>
 #include <thread>
 
+#include "tools/braid/ack_frequency_flag.h"
 #include "io/monotonic_clock.h"
 #include "tools/braid/detection_flags.h"
 #include "tools/braid/file_server.h"
@@ -78,6 +79,7 @@ FileServerSummary run_file_server(const std::string& cmd, FileServerOptions opts
 namespace {
 
 struct ServerFlags {
+  std::string ack_frequency = "on";
   std::string listen = "0.0.0.0:4433";
   std::string root, cert, key, qlog_dir, keylog, duration, cc = "cubic";
   std::vector<std::string> alpn;
@@ -112,6 +114,7 @@ void setup_server(CLI::App& app) {
                   "duplication: off, or always,datagrams,first=BYTES,suspect,copies=N (docs/schedulers.md)")
       ->capture_default_str();
   add_detection_flags(cmd, f->detection);
+  add_ack_frequency_flag(cmd, f->ack_frequency);
   cmd->add_option("--reinject", f->reinject, "reinjection: on, off, or delay=,max=,queue=,interval=,prefer=")
       ->capture_default_str();
   cmd->add_option("--accept-uploads", f->upload_dir, "accept braid send transfers into this directory");
@@ -153,6 +156,7 @@ void setup_server(CLI::App& app) {
     o.keylog_file = f->keylog;
     check_cc_flag("server", f->cc);
     o.congestion_controller = f->cc;
+    o.ack_frequency = f->ack_frequency == "on";
     o.scheduler = scheduler_flag("server", f->scheduler);
     o.duplication = duplicate_flag("server", f->duplicate);
     o.reinjection = reinject_flag("server", f->reinject);

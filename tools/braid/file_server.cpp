@@ -103,6 +103,7 @@ std::expected<std::unique_ptr<FileServer>, std::string> FileServer::create(io::E
   cc.failure_detection = opts.failure_detection;
   cc.initial_max_path_id = opts.max_paths > 0 ? opts.max_paths - 1 : 0;
   cc.key_update_interval_packets = opts.key_update_after_packets;
+  cc.ack_frequency = opts.ack_frequency;
   if (opts.load_balancer) {
     cc.load_balancer = opts.load_balancer;
     cc.connection_id_length = opts.load_balancer->cid_length();

@@ -34,6 +34,7 @@ struct FileServerOptions {
   std::string qlog_dir;
   std::string keylog_file;
   std::string congestion_controller = "cubic";
+  bool ack_frequency = true;             // ConnectionConfig::ack_frequency
   PluginSpec scheduler{"minrtt"};        // the server sends downloads: its scheduler places them
   DuplicationConfig duplication;
   ReinjectionConfig reinjection;

@@ -117,6 +117,12 @@ nlohmann::json stats_json(const ConnectionStats& s) {
   j["stream_bytes_received"] = s.stream_bytes_received;
   j["spurious_losses"] = s.spurious_losses;
   j["key_updates"] = s.key_updates;
+  j["ack_frames_sent"] = s.ack_frames_sent;
+  j["ack_frames_received"] = s.ack_frames_received;
+  j["ack_frequency"] = s.ack_frequency;
+  j["ack_frequency_frames_sent"] = s.ack_frequency_frames_sent;
+  j["peer_ack_eliciting_threshold"] = s.peer_ack_eliciting_threshold;
+  j["peer_requested_max_ack_delay_ms"] = static_cast<double>(to_us(s.peer_requested_max_ack_delay)) / 1000.0;
   j["quic_version"] = fmt::format("0x{:08x}", s.version);
   j["address_advertisement"] = s.address_advertisement;
   j["advertised_addresses"] = nlohmann::json::array();

@@ -61,6 +61,12 @@ std::expected<void, std::string> check_connection_config(const ConnectionConfig&
     if (cfg.load_balancer) return std::unexpected("cid_worker_count: not combined with a load balancer config");
     if (cfg.connection_id_length == 0) return std::unexpected("cid_worker_count: needs non-empty connection IDs");
   }
+  if (cfg.ack_frequency) {
+    if (cfg.min_ack_delay < Duration::zero() || cfg.min_ack_delay > cfg.max_ack_delay) {
+      return std::unexpected("ack frequency: min_ack_delay must lie between 0 and max_ack_delay");
+    }
+    if (cfg.ack_frequency_max_threshold == 0) return std::unexpected("ack frequency: max threshold must be at least 1");
+  }
   if (cfg.accept_advertised_addresses > kMaxAdvertisedAddresses) {
     return std::unexpected(fmt::format("accept_advertised_addresses: at most {}", kMaxAdvertisedAddresses));
   }

@@ -7,6 +7,7 @@ namespace braid::conn {
 
 Status ConnectionImpl::handle_ack(TimePoint now, EncryptionLevel level, const wire::AckFrame& ack) {
   // ACK acknowledges path 0 (and Initial/Handshake); PATH_ACK names its path.
+  stats_.ack_frames_received++;
   PathId acked_path = ack.path_id.value_or(0);
   if (ack.path_id) {
     if (auto st = check_path_id_limit(acked_path, ack.ecn ? 0x3f : 0x3e); !st) return st;
@@ -20,7 +21,7 @@ Status ConnectionImpl::handle_ack(TimePoint now, EncryptionLevel level, const wi
     uint64_t exp = peer_params_applied_ ? peer_params_.ack_delay_exponent : 3;
     uint64_t us = exp < 63 ? (ack.ack_delay << exp) : 0;
     ack_delay = std::chrono::microseconds(static_cast<int64_t>(std::min<uint64_t>(us, 1ull << 40)));
-    max_ack_delay = std::chrono::milliseconds(peer_params_applied_ ? peer_params_.max_ack_delay_ms : 25);
+    max_ack_delay = peer_max_ack_delay();
   }
   Duration pc_period = (p->rtt.smoothed() + std::max(4 * p->rtt.variance(), recovery::kGranularity) + max_ack_delay) *
                        recovery::kPersistentCongestionThreshold;
@@ -138,6 +139,7 @@ Status ConnectionImpl::handle_ack(TimePoint now, EncryptionLevel level, const wi
   log_path_metrics(now, *p);
   if (level == EncryptionLevel::kApplication && !out->newly_acked.empty() && !is_draining()) {
     on_path_progress(now, *p, owed_before);
+    update_ack_frequency(now);
   }
   return {};
 }
@@ -163,6 +165,7 @@ void ConnectionImpl::on_packets_lost(TimePoint now, path::Path& p, PnSpace space
     }
     stats_.packets_lost++;
     p.packets_lost++;
+    p.last_loss = now;
     if (pkt.in_flight) {
       lost_bytes += pkt.size;
       detail.push_back(LostPacket{pkt.pn, pkt.time_sent, pkt.size, pkt.tx_in_flight, pkt.lost, pkt.delivered,
@@ -296,6 +299,7 @@ void ConnectionImpl::on_frame_acked(TimePoint now, const recovery::SentFrame& f)
       release_cid_waiters(now);   // paths held back until the peer could answer on them
       return;
     }
+    case K::kAckFrequency: ack_freq_.on_acked(f.id); return;
     case K::kResetStream: {
       auto it = streams_.find(f.id);
       if (it != streams_.end()) {
@@ -359,6 +363,7 @@ void ConnectionImpl::requeue_lost_frame(const recovery::SentFrame& f) {
     case K::kMaxPathId: pending_.max_path_id = true; return;
     case K::kHandshakeDone: pending_.handshake_done = true; return;
     case K::kAdvertiseAddress: pending_.advertise_address.insert(f.id); return;
+    case K::kAckFrequency: ack_freq_.on_lost(f.id); return;
     default: return;  // PING, PADDING, DATAGRAM, PATH_CHALLENGE/RESPONSE, blocked signals
   }
 }

@@ -126,6 +126,7 @@ void ConnectionImpl::write_control_frames(TimePoint now, wire::Writer& w, std::v
     it = pending_.path_cids_blocked.erase(it);
   }
   write_address_advertisements(w, sent);
+  write_ack_frequency(w, sent);
   if (pending_.data_blocked && put(wire::DataBlockedFrame{streams_.conn_send_limit.limit()}, SentFrame{K::kDataBlocked})) {
     pending_.data_blocked = false;
   }

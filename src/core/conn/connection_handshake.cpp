@@ -96,6 +96,7 @@ std::vector<uint8_t> ConnectionImpl::local_transport_params() const {
   tp.active_connection_id_limit = cfg_.active_connection_id_limit;
   tp.initial_source_connection_id = cids_.initial_scid;
   if (cfg_.max_datagram_frame_size > 0) tp.max_datagram_frame_size = cfg_.max_datagram_frame_size;
+  if (cfg_.ack_frequency) tp.min_ack_delay_us = static_cast<uint64_t>(to_us(cfg_.min_ack_delay));
   if (cfg_.initial_max_path_id > 0) tp.initial_max_path_id = cfg_.initial_max_path_id;
   // Address advertisement: a server that has addresses to tell (it takes none, 0), a client
   // that accepts them (how many).
@@ -241,6 +242,7 @@ Status ConnectionImpl::apply_peer_transport_params(TimePoint now, std::span<cons
   }
   peer_params_ = p;
   negotiate_address_advertisement(p);
+  negotiate_ack_frequency(p);
   streams_.conn_send_limit.update(p.initial_max_data);
   streams_.bidi.peer_max = p.initial_max_streams_bidi;
   streams_.uni.peer_max = p.initial_max_streams_uni;

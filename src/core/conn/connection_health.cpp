@@ -41,7 +41,7 @@ path::HealthInput ConnectionImpl::health_input(const path::Path& p, TimePoint no
   d.rtt_variance = p.rtt.variance();
   d.min_rtt = p.rtt.has_sample() ? p.rtt.min() : Duration::zero();
   d.latest_rtt = p.rtt.has_sample() ? p.rtt.latest() : Duration::zero();
-  d.max_ack_delay = std::chrono::milliseconds(peer_params_applied_ ? peer_params_.max_ack_delay_ms : 25);
+  d.max_ack_delay = peer_max_ack_delay();
   d.last_progress = p.last_progress;
   auto owed = p.app.sent.owed(kOwedCap);
   d.owed_packets = owed.packets;
@@ -94,15 +94,22 @@ void ConnectionImpl::update_health(TimePoint now, path::Path& p) {
     p.health->on_probes_queued(now, n);
   }
   const auto& fd = cfg_.failure_detection;
-  if (p.health->health() == PathHealth::kFailed && fd.abandon_after.count() > 0 &&
-      p.health->failed_since() != kNever && now - p.health->failed_since() >= fd.abandon_after) {
-    // Never the last path: with nothing else, keep probing (MP21: close or re-path instead).
-    bool other = false;
-    for (auto& [id, q] : paths_) other |= q.get() != &p && q->usable() && q->sendable();
-    if (other) {
-      if (qlog_) qlog_->generic(now, "braid:path_abandoned_by_policy", {{"path_id", p.id}});
-      abandon_path(now, p, static_cast<uint64_t>(PathErrorCode::kPathUnstableOrPoor), false);
-    }
+  if (p.health->health() != PathHealth::kFailed || fd.abandon_after.count() == 0 || p.health->failed_since() == kNever) {
+    p.failed_with_alternative_since = kNever;
+    return;
+  }
+  // Never the last path: with nothing else, keep probing (MP21: close or re-path instead).
+  // The clock runs only while another path works.
+  bool other = false;
+  for (auto& [id, q] : paths_) other |= q.get() != &p && q->usable() && q->sendable();
+  if (!other) {
+    p.failed_with_alternative_since = kNever;
+    return;
+  }
+  if (p.failed_with_alternative_since == kNever) p.failed_with_alternative_since = std::max(now, p.health->failed_since());
+  if (now - p.failed_with_alternative_since >= fd.abandon_after) {
+    if (qlog_) qlog_->generic(now, "braid:path_abandoned_by_policy", {{"path_id", p.id}});
+    abandon_path(now, p, static_cast<uint64_t>(PathErrorCode::kPathUnstableOrPoor), false);
   }
 }
 
@@ -176,7 +183,9 @@ TimePoint ConnectionImpl::health_timeout() const {
     const auto& fd = cfg_.failure_detection;
     if (p->health->health() == PathHealth::kFailed && fd.abandon_after.count() > 0 &&
         p->health->failed_since() != kNever) {
-      d = std::min(d, p->health->failed_since() + fd.abandon_after);
+      TimePoint from = p->failed_with_alternative_since != kNever ? p->failed_with_alternative_since
+                                                                  : p->health->failed_since();
+      d = std::min(d, from + fd.abandon_after);
     }
     // A deadline the last check already saw pass without acting waits a little, so an
     // inexact one can never spin the caller's loop.

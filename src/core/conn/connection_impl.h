@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "braid/connection.h"
+#include "core/conn/ack_frequency.h"
 #include "core/conn/cid_manager.h"
 #include "core/conn/datagram_plan.h"
 #include "core/conn/flow_control.h"
@@ -421,6 +422,20 @@ class ConnectionImpl final : public Connection {
   // the addresses by sequence number (received on a client, sent on a server).
   bool address_advertisement_ = false;
   uint64_t peer_address_limit_ = 0;
+
+  // --- ack frequency (connection_ack_frequency.cpp)
+  AckFrequencySender ack_freq_;                         // our requests to the peer
+  Duration peer_min_ack_delay_{};
+  std::optional<AckFrequencyRequest> peer_ack_request_; // the peer's latest request of us
+  std::optional<uint64_t> peer_ack_frequency_seq_;
+  bool immediate_ack_asked_ = false;                    // the packet being processed has IMMEDIATE_ACK
+  void negotiate_ack_frequency(const wire::TransportParameters& peer);
+  Status on_ack_frequency(const wire::AckFrequencyFrame& f, uint64_t ftype);
+  Status on_immediate_ack(uint64_t ftype);
+  void apply_peer_ack_request(path::Path& p) const;
+  void update_ack_frequency(TimePoint now);
+  void write_ack_frequency(wire::Writer& w, std::vector<recovery::SentFrame>& sent);
+  Duration peer_max_ack_delay() const;
   std::map<uint64_t, SocketAddress> advertised_addresses_;
   void move_to_preferred_address(TimePoint now);
 

@@ -127,6 +127,7 @@ path::Path& ConnectionImpl::create_path(TimePoint now, PathId id, const PathTupl
   auto p = std::make_unique<path::Path>(id, tuple, initial, cfg_.max_ack_delay, new_controller(id, cfg_.initial_mtu),
                                         cfg_.initial_mtu);
   p->health = new_health_tracker();
+  apply_peer_ack_request(*p);
   p->address_validated = perspective_ == Perspective::kClient;
   if (peer_params_applied_) {
     uint64_t cap = std::max<uint64_t>(1200, peer_params_.max_udp_payload_size);

@@ -301,6 +301,7 @@ void ConnectionImpl::process_packet(TimePoint now, const PathTuple& tuple, std::
   // PATH_CHALLENGEs from another tuple are answered there, not on the path's tuple.
   challenges_from_new_tuple_.clear();
   packet_from_new_tuple_ = new_tuple;
+  immediate_ack_asked_ = false;
   auto st = process_frames(now, *path, level, kind, *payload, ack_eliciting, non_probing, pn);
   packet_from_new_tuple_ = false;
   stats_.packets_received++;
@@ -313,6 +314,7 @@ void ConnectionImpl::process_packet(TimePoint now, const PathTuple& tuple, std::
   if (state_ == ConnState::kDraining || state_ == ConnState::kClosed) return;
   if (level == EncryptionLevel::kInitial && keys_.levels[0].discarded) return;
   space.acks.on_packet_received(pn, now, ack_eliciting, static_cast<recovery::Ecn>(ecn & 0x03));
+  if (immediate_ack_asked_) space.acks.request_immediate_ack();   // IMMEDIATE_ACK: this path's space
   // A non-probing packet from a new address that is the newest we have seen moves the path
   // there (migration or NAT rebinding, RFC 9000 §9.3); a probing-only one is answered on
   // that address while the path stays where it is.
@@ -447,6 +449,10 @@ Status ConnectionImpl::process_frames(TimePoint now, path::Path& path, Encryptio
             }
           } else if constexpr (std::is_same_v<F, wire::AdvertiseAddressFrame>) {
             st = on_advertise_address(f, ftype);
+          } else if constexpr (std::is_same_v<F, wire::AckFrequencyFrame>) {
+            st = on_ack_frequency(f, ftype);
+          } else if constexpr (std::is_same_v<F, wire::ImmediateAckFrame>) {
+            st = on_immediate_ack(ftype);
           } else {
             // Multipath control frames: only legal once multipath was negotiated.
             if (!multipath()) {
@@ -492,6 +498,8 @@ void ConnectionImpl::process_plaintext_for_fuzzing(TimePoint now, std::span<cons
     return;
   }
   if (!is_draining()) path.app.acks.on_packet_received(pn, now, ack_eliciting, recovery::Ecn::kNotEct);
+  if (!is_draining() && immediate_ack_asked_) path.app.acks.request_immediate_ack();
+  immediate_ack_asked_ = false;
 }
 #endif
 

@@ -257,6 +257,7 @@ size_t ConnectionImpl::build_packet(TimePoint now, const DatagramPlan& plan, pat
       if (multipath() && level == EncryptionLevel::kApplication) ack->path_id = p.id;
       if (wire::encode_ack_frame(w, *ack, std::min<size_t>(w.remaining(), 256))) {
         space.acks.on_ack_sent();
+        stats_.ack_frames_sent++;
         has_ack = true;
         SentFrame f;
         f.kind = K::kAck;
@@ -275,6 +276,7 @@ size_t ConnectionImpl::build_packet(TimePoint now, const DatagramPlan& plan, pat
       ack->path_id = q->id;
       if (!wire::encode_ack_frame(w, *ack, std::min<size_t>(w.remaining(), 128))) continue;
       q->app.acks.on_ack_sent();
+      stats_.ack_frames_sent++;
       SentFrame f;
       f.kind = K::kAck;
       f.level = 2;
@@ -363,7 +365,15 @@ size_t ConnectionImpl::build_packet(TimePoint now, const DatagramPlan& plan, pat
     eliciting = true;
   }
 
-  // 4. A probe must elicit an ACK even when there is nothing to resend.
+  // 4. A probe must elicit an ACK even when there is nothing to resend; a peer that takes
+  // ack frequency requests is asked for it at once (IMMEDIATE_ACK, draft §7 and §8), so
+  // PTO, PMTU and liveness probes are not held by the ACK delay we asked for.
+  if (level == EncryptionLevel::kApplication && ack_freq_.enabled() && (probing || plan.pmtu_probe || pending_.ping) &&
+      w.remaining() >= 1) {
+    wire::encode_frame(w, wire::ImmediateAckFrame{});
+    sent.push_back(SentFrame{K::kImmediateAck});
+    eliciting = true;
+  }
   if (probing && !eliciting && w.remaining() >= 1) {
     w.write_u8(0x01);
     sent.push_back(SentFrame{K::kPing});

@@ -8,8 +8,7 @@
 namespace braid::conn {
 
 Duration ConnectionImpl::pto_period(const path::Path& p, bool app_space) const {
-  Duration mad = app_space ? std::chrono::milliseconds(peer_params_applied_ ? peer_params_.max_ack_delay_ms : 25)
-                           : Duration::zero();
+  Duration mad = app_space ? peer_max_ack_delay() : Duration::zero();
   return p.rtt.pto_period(mad);
 }
 
@@ -267,6 +266,12 @@ ConnectionStats ConnectionImpl::stats() const {
   ConnectionStats s = stats_;
   s.multipath = paths_.multipath;
   s.address_advertisement = address_advertisement_;
+  s.ack_frequency = ack_freq_.enabled();
+  s.ack_frequency_frames_sent = ack_freq_.frames_sent();
+  if (peer_ack_request_) {
+    s.peer_ack_eliciting_threshold = peer_ack_request_->ack_eliciting_threshold;
+    s.peer_requested_max_ack_delay = peer_ack_request_->max_ack_delay;
+  }
   for (const auto& [seq, addr] : advertised_addresses_) s.advertised_addresses.push_back(addr);
   s.version = kQuicVersion1;
   s.send_buffered_bytes = streams_.pool.used;

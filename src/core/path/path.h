@@ -84,6 +84,7 @@ struct Path {
   TimePoint last_progress{};
   PathStatus status_before_failure = PathStatus::kUnknown;
   bool failed_as_standby = false;     // OnFailure::kStandby moved it to a local backup
+  TimePoint failed_with_alternative_since = kNever;   // failed while another path was usable
   TimePoint last_prior_record{};      // last RTT sample given to the RTT prior store   // PTO probes carry PING only: the data went to other paths
   TimePoint first_rtt_sample = kNever;
 
@@ -160,6 +161,7 @@ struct Path {
   uint64_t stream_bytes_sent = 0, stream_bytes_received = 0;
   uint64_t duplicate_bytes_sent = 0, reinjected_bytes_sent = 0, duplicate_bytes_received = 0;
   TimePoint last_ack_received{};
+  TimePoint last_loss{kNever};   // when a packet sent on it was last declared lost
 
   // Redundancy: stream ranges (copy set) and DATAGRAM payloads (shared, not cloned) to send
   // on this path as copies of data that went, or is stuck, elsewhere.

@@ -159,6 +159,16 @@ struct FrameWriter {
         .num("sequence_number", f.sequence)
         .str("address", f.address.to_string());
   }
+  void operator()(const AckFrequencyFrame& f) {
+    // The qlog drafts register these in their ack-frequency extension schema.
+    JsonObject(out)
+        .str("frame_type", "ack_frequency")
+        .num("sequence_number", f.sequence)
+        .num("ack_eliciting_threshold", f.ack_eliciting_threshold)
+        .real("request_max_ack_delay", static_cast<double>(f.requested_max_ack_delay_us) / 1000.0)
+        .num("reordering_threshold", f.reordering_threshold);
+  }
+  void operator()(const ImmediateAckFrame&) { JsonObject(out).str("frame_type", "immediate_ack"); }
 };
 
 }  // namespace

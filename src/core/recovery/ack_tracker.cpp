@@ -1,5 +1,6 @@
 // Receive-side bookkeeping for one packet-number space: received packet numbers as
-// descending ranges, ECN counts, and the RFC 9000 §13.2 rules for when an ACK is owed.
+// descending ranges, ECN counts, and the RFC 9000 §13.2 rules for when an ACK is owed, as
+// the peer may tune them with draft-ietf-quic-ack-frequency.
 #include "core/recovery/ack_tracker.h"
 
 #include <algorithm>
@@ -34,14 +35,8 @@ bool AckTracker::on_packet_received(uint64_t pn, TimePoint now, bool ack_eliciti
   received_count_++;
   if (pn < ack_floor_) ack_floor_ = pn;   // a late packet below what was acknowledged: report it
 
-  // §13.2.1: a packet below the largest, or one that leaves a gap, is acknowledged at once
-  // so that the sender's loss detection sees the hole quickly.
-  bool out_of_order = false;
-  if (!ranges_.empty()) {
-    uint64_t largest = ranges_.front().largest;
-    out_of_order = pn < largest || pn > largest + 1;
-  }
-  if (ranges_.empty() || pn > ranges_.front().largest) largest_recv_time_ = now;
+  std::optional<uint64_t> largest_before = largest_received();
+  if (!largest_before || pn > *largest_before) largest_recv_time_ = now;
 
   size_t i = first_at_or_below(ranges_, pn);
   bool joins_below = i < ranges_.size() && ranges_[i].largest + 1 == pn;
@@ -69,15 +64,65 @@ bool AckTracker::on_packet_received(uint64_t pn, TimePoint now, bool ack_eliciti
     case Ecn::kCe: ++ecn_.ce; ecn_seen_ = true; break;
     case Ecn::kNotEct: break;
   }
+  // CE is reported without delay (§13.2.1); above an Ack-Eliciting Threshold of 1 only the
+  // change from unmarked to marked is (ack frequency §6.3).
+  bool ce = ecn == Ecn::kCe;
+  bool ce_now = ce && (ack_eliciting_threshold_ <= 1 || !last_was_ce_);
+  last_was_ce_ = ce;
 
   ack_owed_ = true;
   if (ack_eliciting) {
     ++eliciting_since_ack_;
     if (first_unacked_eliciting_ == kNever) first_unacked_eliciting_ = now;
-    // CE marks are reported without delay as well (§13.2.1).
-    if (immediate_ || out_of_order || ecn == Ecn::kCe || eliciting_since_ack_ >= 2) immediate_owed_ = true;
+    if (!largest_eliciting_ || pn > *largest_eliciting_) largest_eliciting_ = pn;
+    if (immediate_ || ce_now || eliciting_since_ack_ > ack_eliciting_threshold_ || out_of_order(pn, largest_before))
+      immediate_owed_ = true;
   }
   return true;
+}
+
+bool AckTracker::out_of_order(uint64_t pn, std::optional<uint64_t> largest_before) const {
+  if (reordering_threshold_ == 0 || !largest_before) return false;
+  if (reordering_threshold_ == 1) {
+    // §13.2.1: a packet below the largest, or one that leaves a gap, is acknowledged at
+    // once so that the sender's loss detection sees the hole quickly.
+    return pn < *largest_before || pn > *largest_before + 1;
+  }
+  // Ack frequency §6.2: only reordering the sender could act on. A packet the sender has
+  // already given up on (spurious loss), or a gap as deep as the threshold.
+  uint64_t t = reordering_threshold_;
+  std::optional<uint64_t> reported_missing;   // Largest Reported Missing
+  if (largest_acked_sent_ && *largest_acked_sent_ >= t) {
+    reported_missing = *largest_acked_sent_ - t;
+    if (pn <= *reported_missing) return true;
+  }
+  auto missing = smallest_missing_above(reported_missing);
+  return missing && largest_eliciting_ && *largest_eliciting_ >= *missing && *largest_eliciting_ - *missing >= t;
+}
+
+std::optional<uint64_t> AckTracker::smallest_missing_above(std::optional<uint64_t> floor) const {
+  // Gaps lie between neighbouring ranges (descending); walk from the newest down to the
+  // floor, so the cost is the number of gaps not yet behind the floor.
+  std::optional<uint64_t> smallest;
+  for (size_t i = 0; i + 1 < ranges_.size(); ++i) {
+    uint64_t gap_low = ranges_[i + 1].largest + 1, gap_high = ranges_[i].smallest - 1;
+    if (floor && gap_high <= *floor) break;
+    smallest = floor ? std::max(gap_low, *floor + 1) : gap_low;
+  }
+  return smallest;
+}
+
+void AckTracker::set_ack_frequency(uint64_t ack_eliciting_threshold, Duration max_ack_delay,
+                                   uint64_t reordering_threshold) {
+  ack_eliciting_threshold_ = ack_eliciting_threshold;
+  max_ack_delay_ = max_ack_delay;
+  reordering_threshold_ = reordering_threshold;
+  // Packets already waiting may be past the new threshold.
+  if (eliciting_since_ack_ > ack_eliciting_threshold_) immediate_owed_ = true;
+}
+
+void AckTracker::request_immediate_ack() {
+  if (eliciting_since_ack_ > 0) immediate_owed_ = true;
 }
 
 TimePoint AckTracker::ack_deadline() const {
@@ -102,6 +147,7 @@ std::optional<wire::AckFrame> AckTracker::build_ack(TimePoint now, uint64_t ack_
 }
 
 void AckTracker::on_ack_sent() {
+  if (!ranges_.empty()) largest_acked_sent_ = ranges_.front().largest;
   ack_owed_ = false;
   immediate_owed_ = false;
   eliciting_since_ack_ = 0;

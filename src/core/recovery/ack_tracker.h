@@ -1,7 +1,9 @@
 // Receive side of one packet-number space: which packet numbers arrived (as ranges, for
 // duplicate detection and ACK frames), ECN counts, and when an ACK must be sent
 // (RFC 9000 §13.2: immediately for Initial/Handshake and out-of-order packets, after every
-// second ack-eliciting packet, otherwise within max_ack_delay).
+// second ack-eliciting packet, otherwise within max_ack_delay), and the peer's requests under
+// draft-ietf-quic-ack-frequency: an Ack-Eliciting Threshold, a max_ack_delay and a Reordering
+// Threshold from its ACK_FREQUENCY frames, an immediate ACK for IMMEDIATE_ACK.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -47,6 +49,15 @@ class AckTracker {
   // ranges at or below it need not be reported again (RFC 9000 §13.2.4).
   void on_ack_of_ack(uint64_t largest);
   void set_max_ack_delay(Duration d) { max_ack_delay_ = d; }
+  Duration max_ack_delay() const { return max_ack_delay_; }
+  // Ack frequency §4/§6: ACK once more than `ack_eliciting_threshold` ack-eliciting packets
+  // arrived (1: RFC 9000's every second packet; 0: every packet), and at once for reordering
+  // beyond `reordering_threshold` (0: never for reordering; 1: RFC 9000's any gap).
+  void set_ack_frequency(uint64_t ack_eliciting_threshold, Duration max_ack_delay, uint64_t reordering_threshold);
+  uint64_t ack_eliciting_threshold() const { return ack_eliciting_threshold_; }
+  uint64_t reordering_threshold() const { return reordering_threshold_; }
+  // IMMEDIATE_ACK: the packet just recorded asked to be acknowledged without delay.
+  void request_immediate_ack();
 
  private:
   bool immediate_;
@@ -63,6 +74,16 @@ class AckTracker {
   unsigned eliciting_since_ack_ = 0;
   uint64_t received_count_ = 0;
   TimePoint first_unacked_eliciting_ = kNever;
+  uint64_t ack_eliciting_threshold_ = 1;
+  uint64_t reordering_threshold_ = 1;
+  std::optional<uint64_t> largest_eliciting_;     // Largest Unacked of the draft
+  std::optional<uint64_t> largest_acked_sent_;    // Largest Acknowledged of the last ACK sent
+  bool last_was_ce_ = false;
+
+  bool out_of_order(uint64_t pn, std::optional<uint64_t> largest_before) const;
+  // Smallest packet number above `floor` and below the largest received that has not
+  // arrived (nullopt: no gap there).
+  std::optional<uint64_t> smallest_missing_above(std::optional<uint64_t> floor) const;
 };
 
 }  // namespace braid::recovery

@@ -16,7 +16,7 @@ struct SentFrame {
     kStopSending, kNewConnectionId, kRetireConnectionId, kHandshakeDone, kNewToken, kDatagram,
     kDataBlocked, kStreamDataBlocked, kStreamsBlocked, kPathChallenge, kPathResponse,
     kPathAbandon, kPathStatus, kMaxPathId, kPathsBlocked, kPathCidsBlocked, kPadding,
-    kAdvertiseAddress
+    kAdvertiseAddress, kAckFrequency, kImmediateAck
   };
   Kind kind = Kind::kPing;
   bool fin = false;        // stream: FIN carried; max_streams/streams_blocked: bidi

@@ -72,6 +72,14 @@ struct ConnectionCloseFrame {
   std::span<const uint8_t> reason;
 };
 struct HandshakeDoneFrame {};
+// draft-ietf-quic-ack-frequency §4 and §5.
+struct AckFrequencyFrame {
+  uint64_t sequence = 0;
+  uint64_t ack_eliciting_threshold = 1;       // ack-eliciting packets received before an ACK is owed
+  uint64_t requested_max_ack_delay_us = 25000;
+  uint64_t reordering_threshold = 1;          // 0: ignore reordering; 1: RFC 9000 behaviour
+};
+struct ImmediateAckFrame {};
 struct DatagramFrame { std::span<const uint8_t> data; bool has_length; };
 struct PathAbandonFrame { PathId path_id; uint64_t error_code; };
 struct PathStatusFrame { PathId path_id; uint64_t sequence; bool available; };  // 0x3e77 : 0x3e76
@@ -90,6 +98,7 @@ using Frame = std::variant<PaddingFrame, PingFrame, AckFrame, ResetStreamFrame, 
                            RetireConnectionIdFrame, PathChallengeFrame, PathResponseFrame,
                            ConnectionCloseFrame, HandshakeDoneFrame, DatagramFrame,
                            PathAbandonFrame, PathStatusFrame, MaxPathIdFrame, PathsBlockedFrame,
-                           PathCidsBlockedFrame, AdvertiseAddressFrame>;
+                           PathCidsBlockedFrame, AdvertiseAddressFrame, AckFrequencyFrame,
+                           ImmediateAckFrame>;
 
 }  // namespace braid::wire

@@ -285,6 +285,14 @@ Result<Frame> decode_frame(Reader& r, uint64_t* frame_type_out) {
     case FrameType::kPathsBlocked:
     case FrameType::kPathCidsBlocked: return decode_multipath(r, type);
     case FrameType::kAdvertiseAddress: return decode_advertise_address(r, type);
+    case FrameType::kAckFrequency: {
+      AckFrequencyFrame f;
+      if (!r.read_varint(f.sequence) || !r.read_varint(f.ack_eliciting_threshold) ||
+          !r.read_varint(f.requested_max_ack_delay_us) || !r.read_varint(f.reordering_threshold))
+        return truncated(type);
+      return f;
+    }
+    case FrameType::kImmediateAck: return ImmediateAckFrame{};
     default: break;
   }
   return fail(Code::kFrameEncodingError, "unknown frame type", type);

@@ -229,6 +229,14 @@ struct FrameWriter {
     w.write_bytes(std::span(f.address.ip.data(), v6 ? 16 : 4));
     return w.write_uint(f.address.port, 2);
   }
+  bool operator()(const AckFrequencyFrame& f) {
+    type(FrameType::kAckFrequency);
+    w.write_varint(f.sequence);
+    w.write_varint(f.ack_eliciting_threshold);
+    w.write_varint(f.requested_max_ack_delay_us);
+    return w.write_varint(f.reordering_threshold);
+  }
+  bool operator()(const ImmediateAckFrame&) { return type(FrameType::kImmediateAck); }
 };
 
 // Largest n such that a field of n data bytes plus its own varint length field fits in

@@ -68,6 +68,8 @@ struct TypeOf {
   uint64_t operator()(const AdvertiseAddressFrame&) const {
     return uint64_t(FrameType::kAdvertiseAddress);
   }
+  uint64_t operator()(const AckFrequencyFrame&) const { return uint64_t(FrameType::kAckFrequency); }
+  uint64_t operator()(const ImmediateAckFrame&) const { return uint64_t(FrameType::kImmediateAck); }
 };
 
 // Table 3's "Pkts" column as a bit set per packet kind.
@@ -114,7 +116,10 @@ uint8_t allowed_mask(uint64_t type) {
     case FrameType::kPathsBlocked:
     case FrameType::kPathCidsBlocked:
     // Address advertisement: after the handshake, like the multipath frames.
-    case FrameType::kAdvertiseAddress: return k1;
+    case FrameType::kAdvertiseAddress:
+    // Ack frequency §3: neither frame in 0-RTT (min_ack_delay is not remembered).
+    case FrameType::kAckFrequency:
+    case FrameType::kImmediateAck: return k1;
     default: return 0;
   }
 }

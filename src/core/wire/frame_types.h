@@ -1,5 +1,6 @@
 // Every frame type codepoint braid knows: RFC 9000 §19, RFC 9221 (DATAGRAM) and
-// draft-ietf-quic-multipath-21 §8 / RFC 10069 (IANA section) and braid's own address
+// draft-ietf-quic-multipath-21 §8 / RFC 10069 (IANA section), draft-ietf-quic-ack-frequency
+// and braid's own address
 // advertisement extension. The one place codepoints live.
 #pragma once
 #include <cstdint>
@@ -32,8 +33,10 @@ enum class FrameType : uint64_t {
   kConnectionCloseTransport = 0x1c,
   kConnectionCloseApplication = 0x1d,
   kHandshakeDone = 0x1e,
+  kImmediateAck = 0x1f,    // draft-ietf-quic-ack-frequency §5
   kDatagram = 0x30,        // no length: extends to the end of the packet
   kDatagramWithLen = 0x31,
+  kAckFrequency = 0xaf,    // draft-ietf-quic-ack-frequency §4
   // multipath (draft-ietf-quic-multipath-21 §8, IANA §10.3)
   kPathAck = 0x3e,
   kPathAckEcn = 0x3f,
@@ -50,7 +53,7 @@ enum class FrameType : uint64_t {
   kAdvertiseAddress = 0x2b9d0f61,
 };
 
-// Transport parameter ids (RFC 9000 §18.2, RFC 9221 §3, multipath §2.1).
+// Transport parameter ids (RFC 9000 §18.2, RFC 9221 §3, multipath §2.1, ack frequency §3).
 enum class TransportParamId : uint64_t {
   kOriginalDestinationConnectionId = 0x00,
   kMaxIdleTimeout = 0x01,
@@ -71,6 +74,7 @@ enum class TransportParamId : uint64_t {
   kRetrySourceConnectionId = 0x10,
   kMaxDatagramFrameSize = 0x20,
   kInitialMaxPathId = 0x3e,
+  kMinAckDelay = 0xff04de1b,           // draft-ietf-quic-ack-frequency §3, microseconds
   kAddressAdvertisement = 0x2b9d0f60,  // braid private-use value, beside kAdvertiseAddress
 };
 

@@ -29,6 +29,7 @@ int known_index(uint64_t id) {
   if (id == uint64_t(Id::kMaxDatagramFrameSize)) return 17;
   if (id == uint64_t(Id::kInitialMaxPathId)) return 18;
   if (id == uint64_t(Id::kAddressAdvertisement)) return 19;
+  if (id == uint64_t(Id::kMinAckDelay)) return 20;
   return -1;
 }
 
@@ -126,6 +127,7 @@ std::vector<uint8_t> TransportParameters::encode() const {
   if (max_datagram_frame_size) put_varint(w, Id::kMaxDatagramFrameSize, *max_datagram_frame_size);
   if (initial_max_path_id) put_varint(w, Id::kInitialMaxPathId, *initial_max_path_id);
   if (address_advertisement) put_varint(w, Id::kAddressAdvertisement, *address_advertisement);
+  if (min_ack_delay_us) put_varint(w, Id::kMinAckDelay, *min_ack_delay_us);
   out.resize(w.size());
   return out;
 }
@@ -227,9 +229,13 @@ Result<TransportParameters> TransportParameters::decode(std::span<const uint8_t>
         tp.initial_max_path_id = v;
         break;
       case Id::kAddressAdvertisement: tp.address_advertisement = v; break;
+      case Id::kMinAckDelay: tp.min_ack_delay_us = v; break;
       default: break;
     }
   }
+  // Ack frequency §3: min_ack_delay (µs) above max_ack_delay (ms) is an error.
+  if (tp.min_ack_delay_us && *tp.min_ack_delay_us > tp.max_ack_delay_ms * 1000)
+    return param_error("min_ack_delay above max_ack_delay");
   // §18.2: a server using a zero-length connection ID must not offer a preferred address.
   if (tp.preferred_address && tp.initial_source_connection_id &&
       tp.initial_source_connection_id->empty())

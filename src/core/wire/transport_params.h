@@ -41,6 +41,9 @@ struct TransportParameters {
   std::optional<ConnectionId> retry_source_connection_id;          // server only
   std::optional<uint64_t> max_datagram_frame_size;                 // RFC 9221
   std::optional<uint64_t> initial_max_path_id;                     // multipath
+  // draft-ietf-quic-ack-frequency §3: the sender accepts ACK_FREQUENCY frames and will not
+  // delay acknowledgements by less than this many microseconds.
+  std::optional<uint64_t> min_ack_delay_us;
   // braid address advertisement (docs/address-advertisement.md): present when the sender
   // speaks the extension; the value is how many ADVERTISE_ADDRESS sequence numbers it takes
   // from its peer (a server that only advertises sends 0).
@@ -50,7 +53,8 @@ struct TransportParameters {
   std::vector<uint8_t> encode() const;
   // Validates per RFC 9000 §18.2 / §7.4: duplicates, values out of range
   // (ack_delay_exponent > 20, max_ack_delay >= 2^14, max_udp_payload_size < 1200,
-  // active_connection_id_limit < 2, streams > 2^60), server-only parameters sent by a
+  // active_connection_id_limit < 2, streams > 2^60, min_ack_delay above max_ack_delay),
+  // server-only parameters sent by a
   // client, malformed lengths. Errors are TRANSPORT_PARAMETER_ERROR.
   static Result<TransportParameters> decode(std::span<const uint8_t> bytes, Perspective sender);
 };

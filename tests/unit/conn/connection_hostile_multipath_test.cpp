@@ -308,7 +308,7 @@ TEST(HostileMultipath, KeyUpdatesWithTheOldPhaseLateOnAnotherPath) {
   }, 5s));
   uint64_t dropped_before = h.client().stats().packets_dropped;
   uint64_t updates_before = h.client().stats().key_updates;
-  auto r = run_transfer(h, false, {pattern_bytes(8 << 20, 82)});
+  auto r = run_transfer(h, false, {pattern_bytes(16 << 20, 82)});  // long enough for several updates 3 PTOs apart
   ASSERT_TRUE(r.ok) << r.failure;
   auto s0 = path_stats(*h.server_conn(), 0);
   auto s1 = path_stats(*h.server_conn(), *id);

@@ -289,7 +289,15 @@ TEST(PeerRules, AnswerToAProbeDecodesBehindManyLaterPackets) {
     return true;
   };
   ASSERT_TRUE(h.handshake());
-  std::string drops;
+  // Packets the client could not read: late ones for the address it left are fine (ACKs the
+  // server delayed, as asked, until after the move); any other drop is a decoding failure.
+  std::string drops, cdrops;
+  h.client().set_qlog_sink([&](std::string_view r) {
+    if (r.find("packet_dropped") != std::string_view::npos && r.find("unknown_address") == std::string_view::npos &&
+        cdrops.size() < 2000) {
+      cdrops += std::string(r);
+    }
+  }, h.now());
   h.server_conn()->set_qlog_sink([&](std::string_view r) {
     if (r.find("packet_dropped") != std::string_view::npos && drops.size() < 600) drops += std::string(r);
   }, h.now());
@@ -323,7 +331,7 @@ TEST(PeerRules, AnswerToAProbeDecodesBehindManyLaterPackets) {
   }
   EXPECT_EQ(h.client().stats().paths.front().tuple.local, new_local) << "the migration never completed: " << events << " datagrams from the new address " << from_new << ", to it " << to_new << "; server dropped "
       << h.server_conn()->stats().packets_dropped << " " << drops;
-  EXPECT_EQ(h.client().stats().packets_dropped, 0u) << "a packet failed to decrypt";
+  EXPECT_EQ(cdrops, "") << "a packet failed to decrypt";
 }
 
 }  // namespace

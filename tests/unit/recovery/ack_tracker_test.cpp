@@ -212,3 +212,106 @@ TEST(AckTracker, AckOfAckOfEverythingKeepsLargest) {
 
 }  // namespace
 }  // namespace braid::recovery
+
+// --- ack frequency (draft-ietf-quic-ack-frequency §6)
+
+namespace braid::recovery {
+namespace {
+
+// Feeds `arrivals` one by one; after each, an ACK is "sent" when one is due at once (the
+// connection does the same). Returns, per arrival, whether it triggered an immediate ACK.
+std::vector<bool> immediate_acks(AckTracker& t, const std::vector<uint64_t>& arrivals, Ecn ecn = Ecn::kNotEct) {
+  std::vector<bool> out;
+  for (uint64_t pn : arrivals) {
+    t.on_packet_received(pn, at_ms(0), true, ecn);
+    bool now = t.ack_deadline() <= at_ms(0);
+    out.push_back(now);
+    if (now) t.on_ack_sent();
+  }
+  return out;
+}
+
+TEST(AckTrackerAckFrequency, ReorderingThresholdThreeFollowsTheDraftsTable) {
+  AckTracker t;
+  t.set_ack_frequency(100, milliseconds(25), 3);   // threshold high: only reordering triggers
+  EXPECT_EQ(immediate_acks(t, {0, 1, 3, 4, 5, 8, 9, 10}),
+            (std::vector<bool>{false, false, false, false, true, false, true, true}));
+}
+
+TEST(AckTrackerAckFrequency, ReorderingThresholdFiveFollowsTheDraftsTable) {
+  AckTracker t;
+  t.set_ack_frequency(100, milliseconds(25), 5);
+  EXPECT_EQ(immediate_acks(t, {0, 1, 3, 5, 6, 7, 8, 9}),
+            (std::vector<bool>{false, false, false, false, false, true, false, true}));
+}
+
+TEST(AckTrackerAckFrequency, APacketTheSenderAlreadyDeclaredLostIsAcknowledgedAtOnce) {
+  AckTracker t;
+  t.set_ack_frequency(100, milliseconds(25), 3);
+  immediate_acks(t, {0, 1, 3, 4, 5});              // ACK sent at 5: 2 is missing
+  EXPECT_EQ(immediate_acks(t, {2}), std::vector<bool>{true});   // 2 <= 5 - 3: spurious loss news
+}
+
+TEST(AckTrackerAckFrequency, ReorderingThresholdZeroNeverHurries) {
+  AckTracker t;
+  t.set_ack_frequency(100, milliseconds(25), 0);
+  EXPECT_EQ(immediate_acks(t, {0, 5, 2, 9, 1}), (std::vector<bool>{false, false, false, false, false}));
+  EXPECT_EQ(t.ack_deadline(), at_ms(25));          // the requested delay still bounds it
+}
+
+TEST(AckTrackerAckFrequency, ReorderingThresholdOneIsRfc9000) {
+  AckTracker t;
+  t.set_ack_frequency(100, milliseconds(25), 1);
+  EXPECT_EQ(immediate_acks(t, {0, 1, 3, 2}), (std::vector<bool>{false, false, true, true}));
+}
+
+TEST(AckTrackerAckFrequency, AckElicitingThresholdCountsPacketsBetweenAcks) {
+  AckTracker t;
+  t.set_ack_frequency(4, milliseconds(5), 1);
+  EXPECT_EQ(immediate_acks(t, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}),
+            (std::vector<bool>{false, false, false, false, true, false, false, false, false, true}));
+  EXPECT_EQ(t.max_ack_delay(), milliseconds(5));
+  t.on_packet_received(10, at_ms(2), true, Ecn::kNotEct);
+  EXPECT_EQ(t.ack_deadline(), at_ms(7));           // first unacknowledged + requested delay
+}
+
+TEST(AckTrackerAckFrequency, ThresholdZeroAcknowledgesEveryPacket) {
+  AckTracker t;
+  t.set_ack_frequency(0, milliseconds(25), 1);
+  EXPECT_EQ(immediate_acks(t, {0, 1, 2}), (std::vector<bool>{true, true, true}));
+}
+
+TEST(AckTrackerAckFrequency, DefaultIsEverySecondPacket) {
+  AckTracker t;
+  EXPECT_EQ(immediate_acks(t, {0, 1, 2, 3}), (std::vector<bool>{false, true, false, true}));
+}
+
+TEST(AckTrackerAckFrequency, OnlyTheFirstCeMarkHurriesAboveThresholdOne) {
+  AckTracker t;
+  t.set_ack_frequency(10, milliseconds(25), 1);
+  EXPECT_EQ(immediate_acks(t, {0}, Ecn::kEct0), std::vector<bool>{false});
+  EXPECT_EQ(immediate_acks(t, {1, 2}, Ecn::kCe), (std::vector<bool>{true, false}));
+  AckTracker d;   // RFC 9000 default: every CE mark
+  EXPECT_EQ(immediate_acks(d, {0, 2}, Ecn::kCe).front(), true);
+}
+
+TEST(AckTrackerAckFrequency, ImmediateAckRequestIsHonouredAtOnce) {
+  AckTracker t;
+  t.set_ack_frequency(100, milliseconds(25), 0);
+  t.on_packet_received(0, at_ms(0), true, Ecn::kNotEct);
+  EXPECT_EQ(t.ack_deadline(), at_ms(25));
+  t.request_immediate_ack();
+  EXPECT_EQ(t.ack_deadline(), at_ms(0));
+}
+
+TEST(AckTrackerAckFrequency, ALowerThresholdAppliesToPacketsAlreadyWaiting) {
+  AckTracker t;
+  t.set_ack_frequency(10, milliseconds(25), 1);
+  immediate_acks(t, {0, 1, 2});
+  EXPECT_GT(t.ack_deadline(), at_ms(0));
+  t.set_ack_frequency(1, milliseconds(25), 1);
+  EXPECT_EQ(t.ack_deadline(), at_ms(0));
+}
+
+}  // namespace
+}  // namespace braid::recovery

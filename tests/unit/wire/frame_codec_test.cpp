@@ -237,7 +237,9 @@ INSTANTIATE_TEST_SUITE_P(
     Cases, FrameMalformed,
     ::testing::Values(
         MalformedCase{"empty_input", {}, Code::kFrameEncodingError, 0},
-        MalformedCase{"unknown_type_1f", {0x1f}, Code::kFrameEncodingError, 0x1f},
+        MalformedCase{"unknown_type_20", {0x20}, Code::kFrameEncodingError, 0x20},
+        MalformedCase{"immediate_ack_two_bytes", {0x40, 0x1f}, Code::kProtocolViolation, 0x1f},
+        MalformedCase{"ack_frequency_cut", {0x40, 0xaf, 0x01, 0x02}, Code::kFrameEncodingError, 0xaf},
         MalformedCase{"unknown_type_21", {0x21, 0x00}, Code::kFrameEncodingError, 0x21},
         MalformedCase{"unknown_type_3e74", {0x7e, 0x74, 0x00}, Code::kFrameEncodingError, 0x3e74},
         MalformedCase{"unknown_type_3e7d", {0x7e, 0x7d, 0x00}, Code::kFrameEncodingError, 0x3e7d},
@@ -610,7 +612,8 @@ TEST(FrameRules, AllowedInPacketKinds) {
       {0x1a, "-0-1"}, {0x1b, "---1"}, {0x1c, "I0H1"}, {0x1d, "-0-1"}, {0x1e, "---1"},
       {0x30, "-0-1"}, {0x31, "-0-1"}, {0x3e, "---1"}, {0x3f, "---1"}, {0x3e75, "---1"},
       {0x3e76, "---1"}, {0x3e77, "---1"}, {0x3e78, "---1"}, {0x3e79, "---1"},
-      {0x3e7a, "---1"}, {0x3e7b, "---1"}, {0x3e7c, "---1"}, {0x1f, "----"}, {0x3e7d, "----"},
+      {0x3e7a, "---1"}, {0x3e7b, "---1"}, {0x3e7c, "---1"}, {0x1f, "---1"}, {0xaf, "---1"}, {0x20, "----"},
+      {0x3e7d, "----"},
       {0x2b9d0f61, "---1"}, {0x2b9d0f62, "----"},
   };
   const PacketKind kinds[] = {PacketKind::kInitial, PacketKind::kZeroRtt, PacketKind::kHandshake,
@@ -627,7 +630,7 @@ TEST(FrameRules, AckEliciting) {
   for (uint64_t t : {0x00, 0x02, 0x03, 0x1c, 0x1d, 0x3e, 0x3f})
     EXPECT_FALSE(frame_is_ack_eliciting(t)) << std::hex << t;
   for (uint64_t t : {0x01, 0x04, 0x06, 0x08, 0x0f, 0x18, 0x1a, 0x1b, 0x1e, 0x30, 0x31, 0x3e75,
-                     0x3e76, 0x3e77, 0x3e78, 0x3e79, 0x3e7a, 0x3e7b, 0x3e7c, 0x2b9d0f61})
+                     0x3e76, 0x3e77, 0x3e78, 0x3e79, 0x3e7a, 0x3e7b, 0x3e7c, 0x2b9d0f61, 0x1f, 0xaf})
     EXPECT_TRUE(frame_is_ack_eliciting(t)) << std::hex << t;
 }
 

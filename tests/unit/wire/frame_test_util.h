@@ -88,6 +88,11 @@ struct Describe {
   std::string operator()(const AdvertiseAddressFrame& f) const {
     return fmt::format("ADVERTISE_ADDRESS seq={} address={}", f.sequence, f.address.to_string());
   }
+  std::string operator()(const AckFrequencyFrame& f) const {
+    return fmt::format("ACK_FREQUENCY seq={} threshold={} delay_us={} reordering={}", f.sequence,
+                       f.ack_eliciting_threshold, f.requested_max_ack_delay_us, f.reordering_threshold);
+  }
+  std::string operator()(const ImmediateAckFrame&) const { return "IMMEDIATE_ACK"; }
 };
 
 inline std::string describe(const Frame& f) { return std::visit(Describe{}, f); }
